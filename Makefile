@@ -1,0 +1,68 @@
+# SPDX-License-Identifier: GPL-2.0
+# qspin: top-level entry points. README.md documents each target.
+#
+#   make                 build the kernel modules against KDIR
+#   make check           install deps, build, run every test (host + VM)
+#   make demo            install deps, build, boot the VM, run the deadlock demos
+#
+# Everything that boots the test VM builds against the headers that pair
+# with the VM's kernel image (scripts/deps.sh resolves its ABI).
+
+TOP      := $(CURDIR)
+VM_ABI    = $(shell cat $(TOP)/.cache/vm-abi 2>/dev/null)
+VM_KDIR   = /usr/src/linux-headers-$(VM_ABI)
+HOST_KDIR := /lib/modules/$(shell uname -r)/build
+KDIR     ?= $(if $(wildcard $(HOST_KDIR)/Makefile),$(HOST_KDIR),$(VM_KDIR))
+
+export QSPIN_TOP := $(TOP)
+
+.PHONY: all modules vm-modules clean deps check host-test bench-host \
+	kernel-checks vm-test demo demo-lockup bench soak sparse
+
+all: modules
+
+deps:
+	@scripts/deps.sh
+
+modules:
+	@[ -n "$(KDIR)" ] && [ -d "$(KDIR)" ] || { echo "no kernel headers at KDIR='$(KDIR)': run 'make deps' or pass KDIR=" >&2; exit 1; }
+	$(MAKE) -C $(KDIR) M=$(TOP) modules
+
+# The modules for the test VM, built against its own kernel's headers.
+vm-modules: deps
+	$(MAKE) -C $(VM_KDIR) M=$(TOP) modules
+
+sparse: deps
+	$(MAKE) -C $(VM_KDIR) M=$(TOP) C=2 modules
+
+clean:
+	@[ -d "$(KDIR)" ] && $(MAKE) -C $(KDIR) M=$(TOP) clean || true
+	rm -rf build
+
+check:
+	@scripts/check.sh
+
+host-test: deps
+	@scripts/host-tests.sh
+
+bench-host: deps
+	@scripts/bench-host.sh
+
+kernel-checks: vm-modules
+	@scripts/kernel-checks.sh
+
+vm-test: vm-modules
+	@scripts/vm-selftests.sh
+
+demo:
+	@scripts/demo.sh
+
+demo-lockup:
+	@scripts/demo.sh --lockup
+
+bench:
+	@scripts/bench-kernel.sh
+
+MINUTES ?= 60
+soak:
+	@scripts/soak.sh $(MINUTES)

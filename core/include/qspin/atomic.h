@@ -1,0 +1,74 @@
+// SPDX-License-Identifier: GPL-2.0
+//
+// Thin wrapper over the compiler's __atomic builtins for qspin's core.
+//
+// Every access to shared lock state in core/ goes through these helpers so
+// that each one names its memory order at the call site. Only naturally
+// aligned objects of 1, 2, 4 or 8 bytes are allowed: those compile to single
+// instructions on x86-64, never to libatomic calls, which the kernel build
+// forbids (see scripts/check-freestanding.sh).
+#ifndef QSPIN_ATOMIC_H
+#define QSPIN_ATOMIC_H
+
+namespace qspin::atomic {
+
+enum class Order : int {
+	relaxed = __ATOMIC_RELAXED,
+	acquire = __ATOMIC_ACQUIRE,
+	release = __ATOMIC_RELEASE,
+	acq_rel = __ATOMIC_ACQ_REL,
+};
+
+template <typename T>
+constexpr bool lock_free_size =
+	sizeof(T) == 1 || sizeof(T) == 2 || sizeof(T) == 4 || sizeof(T) == 8;
+
+template <typename T>
+inline __attribute__((always_inline)) T load(const T *p, Order o)
+{
+	static_assert(lock_free_size<T>);
+	return __atomic_load_n(p, static_cast<int>(o));
+}
+
+template <typename T>
+inline __attribute__((always_inline)) void store(T *p, T v, Order o)
+{
+	static_assert(lock_free_size<T>);
+	__atomic_store_n(p, v, static_cast<int>(o));
+}
+
+template <typename T>
+inline __attribute__((always_inline)) T exchange(T *p, T v, Order o)
+{
+	static_assert(lock_free_size<T>);
+	return __atomic_exchange_n(p, v, static_cast<int>(o));
+}
+
+template <typename T>
+inline __attribute__((always_inline)) T fetch_or(T *p, T v, Order o)
+{
+	static_assert(lock_free_size<T>);
+	return __atomic_fetch_or(p, v, static_cast<int>(o));
+}
+
+// Strong compare-and-swap; on failure *expected holds the value seen.
+template <typename T>
+inline __attribute__((always_inline)) bool compare_exchange(T *p, T *expected,
+							    T desired, Order o)
+{
+	static_assert(lock_free_size<T>);
+	return __atomic_compare_exchange_n(p, expected, desired, false,
+					   static_cast<int>(o),
+					   __ATOMIC_RELAXED);
+}
+
+// Keeps the compiler from moving memory accesses across it; emits nothing.
+// For ordering against an interrupt on the same CPU, never between CPUs.
+inline __attribute__((always_inline)) void compiler_barrier()
+{
+	asm volatile("" ::: "memory");
+}
+
+} // namespace qspin::atomic
+
+#endif // QSPIN_ATOMIC_H

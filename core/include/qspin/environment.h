@@ -1,0 +1,63 @@
+// SPDX-License-Identifier: GPL-2.0
+//
+// What qspin's core needs from the place it runs: the environment concept.
+//
+// The core does not know whether it runs in the kernel or in a host test.
+// Each build supplies one type with static member functions, and the slow
+// path is instantiated with it (qspin::slow_path<Env>):
+//
+//   kernel:  KernelEnvironment (kmod/qspin/qspin_core.cpp) over per-CPU node
+//            blocks from alloc_percpu(), smp_processor_id(), cpu_relax().
+//   host:    ThreadCpuEnvironment (core/tests/thread_cpu_env.h), where each
+//            test thread is given a "CPU" id indexing a global array of node
+//            blocks.
+//
+// Callers hold preemption (or migration) off across the slow path, so the
+// CPU id and this CPU's block are stable for its whole duration.
+#ifndef QSPIN_ENVIRONMENT_H
+#define QSPIN_ENVIRONMENT_H
+
+#include <qspin/lock_word.h>
+
+namespace qspin {
+
+// Slow-path events the environment may count (statistics, test proofs).
+enum class Event : unsigned {
+	pending,          // took the lock through the pending bit
+	queued,           // entered the MCS queue path
+	nested_depth2,    // queued on node 1: one context below us waits too
+	nested_depth3,    // node 2
+	nested_depth4,    // node 3
+	beyond_max_nodes, // deeper than four: spun on trylock without a node
+	count_,
+};
+
+namespace detail {
+template <typename A, typename B> inline constexpr bool is_same = false;
+template <typename A> inline constexpr bool is_same<A, A> = true;
+} // namespace detail
+
+// std::same_as without <concepts>: the core includes no library header.
+template <typename A, typename B>
+concept same_type = detail::is_same<A, B> && detail::is_same<B, A>;
+
+template <typename E>
+concept LockEnvironment = requires(unsigned cpu, const qspin_lock_word *lock,
+				   Event event) {
+	// This CPU's block of QSPIN_MAX_NODES queue nodes.
+	{ E::this_cpu_nodes() } -> same_type<qspin_node_block *>;
+	// Any CPU's block by number: a waiter links into its predecessor's.
+	{ E::cpu_nodes(cpu) } -> same_type<qspin_node_block *>;
+	// This CPU's number, at most QSPIN_MAX_CPU.
+	{ E::cpu_id() } -> same_type<unsigned>;
+	// The spin-wait hint (x86: pause).
+	E::cpu_relax();
+	// Called on every iteration of every spin loop in the slow path.
+	E::spin_hook(lock);
+	// Statistics.
+	E::count(event);
+};
+
+} // namespace qspin
+
+#endif // QSPIN_ENVIRONMENT_H
