@@ -22,14 +22,15 @@
 namespace qspin {
 
 // Slow-path events the environment may count (statistics, test proofs).
+// The values are the C side's enum qspin_event (lock_word.h).
 enum class Event : unsigned {
-	pending,          // took the lock through the pending bit
-	queued,           // entered the MCS queue path
-	nested_depth2,    // queued on node 1: one context below us waits too
-	nested_depth3,    // node 2
-	nested_depth4,    // node 3
-	beyond_max_nodes, // deeper than four: spun on trylock without a node
-	count_,
+	pending = QSPIN_EV_PENDING,
+	queued = QSPIN_EV_QUEUED,
+	nested_depth2 = QSPIN_EV_DEPTH2,
+	nested_depth3 = QSPIN_EV_DEPTH3,
+	nested_depth4 = QSPIN_EV_DEPTH4,
+	beyond_max_nodes = QSPIN_EV_BEYOND,
+	count_ = QSPIN_EV_NR,
 };
 
 namespace detail {

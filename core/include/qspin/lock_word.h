@@ -138,6 +138,20 @@ QSPIN_STATIC_ASSERT(sizeof(struct qspin_node_block) == 64 &&
 		    __alignof__(struct qspin_node_block) == 64,
 		    "a CPU's node block is one cache line");
 
+/*
+ * Slow-path events an environment may count (statistics and test proofs);
+ * qspin::Event in environment.h takes its values from here.
+ */
+enum qspin_event {
+	QSPIN_EV_PENDING,	/* took the lock through the pending bit */
+	QSPIN_EV_QUEUED,	/* entered the MCS queue path */
+	QSPIN_EV_DEPTH2,	/* queued on node 1: a lower context waits too */
+	QSPIN_EV_DEPTH3,	/* node 2 */
+	QSPIN_EV_DEPTH4,	/* node 3 */
+	QSPIN_EV_BEYOND,	/* deeper than four: trylock spin, no node */
+	QSPIN_EV_NR
+};
+
 /* Tail encoding: (cpu + 1, idx); 0 is "no tail". */
 QSPIN_INLINE qspin_u32 qspin_encode_tail(unsigned int cpu, unsigned int idx)
 {

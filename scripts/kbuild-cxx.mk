@@ -1,0 +1,52 @@
+# SPDX-License-Identifier: GPL-2.0
+# C++ objects in a Kbuild module, compiled from the kernel's own C flags.
+#
+# Included by a module's Kbuild; a foo.cpp next to it then builds foo.o.
+# The flags are $(c_flags) for the object, so the code model, -mno-red-zone,
+# no FPU/SSE, ftrace's -pg -mfentry -mrecord-mcount, retpolines and return
+# thunks, -fno-jump-tables, SLS hardening and the stack protector all come
+# from the kernel's configuration, minus:
+#   - the C-only options (g++ would warn that they are valid for C only),
+#   - the kernel's -include'd headers and its include paths (the C++ core
+#     includes no kernel header; with -nostdinc it takes its types from the
+#     compiler's builtins),
+# plus the freestanding C++ options. objtool then runs on the object exactly
+# as on a C object (same $(objtool-args)), and any warning it prints fails
+# the build: 6.1's objtool only warns.
+
+CXX_FOR_KERNEL ?= $(patsubst %gcc,%g++,$(patsubst %gcc-$(CONFIG_GCC_VERSION_MAJOR),%g++-$(CONFIG_GCC_VERSION_MAJOR),$(CC)))
+CONFIG_GCC_VERSION_MAJOR = $(shell echo $$(( $(CONFIG_GCC_VERSION) / 10000 )))
+
+# Options g++ rejects or ignores for C++.
+cxx-drop-flags := -std=gnu11 -std=gnu89 -Wstrict-prototypes \
+	-Wdeclaration-after-statement -Wno-pointer-sign \
+	-Werror=implicit-int -Werror=implicit-function-declaration \
+	-Werror=strict-prototypes -Werror=incompatible-pointer-types \
+	-Werror=designated-init -Wimplicit-fallthrough=5 \
+	-Wno-alloc-size-larger-than -Wno-frame-address \
+	-Wmissing-prototypes -Wold-style-definition -Wmissing-include-dirs \
+	-Wno-override-init -Werror=date-time -Wpointer-arith
+
+cxx-freestanding-flags := -std=gnu++20 -nostdinc++ -fno-exceptions -fno-rtti \
+	-fno-threadsafe-statics -fno-use-cxa-atexit -fno-asynchronous-unwind-tables \
+	-fno-unwind-tables -fno-common -Wno-volatile -Werror
+
+# Drop the "-include <header>" pairs (kconfig.h, compiler_types.h, ...) and
+# every -I path; keep only the -I paths into core/include.
+cxx-filter-includes = $(filter-out -I% -include %.h,$(1))
+
+cxx_flags = $(call cxx-filter-includes,$(filter-out $(cxx-drop-flags),$(c_flags))) \
+	$(filter -I%core/include,$(c_flags)) $(cxx-freestanding-flags)
+
+quiet_cmd_cxx_o_cpp = CXX $(quiet_modtag) $@
+      cmd_cxx_o_cpp = $(CXX_FOR_KERNEL) $(cxx_flags) -c -o $@ $< \
+		$(if $(objtool-enabled), ; $(objtool) $(objtool-args) $@ 2>$@.objtool; \
+		  status=$$?; cat $@.objtool >&2; \
+		  if [ $$status -ne 0 ] || [ -s $@.objtool ]; then \
+		    echo "error: objtool warnings on C++ object $@ fail the build" >&2; \
+		    rm -f $@ $@.objtool; exit 1; fi; rm -f $@.objtool)
+
+$(obj)/%.o: $(src)/%.cpp FORCE
+	$(call if_changed_dep,cxx_o_cpp)
+
+targets += $(patsubst %.cpp,%.o,$(notdir $(wildcard $(src)/*.cpp)))

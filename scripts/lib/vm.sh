@@ -1,0 +1,41 @@
+# SPDX-License-Identifier: GPL-2.0
+# Sourced by the VM scripts (mkinitramfs.sh, vm-run.sh, vm-selftests.sh, and
+# later demo/torture/bench): where things are, and small shared helpers.
+#
+#   vm_env                      set VM_ABI KERNEL_DIR KDIR KSELFTEST_DIR from
+#                               .cache (scripts/deps.sh must have run)
+#   vm_log MSG...               "[tag] MSG" on stderr (tag: $vm_tag)
+#   vm_die MSG...               vm_log, then exit 126
+#   vm_sentinel_rc FILE         the N of the last "QSPIN-GUEST-EXIT rc=N" in
+#                               FILE; nothing (status 1) when there is none
+#   vm_elapsed T0               seconds since T0 (from $(vm_now)), "12.3s"
+qspin_top=${qspin_top:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
+vm_build=$qspin_top/build/vm
+vm_tag=${vm_tag:-vm}
+
+# The line /init prints after the guest script returns; vm-run.sh exits with N.
+VM_SENTINEL=QSPIN-GUEST-EXIT
+
+vm_log() { printf '[%s] %s\n' "$vm_tag" "$*" >&2; }
+vm_die() { vm_log "error: $*"; exit 126; }
+
+vm_env() {
+	local cache=$qspin_top/.cache
+	[ -n "${VM_ABI:-}" ] || VM_ABI=$(cat "$cache/vm-abi" 2>/dev/null) ||
+		vm_die "no $cache/vm-abi: run scripts/deps.sh (make deps) first"
+	KERNEL_DIR=${KERNEL_DIR:-$cache/kernel/$VM_ABI}
+	KDIR=${KDIR:-/usr/src/linux-headers-$VM_ABI}
+	KSELFTEST_DIR=${KSELFTEST_DIR:-$cache/src/tools/testing/selftests}
+	[ -f "$KERNEL_DIR/vmlinuz" ] || vm_die "no VM kernel at $KERNEL_DIR/vmlinuz: run scripts/deps.sh"
+	export VM_ABI KERNEL_DIR KDIR KSELFTEST_DIR
+}
+
+vm_now() { date +%s.%N; }
+vm_elapsed() { awk -v a="$1" -v b="$(vm_now)" 'BEGIN { printf "%.1fs", b - a }'; }
+
+vm_sentinel_rc() {
+	local rc
+	rc=$(tr -d '\r' < "$1" 2>/dev/null | grep -ao "$VM_SENTINEL rc=[0-9]\+" | tail -n1 | sed 's/.*rc=//')
+	[ -n "$rc" ] || return 1
+	echo "$rc"
+}

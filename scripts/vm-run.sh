@@ -1,0 +1,157 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# Boots the test VM once (Debian's own kernel, a BusyBox initramfs with the
+# repo's modules) and runs one guest script in it; exits with its status.
+#
+#   scripts/vm-run.sh --guest-script FILE [--smp N] [--mem SIZE]
+#        [--append "KERNEL ARGS"]... [--timeout SECS] [--log FILE] [--out FILE]
+#        [--extra-dir HOSTDIR:/GUEST/PATH]... [--module FILE.ko]...
+#        [--no-repo-modules] [--debian-module NAME]... [--qemu-arg ARG]...
+#        [--follow] [--console] [--quiet]
+#
+#   --guest-script FILE  run as "sh /qspin/guest.sh" in /root (BusyBox ash, not
+#                        bash), stdin /dev/null, as root, PATH set. Its exit
+#                        status comes out as vm-run.sh's. Keep 124..126 free.
+#   --smp N              vCPUs (default $QSPIN_SMP, else 4)
+#   --mem SIZE           guest memory (default $QSPIN_VM_MEM, else 1G)
+#   --append ARGS        added to the kernel command line (also $QSPIN_VM_APPEND),
+#                        e.g. "rcupdate.rcu_cpu_stall_timeout=3 softlockup_panic=1"
+#   --timeout SECS       hard host-side limit on the whole boot (default
+#                        $QSPIN_VM_TIMEOUT, else 300); QEMU is killed past it
+#   --log FILE           serial console: kernel messages + guest output mixed
+#                        (default build/logs/vm.console.log)
+#   --out FILE           the guest script's stdout+stderr alone, no kernel
+#                        messages, then the sentinel (default: LOG with
+#                        .console.log replaced by .out.log, else LOG.out)
+#   --extra-dir H:G      copy host directory H's contents to G in the guest
+#   --module FILE.ko     add a module besides the repo's (built for the VM ABI)
+#   --no-repo-modules    leave out the *.ko found under kmod/ and selftests/module/
+#   --debian-module NAME add one of Debian's own modules (+ dependencies)
+#   --qemu-arg ARG       one more QEMU argument (repeat for each word)
+#   --follow             stream the guest output to stderr as it comes
+#   --console            stream the whole console to stderr as it comes
+#   --quiet              no progress lines
+#
+# Environment: QSPIN_ACCEL=kvm uses KVM (default tcg: TCG, multi-threaded).
+#
+# The VM: qemu-system-x86_64 -cpu max,-hypervisor (no hypervisor CPUID bit, so
+# Linux keeps its native qspinlock rather than the paravirt test-and-set
+# fallback), -smp 4, 1G, -device edu (QEMU's educational PCI device,
+# 1234:11e8), serial console ttyS0 -> LOG, ttyS1 -> OUT, -no-reboot. Kernel
+# command line: console=ttyS0,115200 panic=-1 printk.time=1 (check-console.sh
+# relies on the timestamps) plus --append; a panic ends QEMU at once.
+# In the guest: modules in /lib/modules/$(uname -r)/extra, depmod'ed, so
+# "modprobe NAME" works; debugfs at /sys/kernel/debug, tracefs at
+# /sys/kernel/tracing. /init prints "QSPIN-GUEST-INIT uptime=SECS" before the
+# guest script and "QSPIN-GUEST-EXIT rc=N" after it, then powers off.
+#
+# Exit status: the guest script's N; 124 host timeout (QEMU killed);
+# 125 the VM ended without the sentinel (kernel panic, QEMU died, ...);
+# 126 setup error (no kernel, initramfs failed, bad arguments).
+set -uo pipefail
+top=$(cd "$(dirname "$0")/.." && pwd)
+qspin_top=$top
+vm_tag=vm
+# shellcheck source=lib/vm.sh
+. "$top/scripts/lib/vm.sh"
+
+usage() { sed -n '5,9p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 126; }
+
+guest= smp=${QSPIN_SMP:-4} mem=${QSPIN_VM_MEM:-1G} append=${QSPIN_VM_APPEND:-}
+timeout_s=${QSPIN_VM_TIMEOUT:-300} log= out= follow=0 console=0 quiet=0
+accel=${QSPIN_ACCEL:-tcg}
+mk_args=() qemu_extra=()
+while [ $# -gt 0 ]; do
+	case $1 in
+	--guest-script) guest=$2; shift 2 ;;
+	--smp) smp=$2; shift 2 ;;
+	--mem) mem=$2; shift 2 ;;
+	--append) append="$append $2"; shift 2 ;;
+	--timeout) timeout_s=$2; shift 2 ;;
+	--log) log=$2; shift 2 ;;
+	--out) out=$2; shift 2 ;;
+	--extra-dir|--module|--debian-module) mk_args+=("$1" "$2"); shift 2 ;;
+	--no-repo-modules) mk_args+=("$1"); shift ;;
+	--qemu-arg) qemu_extra+=("$2"); shift 2 ;;
+	--follow) follow=1; shift ;;
+	--console) console=1; shift ;;
+	--quiet) quiet=1; shift ;;
+	-h|--help) sed -n '3,55p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	*) vm_log "unknown argument: $1"; usage ;;
+	esac
+done
+[ -n "$guest" ] || { vm_log "--guest-script is required"; usage; }
+[ -f "$guest" ] || vm_die "no guest script $guest"
+say() { [ "$quiet" = 1 ] || vm_log "$@"; }
+vm_env
+
+log=${log:-$top/build/logs/vm.console.log}
+if [ -z "$out" ]; then
+	case $log in
+	*.console.log) out=${log%.console.log}.out.log ;;
+	*) out=$log.out ;;
+	esac
+fi
+mkdir -p "$(dirname "$log")" "$(dirname "$out")" "$vm_build"
+: > "$log"
+: > "$out"
+
+case $accel in
+kvm)
+	[ -w /dev/kvm ] || vm_die "QSPIN_ACCEL=kvm but /dev/kvm is not usable"
+	accel_args=(-accel kvm) accel_name=KVM ;;
+tcg) accel_args=(-accel tcg,thread=multi) accel_name=TCG ;;
+*) vm_die "QSPIN_ACCEL must be tcg or kvm, not '$accel'" ;;
+esac
+
+t0=$(vm_now)
+initrd=$(mktemp "$vm_build/initramfs.XXXXXX.cpio")
+cleanup() { rm -f "$initrd"; }
+trap cleanup EXIT
+"$top/scripts/mkinitramfs.sh" -o "$initrd" --guest-script "$guest" "${mk_args[@]}" ||
+	vm_die "building the initramfs failed"
+
+cmdline="console=ttyS0,115200 panic=-1 printk.time=1 rdinit=/init$append"
+qemu=(qemu-system-x86_64 -nodefaults -no-user-config -machine pc
+	"${accel_args[@]}" -cpu max,-hypervisor -smp "$smp" -m "$mem"
+	-kernel "$KERNEL_DIR/vmlinuz" -initrd "$initrd" -append "$cmdline"
+	-display none -no-reboot
+	-chardev "file,id=con0,path=$log" -serial chardev:con0
+	-chardev "file,id=out0,path=$out" -serial chardev:out0
+	-device edu "${qemu_extra[@]}")
+
+say "booting VM ($accel_name, -smp $smp, $mem, timeout ${timeout_s}s); console: ${log#"$top"/}"
+timeout --kill-after=10 "$timeout_s" "${qemu[@]}" </dev/null &
+qpid=$!
+trap 'kill -TERM $qpid 2>/dev/null; wait $qpid; cleanup; exit 130' INT TERM
+tpid=
+if [ "$console" = 1 ]; then
+	tail -n +1 -s 0.2 -F --pid=$qpid "$log" 2>/dev/null | tr -d '\r' >&2 &
+	tpid=$!
+elif [ "$follow" = 1 ]; then
+	tail -n +1 -s 0.2 -F --pid=$qpid "$out" 2>/dev/null >&2 &
+	tpid=$!
+fi
+wait $qpid
+qrc=$?
+[ -n "$tpid" ] && wait "$tpid" 2>/dev/null
+# 8250's console writes CRLF; keep the logs plain for grep and awk.
+sed -i 's/\r$//' "$log" "$out" 2>/dev/null
+
+boot=$(grep -ao 'QSPIN-GUEST-INIT uptime=[0-9.]*' "$log" | head -n1 | sed 's/.*=//')
+if rc=$(vm_sentinel_rc "$out") || rc=$(vm_sentinel_rc "$log"); then
+	say "guest exited rc=$rc (booted to /init in ${boot:-?}s guest time, $(vm_elapsed "$t0") wall)"
+	exit "$rc"
+fi
+if [ "$qrc" -eq 124 ] || [ "$qrc" -eq 137 ]; then
+	vm_log "TIMEOUT: the VM ran past ${timeout_s}s and was killed (console: $log)"
+	exit 124
+fi
+if grep -aq 'Kernel panic' "$log"; then
+	vm_log "the guest kernel panicked (console: $log):"
+	grep -a -A3 'Kernel panic' "$log" | head -n 8 >&2
+else
+	vm_log "the VM ended without $VM_SENTINEL (QEMU rc=$qrc; console: $log)"
+	tail -n 15 "$log" >&2
+fi
+exit 125
