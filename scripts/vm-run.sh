@@ -34,7 +34,9 @@
 #
 # Environment: QSPIN_ACCEL=kvm uses KVM (default tcg: TCG, multi-threaded).
 #
-# The VM: qemu-system-x86_64 -cpu max,-hypervisor (no hypervisor CPUID bit, so
+# The VM: Debian's kernel (.cache/kernel/<abi>/vmlinuz, booted as the ELF
+# vmlinux inside it through PVH, QSPIN_VM_PVH=0 for the bzImage path),
+# qemu-system-x86_64 -cpu max,-hypervisor (no hypervisor CPUID bit, so
 # Linux keeps its native qspinlock rather than the paravirt test-and-set
 # fallback), -smp 4, 1G, -device edu (QEMU's educational PCI device,
 # 1234:11e8), serial console ttyS0 -> LOG, ttyS1 -> OUT, -no-reboot. Kernel
@@ -111,10 +113,11 @@ trap cleanup EXIT
 "$top/scripts/mkinitramfs.sh" -o "$initrd" --guest-script "$guest" "${mk_args[@]}" ||
 	vm_die "building the initramfs failed"
 
+kernel=$(vm_kernel_image)
 cmdline="console=ttyS0,115200 panic=-1 printk.time=1 rdinit=/init$append"
 qemu=(qemu-system-x86_64 -nodefaults -no-user-config -machine pc
 	"${accel_args[@]}" -cpu max,-hypervisor -smp "$smp" -m "$mem"
-	-kernel "$KERNEL_DIR/vmlinuz" -initrd "$initrd" -append "$cmdline"
+	-kernel "$kernel" -initrd "$initrd" -append "$cmdline"
 	-display none -no-reboot
 	-chardev "file,id=con0,path=$log" -serial chardev:con0
 	-chardev "file,id=out0,path=$out" -serial chardev:out0
@@ -129,7 +132,7 @@ if [ "$console" = 1 ]; then
 	tail -n +1 -s 0.2 -F --pid=$qpid "$log" 2>/dev/null | tr -d '\r' >&2 &
 	tpid=$!
 elif [ "$follow" = 1 ]; then
-	tail -n +1 -s 0.2 -F --pid=$qpid "$out" 2>/dev/null >&2 &
+	tail -n +1 -s 0.2 -F --pid=$qpid "$out" >&2 2>/dev/null &
 	tpid=$!
 fi
 wait $qpid

@@ -5,6 +5,8 @@
 #ifndef QSPIN_TESTS_STRESS_SUPPORT_H
 #define QSPIN_TESTS_STRESS_SUPPORT_H
 
+#include "thread_cpu_env.h"
+
 #include <unistd.h>
 
 #include <atomic>
@@ -46,13 +48,48 @@ inline long watchdog_seconds()
 	return env_long("QSPIN_WATCHDOG_S", QSPIN_WATCHDOG_DEFAULT_S);
 }
 
-// A broken hand-off hangs rather than corrupts: if the scope is not left
-// before the deadline, report and _exit(124), so the test (and the ctest
-// entry running it) fails instead of hanging until an outer timeout.
+// Progress of the stress threads, one padded counter per "CPU" so that
+// noting progress adds no shared cache line to the run being measured.
+struct alignas(64) ProgressSlot {
+	std::atomic<std::uint64_t> n{0};
+};
+inline ProgressSlot progress_slots[kMaxTestCpus];
+
+// Called after every acquisition by the thread playing CPU `cpu`.
+inline void note_progress(unsigned cpu)
+{
+	auto &n = progress_slots[cpu].n;
+	n.store(n.load(std::memory_order_relaxed) + 1,
+		std::memory_order_relaxed);
+}
+
+inline std::uint64_t total_progress()
+{
+	std::uint64_t sum = 0;
+	for (auto &slot : progress_slots)
+		sum += slot.n.load(std::memory_order_relaxed);
+	return sum;
+}
+
+// Seconds without a single acquisition anywhere that count as a hang.
+inline long stall_seconds()
+{
+	return env_long("QSPIN_STALL_S", 10);
+}
+
+// A broken hand-off hangs rather than corrupts. The watchdog fails the
+// test, with _exit(124) so that the process (and the ctest entry running
+// it) fails instead of hanging until an outer timeout, when either
+//   - no thread completed an acquisition for stall_seconds() (a lost
+//     waiter: everybody else finishes and progress stops), or
+//   - the scope was not left before the overall deadline (a livelock).
 class Watchdog {
 public:
-	explicit Watchdog(const char *what, long seconds = watchdog_seconds())
-		: what_(what), thread_([this, seconds] { run(seconds); })
+	explicit Watchdog(const char *what, long seconds = watchdog_seconds(),
+			  long stall = stall_seconds())
+		: what_(what), thread_([this, seconds, stall] {
+			  run(seconds, stall);
+		  })
 	{
 	}
 	~Watchdog()
@@ -68,16 +105,36 @@ public:
 	Watchdog &operator=(const Watchdog &) = delete;
 
 private:
-	void run(long seconds)
+	void run(long seconds, long stall)
 	{
+		using clock = std::chrono::steady_clock;
+		const auto start = clock::now();
+		const auto deadline = start + std::chrono::seconds(seconds);
+		auto last_change = start;
+		std::uint64_t last = total_progress();
 		std::unique_lock<std::mutex> g(mu_);
-		if (cv_.wait_for(g, std::chrono::seconds(seconds),
-				 [this] { return done_; }))
-			return;
+		for (;;) {
+			if (cv_.wait_for(g, std::chrono::milliseconds(100),
+					 [this] { return done_; }))
+				return;
+			const auto now = clock::now();
+			const std::uint64_t p = total_progress();
+			if (p != last) {
+				last = p;
+				last_change = now;
+			}
+			if (now - last_change > std::chrono::seconds(stall))
+				fail("made no progress for", stall);
+			if (now > deadline)
+				fail("did not finish within", seconds);
+		}
+	}
+	[[noreturn]] void fail(const char *why, long seconds)
+	{
 		std::fprintf(stderr,
-			     "\nWATCHDOG: %s did not finish within %lds: "
-			     "a lost hand-off or a livelock; failing.\n",
-			     what_, seconds);
+			     "\nWATCHDOG: %s %s %lds (a lost hand-off or a "
+			     "livelock); failing.\n",
+			     what_, why, seconds);
 		std::fflush(stderr);
 		_exit(124);
 	}

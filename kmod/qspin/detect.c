@@ -1,10 +1,57 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Same-CPU deadlock detection for qspin (placeholder: records nothing yet;
- * the full per-context held-lock sets and the report come with the demos).
+ * Same-CPU deadlock detection for qspin ("safe mode").
+ *
+ * The bug it catches: a context takes a lock with interrupts (or softirqs)
+ * enabled, an interrupt (or softirq, or NMI) arrives on the same CPU and its
+ * handler takes the same lock. The handler spins with the holder frozen
+ * underneath it: the CPU never gets out (hard LOCKUP for hardirq/NMI, soft
+ * lockup for softirq).
+ *
+ * How: per CPU, one small set of held locks per context level (task,
+ * softirq, hardirq, NMI). A set, not a stack: unlocking out of order is
+ * legal. Each context writes only its own level's set; a context of a
+ * higher level reads the sets below it. Both run on the same CPU, one
+ * interrupting the other, so a compiler barrier orders them: a context
+ * that can be interrupted has either published an entry completely or not
+ * at all.
+ *
+ *  - qspin_held_add(): before the atomic that takes the lock (no blind
+ *    window between holding the lock and being recorded as holding it),
+ *    and only when interrupts are on: a holder with interrupts off cannot
+ *    be interrupted, so it cannot be deadlocked this way.
+ *  - qspin_held_del(): after the release. A record never claims less than
+ *    is held; it may briefly claim a lock that is being waited for, which
+ *    is as deadly: qspin is fair, so a same-CPU interrupting context would
+ *    queue behind the very waiter it froze.
+ *  - qspin_detect_deadlock(): on contention, before the waiter touches the
+ *    lock word. A lock found in a lower level's set on this CPU is held by
+ *    a context this one interrupted: report it (once per lock and context
+ *    pair; later hits are counted, see debugfs "deadlocks"), then either
+ *    back off (qspin_lock_checked() returns -EDEADLK) or spin as the
+ *    kernel's own spinlock would: a driver's bug is diagnosed, not hidden.
+ *    The lock found twice in the caller's own set is recursive locking.
+ *
+ * Switch: the static key qspin_detect_key (parameter `detect`, on by
+ * default); off, qspin_main.c never calls in here and the fast path is the
+ * plain one. The key is set once at load and never flipped while locks
+ * may be held, so every add has its del.
  */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
 #include <linux/debugfs.h>
+#include <linux/hash.h>
+#include <linux/irqflags.h>
+#include <linux/kernel.h>
 #include <linux/module.h>
+#include <linux/percpu.h>
+#include <linux/preempt.h>
+#include <linux/printk.h>
+#include <linux/sched.h>
+#include <linux/seq_file.h>
+#include <linux/smp.h>
+#include <linux/spinlock.h>
+#include <linux/string.h>
 
 #include "qspin_internal.h"
 
@@ -14,22 +61,332 @@ static bool detect = true;
 module_param(detect, bool, 0444);
 MODULE_PARM_DESC(detect, "Detect same-CPU lock/interrupt deadlocks (default: on)");
 
-void qspin_held_add(qspinlock_t *lock, unsigned long ip)
+/* ---- per-CPU held-lock sets ----------------------------------------- */
+
+enum qspin_ctx {
+	QSPIN_CTX_TASK,
+	QSPIN_CTX_SOFTIRQ,
+	QSPIN_CTX_HARDIRQ,
+	QSPIN_CTX_NMI,
+	QSPIN_CTX_NR
+};
+
+static const char *const qspin_ctx_names[QSPIN_CTX_NR] = {
+	[QSPIN_CTX_TASK] = "task",
+	[QSPIN_CTX_SOFTIRQ] = "softirq",
+	[QSPIN_CTX_HARDIRQ] = "hardirq",
+	[QSPIN_CTX_NMI] = "NMI",
+};
+
+/* Locks one context can hold at once with interrupts on, per CPU. */
+#define QSPIN_HELD_MAX 8
+
+struct qspin_held {
+	qspinlock_t *lock;	/* NULL: free slot; written last */
+	unsigned long ip;	/* the caller of the lock operation */
+};
+
+struct qspin_held_cpu {
+	struct qspin_held set[QSPIN_CTX_NR][QSPIN_HELD_MAX];
+	unsigned long overflow;	/* acquisitions not recorded: set full */
+};
+
+static DEFINE_PER_CPU(struct qspin_held_cpu, qspin_held_cpu);
+
+/*
+ * The context level of the caller, from the preempt count. A task that
+ * disabled bottom halves is still task context; only softirq *service*
+ * (SOFTIRQ_OFFSET) is softirq context.
+ */
+static __always_inline enum qspin_ctx qspin_ctx_level(void)
 {
+	unsigned int pc = preempt_count();
+
+	if (pc & NMI_MASK)
+		return QSPIN_CTX_NMI;
+	if (pc & HARDIRQ_MASK)
+		return QSPIN_CTX_HARDIRQ;
+	if (pc & SOFTIRQ_OFFSET)
+		return QSPIN_CTX_SOFTIRQ;
+	return QSPIN_CTX_TASK;
 }
 
+/*
+ * Called with preemption (or bottom halves) disabled by the lock operation,
+ * so the CPU cannot change before the matching qspin_held_del().
+ */
+void qspin_held_add(qspinlock_t *lock, unsigned long ip)
+{
+	struct qspin_held *set;
+	unsigned int i;
+
+	if (irqs_disabled())
+		return;
+	set = this_cpu_ptr(&qspin_held_cpu)->set[qspin_ctx_level()];
+	for (i = 0; i < QSPIN_HELD_MAX; i++) {
+		if (set[i].lock)
+			continue;
+		set[i].ip = ip;
+		/* An interrupting reader sees the ip once it sees the lock. */
+		barrier();
+		WRITE_ONCE(set[i].lock, lock);
+		/* Published before the caller's atomic on the lock word. */
+		barrier();
+		return;
+	}
+	this_cpu_inc(qspin_held_cpu.overflow);
+}
+
+/* Not conditional on irqs_disabled(): a holder may have turned them off. */
 void qspin_held_del(qspinlock_t *lock)
 {
+	struct qspin_held *set;
+	unsigned int i;
+
+	/* The release (the caller's store) comes before the record goes. */
+	barrier();
+	set = this_cpu_ptr(&qspin_held_cpu)->set[qspin_ctx_level()];
+	for (i = 0; i < QSPIN_HELD_MAX; i++) {
+		if (set[i].lock == lock) {
+			WRITE_ONCE(set[i].lock, NULL);
+			return;
+		}
+	}
+}
+
+/* ---- lock names: static symbols, or the init site of dynamic locks ---- */
+
+#define QSPIN_INIT_BITS 8
+
+struct qspin_init_site {
+	qspinlock_t *lock;
+	unsigned long ip;
+};
+
+/* Direct-mapped: a newer lock at the same slot evicts an older one. */
+static struct qspin_init_site qspin_init_sites[1 << QSPIN_INIT_BITS];
+static DEFINE_RAW_SPINLOCK(qspin_init_lock);
+
+void qspin_detect_note_init(qspinlock_t *lock, unsigned long ip)
+{
+	struct qspin_init_site *s;
+	unsigned long flags;
+
+	if (!qspin_detect_enabled())
+		return;
+	s = &qspin_init_sites[hash_ptr(lock, QSPIN_INIT_BITS)];
+	raw_spin_lock_irqsave(&qspin_init_lock, flags);
+	s->lock = lock;
+	s->ip = ip;
+	raw_spin_unlock_irqrestore(&qspin_init_lock, flags);
+}
+
+static unsigned long qspin_init_site_of(qspinlock_t *lock)
+{
+	struct qspin_init_site *s;
+	unsigned long flags, ip = 0;
+
+	s = &qspin_init_sites[hash_ptr(lock, QSPIN_INIT_BITS)];
+	if (in_nmi()) {
+		if (!raw_spin_trylock_irqsave(&qspin_init_lock, flags))
+			return 0;
+	} else {
+		raw_spin_lock_irqsave(&qspin_init_lock, flags);
+	}
+	if (s->lock == lock)
+		ip = s->ip;
+	raw_spin_unlock_irqrestore(&qspin_init_lock, flags);
+	return ip;
+}
+
+#define QSPIN_NAME_LEN 96
+
+/*
+ * "demo_lock [qspin_demo]" for a lock that is a symbol of its own,
+ * "dev_state+0x10/0x40 [drv]" for one inside a static object, "lock
+ * initialised at foo_probe+0x2c/0x90 [drv]" for a dynamic one.
+ */
+static void qspin_lock_name(qspinlock_t *lock, char *buf, size_t size)
+{
+	unsigned long init_ip = qspin_init_site_of(lock);
+
+	if (init_ip) {
+		snprintf(buf, size, "lock initialised at %pS", (void *)init_ip);
+		return;
+	}
+	snprintf(buf, size, "%pS", lock);
+	if (!strncmp(buf, "0x", 2))
+		snprintf(buf, size, "lock %p (dynamic, init site unknown)",
+			 lock);
+	else if (strstr(buf, "+0x0/"))
+		snprintf(buf, size, "%ps", lock);
+}
+
+/* ---- reports: once per lock and context pair ------------------------ */
+
+#define QSPIN_REPORTS_MAX 64
+
+struct qspin_report {
+	qspinlock_t *lock;
+	enum qspin_ctx holder, waiter;
+	int cpu;
+	unsigned long hits;	/* times seen, the reported one included */
+	unsigned long backed_off;	/* of those, by qspin_lock_checked() */
+	char name[QSPIN_NAME_LEN];
+	char holder_fn[QSPIN_NAME_LEN];
+	char waiter_fn[QSPIN_NAME_LEN];
+};
+
+static struct qspin_report qspin_reports[QSPIN_REPORTS_MAX];
+static unsigned int qspin_nr_reports;
+static unsigned long qspin_reports_dropped;	/* table full or busy in NMI */
+/* Serialises the table and the report text (no interleaved reports). */
+static DEFINE_RAW_SPINLOCK(qspin_report_lock);
+
+static const char *qspin_fix(enum qspin_ctx holder, enum qspin_ctx waiter)
+{
+	if (holder == waiter)
+		return "release it before taking it again";
+	switch (waiter) {
+	case QSPIN_CTX_SOFTIRQ:
+		return "take this lock with qspin_lock_bh() in process context";
+	case QSPIN_CTX_HARDIRQ:
+		return holder == QSPIN_CTX_TASK ?
+			"take this lock with qspin_lock_irqsave() in process context" :
+			"take this lock with qspin_lock_irqsave() in softirq context";
+	default:
+		return "never spin on this lock in NMI context (NMIs cannot be masked): use qspin_trylock() there";
+	}
+}
+
+static void qspin_print_report(struct qspin_report *r, unsigned long waiter_ip,
+			       bool checked)
+{
+	const char *hctx = qspin_ctx_names[r->holder];
+	const char *wctx = qspin_ctx_names[r->waiter];
+
+	if (r->holder == r->waiter)
+		pr_err("possible recursive locking: lock taken in %s context is already held by the same context\n",
+		       wctx);
+	else
+		pr_err("possible same-CPU deadlock: lock taken in %s context is held by interrupted %s context\n",
+		       wctx, hctx);
+	pr_err(" lock: %s\n", r->name);
+	if (r->holder == QSPIN_CTX_TASK)
+		pr_err(" held by: task context (%s, pid %d) on CPU %d, taken at %s\n",
+		       current->comm, task_pid_nr(current), r->cpu,
+		       r->holder_fn);
+	else
+		pr_err(" held by: %s context on CPU %d, taken at %s\n",
+		       hctx, r->cpu, r->holder_fn);
+	pr_err(" %s: %s context on CPU %d, in %s\n",
+	       r->holder == r->waiter ? "taken again" : "interrupted by",
+	       wctx, r->cpu, r->waiter_fn);
+	pr_err(" possible unsafe locking scenario:\n");
+	pr_err("       CPU%d\n", r->cpu);
+	pr_err("       ----\n");
+	pr_err("  lock(%s);\n", r->name);
+	if (r->waiter == QSPIN_CTX_SOFTIRQ)
+		pr_err("  <Softirq>\n");
+	else if (r->waiter == QSPIN_CTX_HARDIRQ)
+		pr_err("  <Interrupt>\n");
+	else if (r->waiter == QSPIN_CTX_NMI)
+		pr_err("  <Interrupt (NMI)>\n");
+	pr_err("    lock(%s);\n", r->name);
+	pr_err("  *** DEADLOCK ***\n");
+	pr_err(" fix: %s, because %s takes it in %s context\n",
+	       qspin_fix(r->holder, r->waiter), r->waiter_fn, wctx);
+	if (checked)
+		pr_err(" qspin_lock_checked() at %pS returns -EDEADLK instead of spinning\n",
+		       (void *)waiter_ip);
+	else
+		pr_err(" %pS spins on, as the kernel's spinlock would: CPU %d is stuck\n",
+		       (void *)waiter_ip, r->cpu);
+	dump_stack();
+}
+
+static void qspin_report(qspinlock_t *lock, enum qspin_ctx holder,
+			 unsigned long holder_ip, enum qspin_ctx waiter,
+			 unsigned long waiter_ip, bool checked)
+{
+	struct qspin_report *r, local;
+	unsigned long flags;
+	unsigned int i;
+
+	if (in_nmi()) {
+		if (!raw_spin_trylock_irqsave(&qspin_report_lock, flags)) {
+			qspin_reports_dropped++;
+			return;
+		}
+	} else {
+		raw_spin_lock_irqsave(&qspin_report_lock, flags);
+	}
+	for (i = 0; i < qspin_nr_reports; i++) {
+		r = &qspin_reports[i];
+		if (r->lock == lock && r->holder == holder &&
+		    r->waiter == waiter) {
+			r->hits++;
+			r->backed_off += checked;
+			goto out;
+		}
+	}
+	if (qspin_nr_reports < QSPIN_REPORTS_MAX) {
+		r = &qspin_reports[qspin_nr_reports++];
+	} else {
+		/* Still reported, just not remembered. */
+		qspin_reports_dropped++;
+		r = &local;
+	}
+	r->lock = lock;
+	r->holder = holder;
+	r->waiter = waiter;
+	r->cpu = smp_processor_id();
+	r->hits = 1;
+	r->backed_off = checked;
+	qspin_lock_name(lock, r->name, sizeof(r->name));
+	snprintf(r->holder_fn, sizeof(r->holder_fn), "%pS", (void *)holder_ip);
+	snprintf(r->waiter_fn, sizeof(r->waiter_fn), "%pS", (void *)waiter_ip);
+	qspin_print_report(r, waiter_ip, checked);
+out:
+	raw_spin_unlock_irqrestore(&qspin_report_lock, flags);
 }
 
 bool qspin_detect_deadlock(qspinlock_t *lock, unsigned long ip, bool checked)
 {
+	struct qspin_held_cpu *h = this_cpu_ptr(&qspin_held_cpu);
+	enum qspin_ctx ctx = qspin_ctx_level(), c;
+	/* This very attempt is in the own set when it was recorded. */
+	unsigned int own = irqs_disabled() ? 0 : 1;
+	unsigned int i, seen;
+
+	for (c = QSPIN_CTX_TASK; c <= ctx; c++) {
+		seen = 0;
+		for (i = 0; i < QSPIN_HELD_MAX; i++) {
+			if (READ_ONCE(h->set[c][i].lock) != lock)
+				continue;
+			if (c == ctx && ++seen <= own)
+				continue;
+			qspin_report(lock, c, READ_ONCE(h->set[c][i].ip), ctx,
+				     ip, checked);
+			return true;
+		}
+	}
 	return false;
 }
 
-void qspin_detect_note_init(qspinlock_t *lock, unsigned long ip)
+/*
+ * For clients that must know whether qspin_lock_checked() can back off
+ * (the demo refuses its deadlock scenarios when it cannot). Declared here
+ * until qspin.h carries it.
+ */
+bool qspin_detect_active(void);
+bool qspin_detect_active(void)
 {
+	return qspin_detect_enabled();
 }
+EXPORT_SYMBOL_GPL(qspin_detect_active);
+
+/* ---- setup and debugfs --------------------------------------------- */
 
 int qspin_detect_init(void)
 {
@@ -42,6 +399,101 @@ void qspin_detect_exit(void)
 {
 }
 
+static int deadlocks_show(struct seq_file *m, void *v)
+{
+	struct qspin_report *r;
+	unsigned long flags, total = 0;
+	unsigned int i;
+
+	/* Printing from a snapshot keeps seq_file out of the raw lock. */
+	for (i = 0;; i++) {
+		struct qspin_report copy;
+
+		raw_spin_lock_irqsave(&qspin_report_lock, flags);
+		if (i >= qspin_nr_reports) {
+			raw_spin_unlock_irqrestore(&qspin_report_lock, flags);
+			break;
+		}
+		r = &qspin_reports[i];
+		copy = *r;
+		raw_spin_unlock_irqrestore(&qspin_report_lock, flags);
+		total += copy.hits;
+		seq_printf(m, "%s holder=%s waiter=%s cpu=%d hits=%lu backed_off=%lu lock=\"%s\" holder_fn=\"%s\" waiter_fn=\"%s\"\n",
+			   copy.holder == copy.waiter ? "recursive" : "same-cpu",
+			   qspin_ctx_names[copy.holder],
+			   qspin_ctx_names[copy.waiter], copy.cpu, copy.hits,
+			   copy.backed_off, copy.name, copy.holder_fn,
+			   copy.waiter_fn);
+	}
+	seq_printf(m, "# reports %u hits %lu dropped %lu\n", i, total,
+		   READ_ONCE(qspin_reports_dropped));
+	return 0;
+}
+
+static int deadlocks_open(struct inode *inode, struct file *file)
+{
+	return single_open(file, deadlocks_show, inode->i_private);
+}
+
+/* "reset": forget what was reported, so the next hit reports again. */
+static ssize_t deadlocks_write(struct file *file, const char __user *ubuf,
+			       size_t len, loff_t *ppos)
+{
+	unsigned long flags;
+	char buf[16];
+	int ret = qspin_debugfs_word(ubuf, len, buf, sizeof(buf));
+
+	if (ret)
+		return ret;
+	if (strcmp(buf, "reset"))
+		return -EINVAL;
+	raw_spin_lock_irqsave(&qspin_report_lock, flags);
+	qspin_nr_reports = 0;
+	qspin_reports_dropped = 0;
+	memset(qspin_reports, 0, sizeof(qspin_reports));
+	raw_spin_unlock_irqrestore(&qspin_report_lock, flags);
+	return len;
+}
+
+static const struct file_operations deadlocks_fops = {
+	.owner = THIS_MODULE,
+	.open = deadlocks_open,
+	.read = seq_read,
+	.llseek = seq_lseek,
+	.release = single_release,
+	.write = deadlocks_write,
+};
+
+/* What each CPU holds right now, per context: a racy snapshot. */
+static int held_show(struct seq_file *m, void *v)
+{
+	unsigned long overflow = 0;
+	int cpu, c, i;
+
+	for_each_possible_cpu(cpu) {
+		struct qspin_held_cpu *h = per_cpu_ptr(&qspin_held_cpu, cpu);
+
+		overflow += READ_ONCE(h->overflow);
+		for (c = 0; c < QSPIN_CTX_NR; c++) {
+			for (i = 0; i < QSPIN_HELD_MAX; i++) {
+				qspinlock_t *lock = READ_ONCE(h->set[c][i].lock);
+
+				if (lock)
+					seq_printf(m, "cpu%d %s %ps at %pS\n",
+						   cpu, qspin_ctx_names[c],
+						   lock,
+						   (void *)READ_ONCE(h->set[c][i].ip));
+			}
+		}
+	}
+	seq_printf(m, "# detect %d slots %d overflow %lu\n",
+		   qspin_detect_enabled(), QSPIN_HELD_MAX, overflow);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(held);
+
 void qspin_detect_debugfs(struct dentry *dir)
 {
+	debugfs_create_file("deadlocks", 0600, dir, NULL, &deadlocks_fops);
+	debugfs_create_file("held", 0400, dir, NULL, &held_fops);
 }

@@ -20,6 +20,7 @@
 #include <linux/debugfs.h>
 #include <linux/irqflags.h>
 #include <linux/jump_label.h>
+#include <linux/kallsyms.h>
 #include <linux/kernel.h>
 #include <linux/module.h>
 #include <linux/percpu.h>
@@ -81,16 +82,26 @@ unsigned int qspin_env_cpu_id(void)
 #define QSPIN_TRACE_DEPTH 16
 static int qspin_trace_state;	/* 0 idle, 1 armed, 2 capturing, 3 captured */
 static unsigned long qspin_trace_entries[QSPIN_TRACE_DEPTH];
+/* Symbolised at capture time: a client module may be gone when it is read. */
+static char qspin_trace_names[QSPIN_TRACE_DEPTH][KSYM_SYMBOL_LEN];
 static unsigned int qspin_trace_len;
 static int qspin_trace_cpu;
 
 static noinline void qspin_capture_trace(void)
 {
+	unsigned int i;
+
 	if (cmpxchg(&qspin_trace_state, 1, 2) != 1)
 		return;
-	/* Skip this function and qspin_env_count: start at the core. */
+	/*
+	 * Skip nothing: whether qspin_env_count's frame is there depends on
+	 * a tail call; readers look for the C++ frame and what follows it.
+	 */
 	qspin_trace_len = stack_trace_save(qspin_trace_entries,
-					   QSPIN_TRACE_DEPTH, 2);
+					   QSPIN_TRACE_DEPTH, 0);
+	for (i = 0; i < qspin_trace_len; i++)
+		snprintf(qspin_trace_names[i], KSYM_SYMBOL_LEN, "%pB",
+			 (void *)qspin_trace_entries[i]);
 	qspin_trace_cpu = smp_processor_id();
 	smp_store_release(&qspin_trace_state, 3);
 }
@@ -319,17 +330,29 @@ DEFINE_SHOW_ATTRIBUTE(info);
 
 static int stats_show(struct seq_file *m, void *v)
 {
+	int i;
+
+	for (i = 0; i < QSPIN_STAT_NR; i++)
+		seq_printf(m, "%s %lu\n", qspin_stat_names[i],
+			   qspin_stat_read(qspin_stat_names[i]));
+	return 0;
+}
+
+unsigned long qspin_stat_read(const char *name)
+{
+	unsigned long sum = 0;
 	int i, cpu;
 
 	for (i = 0; i < QSPIN_STAT_NR; i++) {
-		unsigned long sum = 0;
-
+		if (strcmp(name, qspin_stat_names[i]))
+			continue;
 		for_each_possible_cpu(cpu)
 			sum += per_cpu(qspin_stats.count[i], cpu);
-		seq_printf(m, "%s %lu\n", qspin_stat_names[i], sum);
+		break;
 	}
-	return 0;
+	return sum;
 }
+EXPORT_SYMBOL_GPL(qspin_stat_read);
 
 static int stats_open(struct inode *inode, struct file *file)
 {
@@ -398,7 +421,7 @@ static int slowpath_trace_show(struct seq_file *m, void *v)
 	}
 	seq_printf(m, "cpu %d\n", qspin_trace_cpu);
 	for (i = 0; i < qspin_trace_len; i++)
-		seq_printf(m, "%pS\n", (void *)qspin_trace_entries[i]);
+		seq_printf(m, "%s\n", qspin_trace_names[i]);
 	return 0;
 }
 

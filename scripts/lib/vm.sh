@@ -9,6 +9,12 @@
 #   vm_sentinel_rc FILE         the N of the last "QSPIN-GUEST-EXIT rc=N" in
 #                               FILE; nothing (status 1) when there is none
 #   vm_elapsed T0               seconds since T0 (from $(vm_now)), "12.3s"
+#   vm_kernel_image             the image for QEMU's -kernel: by default the
+#                               uncompressed ELF vmlinux pulled out of Debian's
+#                               vmlinuz once (build/vm/vmlinux-<abi>), booted
+#                               through its PVH entry: no BIOS real-mode setup,
+#                               no XZ decompression under TCG (~3 s a boot).
+#                               QSPIN_VM_PVH=0, or a failed extraction: vmlinuz.
 qspin_top=${qspin_top:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
 vm_build=$qspin_top/build/vm
 vm_tag=${vm_tag:-vm}
@@ -38,4 +44,30 @@ vm_sentinel_rc() {
 	rc=$(tr -d '\r' < "$1" 2>/dev/null | grep -ao "$VM_SENTINEL rc=[0-9]\+" | tail -n1 | sed 's/.*rc=//')
 	[ -n "$rc" ] || return 1
 	echo "$rc"
+}
+
+vm_kernel_image() {
+	local vmlinuz=$KERNEL_DIR/vmlinuz img=$vm_build/vmlinux-$VM_ABI off
+	if [ "${QSPIN_VM_PVH:-1}" = 0 ]; then
+		echo "$vmlinuz"
+		return
+	fi
+	if [ ! -s "$img" ] || [ "$img" -ot "$vmlinuz" ]; then
+		mkdir -p "$vm_build"
+		# Debian builds with CONFIG_KERNEL_XZ: the payload is the first XZ stream.
+		off=$(LC_ALL=C grep -abo $'\xfd7zXZ\x00' "$vmlinuz" | head -n1 | cut -d: -f1)
+		if [ -n "$off" ] &&
+			{ tail -c +$((off + 1)) "$vmlinuz" || :; } |
+			xz -dc --single-stream > "$img.tmp" 2>/dev/null &&
+			# The PVH entry point is the Xen ELF note XEN_ELFNOTE_PHYS32_ENTRY (18).
+			readelf -n "$img.tmp" 2>/dev/null | grep -c 'note type: (0x00000012)' >/dev/null; then
+			mv "$img.tmp" "$img"
+		else
+			rm -f "$img.tmp"
+			vm_log "no PVH vmlinux in $vmlinuz; booting the bzImage"
+			echo "$vmlinuz"
+			return
+		fi
+	fi
+	echo "$img"
 }

@@ -96,4 +96,11 @@ static inline struct qspin_word_fields qspin_lock_fields(qspinlock_t *lock)
 	return qspin_decode_word(qspin_word_read(&lock->word));
 }
 
+/*
+ * A statistics counter summed over all CPUs, by its name in
+ * /sys/kernel/debug/qspin/stats ("fast", "pending", "queued",
+ * "nested_depth2", ...); 0 for an unknown name. For tests and tools.
+ */
+unsigned long qspin_stat_read(const char *name);
+
 #endif /* _QSPIN_H */

@@ -1,0 +1,160 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# Runs the kselftest target "qspin" (selftests/) in the test VM: one boot for
+# the whole set. Records results as suite "vm-selftests".
+#
+#   scripts/vm-selftests.sh [-t qspin:TEST]... [--smp N] [--timeout SECS]
+#                           [--append "KERNEL ARGS"] [--console]
+#
+#  1. builds selftests/ over the kernel's lib.mk from .cache (static binaries
+#     in build/selftests/qspin)
+#  2. lays out a kselftest install tree like the kernel's
+#     "make -C tools/testing/selftests install" does (build/selftests/install:
+#     run_kselftest.sh, kselftest/, kselftest-list.txt from lib.mk's emit_tests,
+#     qspin/ with the tests, settings and config)
+#  3. boots the VM once (scripts/vm-run.sh, with the repo's modules: run
+#     'make vm-modules' first) running /kselftest/run_kselftest.sh [-t ...]
+#  4. turns the TAP into results: "ok N selftests: qspin: NAME" PASS, with
+#     "# SKIP" SKIP, "not ok" FAIL (as qspin:NAME), each kselftest_harness
+#     sub-test as qspin:NAME:SUBTEST; plus console-clean from check-console.sh
+#
+# Logs: build/logs/vm-selftests.console.log (console), .out.log (the TAP).
+# Exit status non-zero when anything failed.
+set -uo pipefail
+top=$(cd "$(dirname "$0")/.." && pwd)
+qspin_top=$top
+vm_tag=vm-selftests
+# shellcheck source=lib/vm.sh
+. "$top/scripts/lib/vm.sh"
+# shellcheck source=lib/results.sh
+. "$top/scripts/lib/results.sh"
+
+tests=() run_args=() timeout_s=${QSPIN_VM_TIMEOUT:-}
+smp=${QSPIN_SMP:-4}
+while [ $# -gt 0 ]; do
+	case $1 in
+	-t) tests+=("$2"); shift 2 ;;
+	--smp) smp=$2; shift 2 ;;
+	--timeout) timeout_s=$2; shift 2 ;;
+	--append) run_args+=(--append "$2"); shift 2 ;;
+	--console) run_args+=(--console); shift ;;
+	-h|--help) sed -n '3,24p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	*) vm_log "unknown argument: $1"; exit 2 ;;
+	esac
+done
+
+results_init vm-selftests
+t_start=$(vm_now)
+vm_env
+
+build=$top/build/selftests
+inst=$build/install
+logs=$top/build/logs
+console=$logs/vm-selftests.console.log
+out=$logs/vm-selftests.out.log
+mkdir -p "$build" "$logs"
+rm -f "$console" "$out"
+
+# ---------------------------------------------------------------- build
+vm_log "building selftests (make -C selftests, lib.mk from ${KSELFTEST_DIR#"$top"/})"
+mk=(make --no-print-directory -C "$top/selftests" "KSELFTEST_DIR=$KSELFTEST_DIR"
+	"OUTPUT=$build/qspin")
+rm -rf "$inst"
+mkdir -p "$inst/kselftest"
+if ! {
+	"${mk[@]}" all &&
+	install -m 744 "$KSELFTEST_DIR"/kselftest/{module.sh,runner.sh,prefix.pl} "$inst/kselftest/" &&
+	install -m 744 "$KSELFTEST_DIR/run_kselftest.sh" "$inst/" &&
+	"${mk[@]}" install "INSTALL_PATH=$inst/qspin" &&
+	"${mk[@]}" -s emit_tests COLLECTION=qspin > "$inst/kselftest-list.txt"
+} > "$logs/vm-selftests.build.log" 2>&1; then
+	tail -n 30 "$logs/vm-selftests.build.log" >&2
+	result FAIL build "selftests did not build: build/logs/vm-selftests.build.log"
+	exit 1
+fi
+mapfile -t listed < "$inst/kselftest-list.txt"
+vm_log "kselftest tree ready: ${listed[*]}"
+mods=$(find "$top/kmod" "$top/selftests/module" -name '*.ko' -printf '%f ' 2>/dev/null)
+vm_log "modules for the VM: ${mods:-none (run 'make vm-modules')}"
+
+# ---------------------------------------------------------------- boot
+# Enough for every test to hit its settings timeout, plus the boot.
+if [ -z "$timeout_s" ]; then
+	per=$(sed -n 's/^timeout=//p' "$inst/qspin/settings" 2>/dev/null)
+	timeout_s=$(( ${#listed[@]} * ${per:-45} + 180 ))
+fi
+guest=$build/guest.sh
+{
+	echo 'cd /kselftest || exit 1'
+	printf './run_kselftest.sh'
+	for t in "${tests[@]}"; do printf ' -t %q' "$t"; done
+	echo
+} > "$guest"
+
+vm_rc=0
+"$top/scripts/vm-run.sh" --guest-script "$guest" --extra-dir "$inst:/kselftest" \
+	--smp "$smp" --timeout "$timeout_s" --log "$console" --out "$out" --follow \
+	"${run_args[@]}" || vm_rc=$?
+
+# ---------------------------------------------------------------- results
+# The TAP is on ttyS1 (out), unmixed with kernel messages; fall back to the
+# console when the VM died before ttyS1 said anything.
+tap=$out
+[ -s "$tap" ] || tap=$console
+declare -A done_tests=()
+cur= skip_why=
+while IFS= read -r line; do
+	if [[ $line =~ ^#\ selftests:\ qspin:\ ([^ ]+)$ ]]; then
+		cur=${BASH_REMATCH[1]} skip_why=
+	elif [ -n "$cur" ] && [[ $line =~ ^#\ (.*)\ \[SKIP\]$|^#\ #\ SKIP\ (.*)$ ]]; then
+		# kselftest/module.sh's reason, or ksft_test_result_skip()'s
+		skip_why=${BASH_REMATCH[1]}${BASH_REMATCH[2]}
+	elif [[ $line =~ ^(not\ )?ok\ [0-9]+\ selftests:\ qspin:\ ([^ ]+)(\ #\ (.*))?$ ]]; then
+		name=${BASH_REMATCH[2]} directive=${BASH_REMATCH[4]}
+		done_tests[$name]=1
+		if [ -n "${BASH_REMATCH[1]}" ]; then
+			result FAIL "qspin:$name" "${directive:-not ok}"
+		elif [[ $directive == SKIP* ]]; then
+			result SKIP "qspin:$name" "$skip_why"
+		else
+			result PASS "qspin:$name"
+		fi
+		cur=
+	elif [ -n "$cur" ] && [[ $line =~ ^#\ (not\ )?ok\ [0-9]+\ ([^ #]+)(\ #\ (.*))?$ ]]; then
+		# kselftest_harness sub-test, prefixed "# " by the runner.
+		sub=${BASH_REMATCH[2]} directive=${BASH_REMATCH[4]}
+		if [ -n "${BASH_REMATCH[1]}" ]; then
+			result FAIL "qspin:$cur:$sub" "${directive:-not ok}"
+		elif [[ $directive == SKIP* ]]; then
+			directive=${directive#SKIP}
+			result SKIP "qspin:$cur:$sub" "${directive# }"
+		else
+			result PASS "qspin:$cur:$sub"
+		fi
+	fi
+done < <(tr -d '\r' < "$tap")
+
+case $vm_rc in
+0) ;;
+124) result FAIL vm-boot "the VM timed out after ${timeout_s}s: $console" ;;
+125) result FAIL vm-boot "the VM ended without finishing (panic?): $console" ;;
+126) result FAIL vm-boot "could not start the VM" ;;
+*) result FAIL vm-boot "run_kselftest.sh exited $vm_rc" ;;
+esac
+for entry in "${listed[@]}"; do
+	name=${entry#qspin:}
+	[ -n "${done_tests[$name]:-}" ] || result FAIL "qspin:$name" "no result (VM rc=$vm_rc)"
+done
+
+if [ -s "$console" ]; then
+	if "$top/scripts/check-console.sh" "$console"; then
+		result PASS console-clean
+	else
+		result FAIL console-clean "kernel splat in $console"
+	fi
+fi
+
+pass=$(grep -c '^PASS' "$results_file") fail=$(grep -c '^FAIL' "$results_file")
+skip=$(grep -c '^SKIP' "$results_file")
+vm_log "$pass passed, $fail failed, $skip skipped in $(vm_elapsed "$t_start")"
+[ "$fail" -eq 0 ]

@@ -1,0 +1,722 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * test_qspin.ko: in-kernel tests of qspin's spinlock API, in the
+ * kselftest_module.h style ("all N tests passed"); loaded by
+ * selftests/qspin_module.sh through kselftest/module.sh inside the test VM.
+ *
+ * What it proves, each with assertions on real state:
+ *  - every variant in every context it is meant for leaves IRQ, softirq and
+ *    preemption state exactly as the kernel's spinlock would, before, inside
+ *    and after (also with IRQs already off), and a failed trylock leaves
+ *    nothing behind;
+ *  - trylock on a held and on a free lock;
+ *  - is_contended while a waiter is pending and while waiters are queued
+ *    (the tail names the queued CPU: needs three CPUs);
+ *  - the MCS nesting depths 2 and 3 are really used on one CPU (a task
+ *    waits on lock A, a softirq on B, a hardirq on C), proven by the tail
+ *    index seen in each word and by qspin's stats counters;
+ *  - mutual exclusion under a contended multi-CPU run mixing variants.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/bottom_half.h>
+#include <linux/completion.h>
+#include <linux/cpumask.h>
+#include <linux/delay.h>
+#include <linux/interrupt.h>
+#include <linux/irq_work.h>
+#include <linux/kthread.h>
+#include <linux/ktime.h>
+#include <linux/module.h>
+#include <linux/preempt.h>
+#include <linux/sched.h>
+#include <linux/slab.h>
+#include <qspin.h>
+
+#include "kselftest_module.h"
+
+/* Not __initdata: the checks also run in softirq and hardirq callbacks. */
+static unsigned int total_tests;
+static unsigned int failed_tests;
+static unsigned int skipped_tests;
+
+#define CHECK(cond, fmt, ...)						\
+	do {								\
+		total_tests++;						\
+		if (!(cond)) {						\
+			failed_tests++;					\
+			pr_warn("TC failed at %s:%d: %s: " fmt "\n",	\
+				__func__, __LINE__, #cond, ##__VA_ARGS__); \
+		}							\
+	} while (0)
+
+#define SKIP(fmt, ...)							\
+	do {								\
+		skipped_tests++;					\
+		pr_info("skip %s: " fmt "\n", __func__, ##__VA_ARGS__);	\
+	} while (0)
+
+/* Spin budget for waits on other CPUs: generous for TCG. */
+#define WAIT_NS (5 * NSEC_PER_SEC)
+
+/* ---- API state matrix --------------------------------------------- */
+
+enum variant {
+	V_PLAIN,
+	V_TRYLOCK,
+	V_BH,
+	V_TRYLOCK_BH,
+	V_IRQ,
+	V_IRQSAVE,
+	V_TRYLOCK_IRQSAVE,
+	V_NR
+};
+
+static const char *const variant_names[V_NR] = {
+	"lock", "trylock", "lock_bh", "trylock_bh", "lock_irq",
+	"lock_irqsave", "trylock_irqsave",
+};
+
+struct cpu_state {
+	bool irqs_off;
+	unsigned int preempt;	/* preempt_count(): preempt, softirq, hardirq */
+	unsigned int softirq;
+};
+
+static struct cpu_state cpu_state_now(void)
+{
+	return (struct cpu_state){
+		.irqs_off = irqs_disabled(),
+		.preempt = preempt_count(),
+		.softirq = softirq_count(),
+	};
+}
+
+static DEFINE_QSPINLOCK(matrix_lock);
+/*
+ * A lock that stays held for the failed-trylock checks in all three
+ * contexts. Its word is set by hand rather than through qspin_lock(): a
+ * real owner would keep preemption off while this test sleeps.
+ */
+static DEFINE_QSPINLOCK(held_lock);
+
+/* Inside the critical section: what this variant must have changed. */
+static void check_inside(enum variant v, const char *ctx,
+			 struct cpu_state before)
+{
+	struct cpu_state in = cpu_state_now();
+	struct qspin_word_fields f = qspin_lock_fields(&matrix_lock);
+
+	CHECK(f.locked == 1 && f.pending == 0 && f.tail_cpu == -1,
+	      "%s in %s: word %x", variant_names[v], ctx,
+	      qspin_word_read(&matrix_lock.word));
+	CHECK(qspin_is_locked(&matrix_lock), "%s in %s", variant_names[v], ctx);
+	/* Preemption is off inside every variant. */
+	CHECK(!preemptible() && in.preempt > before.preempt,
+	      "%s in %s: preempt_count %x before %x", variant_names[v], ctx,
+	      in.preempt, before.preempt);
+	switch (v) {
+	case V_IRQ:
+	case V_IRQSAVE:
+	case V_TRYLOCK_IRQSAVE:
+		CHECK(in.irqs_off, "%s in %s: IRQs on inside",
+		      variant_names[v], ctx);
+		break;
+	case V_BH:
+	case V_TRYLOCK_BH:
+		CHECK(in.softirq > before.softirq && in_softirq(),
+		      "%s in %s: softirq count %x before %x",
+		      variant_names[v], ctx, in.softirq, before.softirq);
+		CHECK(in.irqs_off == before.irqs_off, "%s in %s",
+		      variant_names[v], ctx);
+		break;
+	default:
+		CHECK(in.irqs_off == before.irqs_off &&
+		      in.softirq == before.softirq, "%s in %s",
+		      variant_names[v], ctx);
+	}
+}
+
+static void check_restored(enum variant v, const char *ctx,
+			   struct cpu_state before, const char *what)
+{
+	struct cpu_state after = cpu_state_now();
+
+	CHECK(after.irqs_off == before.irqs_off &&
+	      after.preempt == before.preempt &&
+	      after.softirq == before.softirq,
+	      "%s in %s %s: irqs_off %d->%d preempt %x->%x", variant_names[v],
+	      ctx, what, before.irqs_off, after.irqs_off, before.preempt,
+	      after.preempt);
+	CHECK(qspin_word_read(&matrix_lock.word) == 0,
+	      "%s in %s %s: word %x", variant_names[v], ctx, what,
+	      qspin_word_read(&matrix_lock.word));
+}
+
+/* One variant, one context: acquire, check, release, check. */
+static void run_variant(enum variant v, const char *ctx)
+{
+	struct cpu_state before = cpu_state_now();
+	unsigned long flags = 0;
+	int ok = 1;
+
+	switch (v) {
+	case V_PLAIN:
+		qspin_lock(&matrix_lock);
+		break;
+	case V_TRYLOCK:
+		ok = qspin_trylock(&matrix_lock);
+		break;
+	case V_BH:
+		qspin_lock_bh(&matrix_lock);
+		break;
+	case V_TRYLOCK_BH:
+		ok = qspin_trylock_bh(&matrix_lock);
+		break;
+	case V_IRQ:
+		qspin_lock_irq(&matrix_lock);
+		break;
+	case V_IRQSAVE:
+		qspin_lock_irqsave(&matrix_lock, flags);
+		break;
+	case V_TRYLOCK_IRQSAVE:
+		ok = qspin_trylock_irqsave(&matrix_lock, flags);
+		break;
+	default:
+		return;
+	}
+	CHECK(ok, "%s in %s: trylock on a free lock failed",
+	      variant_names[v], ctx);
+	if (!ok)
+		return;
+	check_inside(v, ctx, before);
+
+	switch (v) {
+	case V_PLAIN:
+	case V_TRYLOCK:
+		qspin_unlock(&matrix_lock);
+		break;
+	case V_BH:
+	case V_TRYLOCK_BH:
+		qspin_unlock_bh(&matrix_lock);
+		break;
+	case V_IRQ:
+		qspin_unlock_irq(&matrix_lock);
+		break;
+	default:
+		qspin_unlock_irqrestore(&matrix_lock, flags);
+	}
+	check_restored(v, ctx, before, "after release");
+}
+
+/* Failed trylocks on a held lock leave no state behind. */
+static void run_failed_trylocks(const char *ctx)
+{
+	struct cpu_state before = cpu_state_now();
+	unsigned long flags = 0;
+	u32 word = qspin_word_read(&held_lock.word);
+
+	CHECK(!qspin_trylock(&held_lock), "%s", ctx);
+	CHECK(!qspin_trylock_irqsave(&held_lock, flags), "%s", ctx);
+	if (!in_hardirq())
+		CHECK(!qspin_trylock_bh(&held_lock), "%s", ctx);
+	CHECK(qspin_word_read(&held_lock.word) == word,
+	      "%s: failed trylock wrote the word", ctx);
+	{
+		struct cpu_state after = cpu_state_now();
+
+		CHECK(after.irqs_off == before.irqs_off &&
+		      after.preempt == before.preempt, "%s", ctx);
+	}
+}
+
+/* The matrix: which variants belong in which context. */
+static const bool in_task[V_NR] = { 1, 1, 1, 1, 1, 1, 1 };
+static const bool in_softirq_ctx[V_NR] = {
+	[V_PLAIN] = 1, [V_TRYLOCK] = 1, [V_IRQ] = 1, [V_IRQSAVE] = 1,
+	[V_TRYLOCK_IRQSAVE] = 1,
+};
+static const bool in_hardirq_ctx[V_NR] = {
+	[V_PLAIN] = 1, [V_TRYLOCK] = 1, [V_IRQSAVE] = 1,
+	[V_TRYLOCK_IRQSAVE] = 1,
+};
+
+static void run_matrix(const bool *which, const char *ctx)
+{
+	int v;
+
+	for (v = 0; v < V_NR; v++)
+		if (which[v])
+			run_variant(v, ctx);
+	run_failed_trylocks(ctx);
+}
+
+static int softirq_ran, hardirq_ran;
+static DECLARE_COMPLETION(softirq_done);
+
+static void matrix_tasklet_fn(struct tasklet_struct *t)
+{
+	softirq_ran = in_serving_softirq() ? 1 : -1;
+	run_matrix(in_softirq_ctx, "softirq");
+	complete(&softirq_done);
+}
+static DECLARE_TASKLET(matrix_tasklet, matrix_tasklet_fn);
+
+static void matrix_irq_work_fn(struct irq_work *w)
+{
+	hardirq_ran = in_hardirq() ? 1 : -1;
+	run_matrix(in_hardirq_ctx, "hardirq");
+}
+static struct irq_work matrix_irq_work = IRQ_WORK_INIT_HARD(matrix_irq_work_fn);
+
+static void test_state_matrix(void)
+{
+	unsigned long flags;
+
+	__atomic_store_n(&held_lock.word.val, QSPIN_LOCKED_VAL, __ATOMIC_RELAXED);
+
+	run_matrix(in_task, "task");
+
+	/* _irqsave with IRQs already off restores "off". */
+	local_irq_save(flags);
+	run_variant(V_IRQSAVE, "task, IRQs off");
+	run_variant(V_TRYLOCK_IRQSAVE, "task, IRQs off");
+	CHECK(irqs_disabled(), "IRQs turned on by irqrestore");
+	local_irq_restore(flags);
+
+	tasklet_schedule(&matrix_tasklet);
+	CHECK(wait_for_completion_timeout(&softirq_done, 10 * HZ),
+	      "softirq matrix did not run");
+	CHECK(softirq_ran == 1, "tasklet not in softirq context");
+
+	irq_work_queue(&matrix_irq_work);
+	irq_work_sync(&matrix_irq_work);
+	CHECK(hardirq_ran == 1, "irq_work not in hardirq context");
+
+	CHECK(qspin_word_read(&held_lock.word) == QSPIN_LOCKED_VAL,
+	      "failed trylocks changed the held word: %x",
+	      qspin_word_read(&held_lock.word));
+	__atomic_store_n(&held_lock.word.val, 0, __ATOMIC_RELAXED);
+}
+
+/* ---- trylock on a held and a free lock ------------------------------ */
+
+static void test_trylock(void)
+{
+	DEFINE_QSPINLOCK(l);
+
+	CHECK(qspin_trylock(&l), "free lock");
+	CHECK(qspin_word_read(&l.word) == QSPIN_LOCKED_VAL, "word %x",
+	      qspin_word_read(&l.word));
+	CHECK(!qspin_trylock(&l), "held lock");
+	CHECK(qspin_word_read(&l.word) == QSPIN_LOCKED_VAL, "word %x",
+	      qspin_word_read(&l.word));
+	qspin_unlock(&l);
+	CHECK(qspin_word_read(&l.word) == 0, "word %x", qspin_word_read(&l.word));
+	CHECK(!qspin_is_locked(&l) && !qspin_is_contended(&l), "free lock");
+}
+
+/* ---- helpers for multi-CPU tests ------------------------------------ */
+
+/* Spin until cond or the budget runs out; true when cond held. */
+#define SPIN_UNTIL(cond)						\
+	({								\
+		u64 __end = ktime_get_ns() + WAIT_NS;			\
+		bool __ok;						\
+		while (!(__ok = (cond)) && ktime_get_ns() < __end)	\
+			cpu_relax();					\
+		__ok;							\
+	})
+
+/* The n-th online CPU other than `not`, or -1. */
+static int other_cpu(int not, int n)
+{
+	int cpu;
+
+	for_each_online_cpu(cpu) {
+		if (cpu == not)
+			continue;
+		if (n-- == 0)
+			return cpu;
+	}
+	return -1;
+}
+
+/* Created bound and not yet running: creation sleeps, waking does not. */
+static struct task_struct *create_on(int (*fn)(void *), void *arg, int cpu,
+				     const char *name)
+{
+	struct task_struct *t = kthread_create(fn, arg, "%s/%d", name, cpu);
+
+	if (IS_ERR(t))
+		return t;
+	kthread_bind(t, cpu);
+	get_task_struct(t);
+	return t;
+}
+
+static struct task_struct *start_on(int (*fn)(void *), void *arg, int cpu,
+				    const char *name)
+{
+	struct task_struct *t = create_on(fn, arg, cpu, name);
+
+	if (!IS_ERR(t))
+		wake_up_process(t);
+	return t;
+}
+
+static void stop_and_put(struct task_struct *t)
+{
+	if (IS_ERR_OR_NULL(t))
+		return;
+	kthread_stop(t);
+	put_task_struct(t);
+}
+
+/* ---- is_contended: pending, then queued ----------------------------- */
+
+static DEFINE_QSPINLOCK(contended_lock);
+static atomic_t waiters_done;
+
+static int contend_fn(void *arg)
+{
+	qspin_lock(&contended_lock);
+	qspin_unlock(&contended_lock);
+	atomic_inc(&waiters_done);
+	while (!kthread_should_stop())
+		schedule_timeout_interruptible(1);
+	return 0;
+}
+
+static void test_is_contended(void)
+{
+	struct task_struct *pending_task, *queued_task;
+	int me, cpu_p, cpu_q;
+	struct qspin_word_fields f;
+
+	if (num_online_cpus() < 3) {
+		SKIP("needs 3 CPUs, have %u", num_online_cpus());
+		return;
+	}
+	atomic_set(&waiters_done, 0);
+	me = raw_smp_processor_id();	/* selftest() pinned us */
+	cpu_p = other_cpu(me, 0);
+	cpu_q = other_cpu(me, 1);
+	pending_task = create_on(contend_fn, NULL, cpu_p, "qspin_pending");
+	queued_task = create_on(contend_fn, NULL, cpu_q, "qspin_queued");
+	if (IS_ERR(pending_task) || IS_ERR(queued_task)) {
+		CHECK(0, "kthread_create failed");
+		goto out;
+	}
+
+	qspin_lock(&contended_lock);
+	CHECK(!qspin_is_contended(&contended_lock), "owner alone");
+
+	/* 0,0,1 -> 0,1,1: the first waiter takes the pending bit. */
+	wake_up_process(pending_task);
+	CHECK(SPIN_UNTIL(qspin_lock_fields(&contended_lock).pending == 1),
+	      "no pending waiter: word %x",
+	      qspin_word_read(&contended_lock.word));
+	CHECK(qspin_is_contended(&contended_lock), "pending waiter");
+
+	/* 0,1,1 -> n,1,1: the second waiter queues; the tail names it. */
+	wake_up_process(queued_task);
+	CHECK(SPIN_UNTIL(qspin_lock_fields(&contended_lock).tail_cpu >= 0),
+	      "no queued waiter: word %x",
+	      qspin_word_read(&contended_lock.word));
+	f = qspin_lock_fields(&contended_lock);
+	CHECK(f.tail_cpu == cpu_q && f.tail_idx == 0 && f.pending == 1 &&
+	      f.locked == 1, "word %x: tail cpu %d idx %u, want cpu %d idx 0",
+	      qspin_word_read(&contended_lock.word), f.tail_cpu, f.tail_idx,
+	      cpu_q);
+	CHECK(qspin_is_contended(&contended_lock), "queued waiter");
+	qspin_unlock(&contended_lock);
+
+	CHECK(SPIN_UNTIL(atomic_read(&waiters_done) == 2), "waiters stuck");
+	CHECK(qspin_word_read(&contended_lock.word) == 0, "word %x",
+	      qspin_word_read(&contended_lock.word));
+out:
+	stop_and_put(pending_task);
+	stop_and_put(queued_task);
+}
+
+/* ---- nesting: task on A, softirq on B, hardirq on C, one CPU -------- */
+
+/*
+ * A waiter queues (and so takes a node) only when someone besides the
+ * owner is already there. Two CPUs suffice: the owner CPU also raises the
+ * pending byte of each lock it holds, the exact state a pending waiter
+ * leaves (*,1,1), so the nesting CPU's waiters all queue. The owner drops
+ * pending and locked together when it releases.
+ */
+static DEFINE_QSPINLOCK(nest_a);
+static DEFINE_QSPINLOCK(nest_b);
+static DEFINE_QSPINLOCK(nest_c);
+static atomic_t nest_progress;	/* 1 task got A, 2 softirq got B, 3 hardirq got C */
+static int nest_irq_ctx, nest_softirq_ctx;
+
+static void nest_hardirq_fn(void *info)
+{
+	nest_irq_ctx = in_hardirq() ? 1 : -1;
+	qspin_lock(&nest_c);	/* queues on node 2: depth 3 */
+	qspin_unlock(&nest_c);
+	atomic_or(4, &nest_progress);
+}
+
+static void nest_tasklet_fn(struct tasklet_struct *t)
+{
+	nest_softirq_ctx = in_serving_softirq() ? 1 : -1;
+	qspin_lock(&nest_b);	/* queues on node 1: depth 2 */
+	qspin_unlock(&nest_b);
+	atomic_or(2, &nest_progress);
+}
+static DECLARE_TASKLET(nest_tasklet, nest_tasklet_fn);
+
+/* Hardirq on the nesting CPU (an IPI): the tasklet runs at its exit. */
+static void nest_kick_fn(void *info)
+{
+	tasklet_schedule(&nest_tasklet);
+}
+
+static int nest_task_fn(void *arg)
+{
+	qspin_lock(&nest_a);	/* queues on node 0 */
+	qspin_unlock(&nest_a);
+	atomic_or(1, &nest_progress);
+	while (!kthread_should_stop())
+		schedule_timeout_interruptible(1);
+	return 0;
+}
+
+static void owner_release(qspinlock_t *l)
+{
+	/* *,1,1 -> *,0,0: our fake pending waiter leaves with us. */
+	__atomic_store_n(&l->word.locked_pending, 0, __ATOMIC_RELEASE);
+}
+
+static bool tail_is(qspinlock_t *l, int cpu, unsigned int idx)
+{
+	struct qspin_word_fields f = qspin_lock_fields(l);
+
+	return f.tail_cpu == cpu && f.tail_idx == idx;
+}
+
+static unsigned long stat_of(const char *name);
+
+static void test_nesting(void)
+{
+	struct task_struct *task;
+	unsigned long d2, d3;
+	int nest_cpu;
+
+	if (num_online_cpus() < 2) {
+		SKIP("needs 2 CPUs");
+		return;
+	}
+	d2 = stat_of("nested_depth2");
+	d3 = stat_of("nested_depth3");
+	atomic_set(&nest_progress, 0);
+	nest_cpu = other_cpu(raw_smp_processor_id(), 0);
+	task = create_on(nest_task_fn, NULL, nest_cpu, "qspin_nest");
+	if (IS_ERR(task)) {
+		CHECK(0, "kthread_create failed");
+		return;
+	}
+
+	qspin_lock(&nest_a);
+	qspin_lock(&nest_b);
+	qspin_lock(&nest_c);
+	__atomic_store_n(&nest_a.word.pending, 1, __ATOMIC_RELAXED);
+	__atomic_store_n(&nest_b.word.pending, 1, __ATOMIC_RELAXED);
+	__atomic_store_n(&nest_c.word.pending, 1, __ATOMIC_RELAXED);
+
+	wake_up_process(task);
+	CHECK(SPIN_UNTIL(tail_is(&nest_a, nest_cpu, 0)),
+	      "task did not queue on A at idx 0: word %x",
+	      qspin_word_read(&nest_a.word));
+
+	smp_call_function_single(nest_cpu, nest_kick_fn, NULL, 0);
+	CHECK(SPIN_UNTIL(tail_is(&nest_b, nest_cpu, 1)),
+	      "softirq did not queue on B at idx 1: word %x",
+	      qspin_word_read(&nest_b.word));
+
+	smp_call_function_single(nest_cpu, nest_hardirq_fn, NULL, 0);
+	CHECK(SPIN_UNTIL(tail_is(&nest_c, nest_cpu, 2)),
+	      "hardirq did not queue on C at idx 2: word %x",
+	      qspin_word_read(&nest_c.word));
+
+	/*
+	 * Unwind innermost first, as the interrupted CPU needs: the owner
+	 * drops pending and locked at once. Once every waiter has been
+	 * through, qspin_unlock() balances what qspin_lock() did (preempt
+	 * count, deadlock-detection record); its store of an already clear
+	 * locked byte changes nothing.
+	 */
+	owner_release(&nest_c);
+	CHECK(SPIN_UNTIL(atomic_read(&nest_progress) & 4), "hardirq stuck");
+	owner_release(&nest_b);
+	CHECK(SPIN_UNTIL(atomic_read(&nest_progress) & 2), "softirq stuck");
+	owner_release(&nest_a);
+	CHECK(SPIN_UNTIL(atomic_read(&nest_progress) & 1), "task stuck");
+	qspin_unlock(&nest_c);
+	qspin_unlock(&nest_b);
+	qspin_unlock(&nest_a);
+
+	tasklet_kill(&nest_tasklet);
+	stop_and_put(task);
+	CHECK(nest_softirq_ctx == 1 && nest_irq_ctx == 1,
+	      "contexts: softirq %d hardirq %d", nest_softirq_ctx, nest_irq_ctx);
+	CHECK(qspin_word_read(&nest_a.word) == 0 &&
+	      qspin_word_read(&nest_b.word) == 0 &&
+	      qspin_word_read(&nest_c.word) == 0, "words not released");
+	CHECK(stat_of("nested_depth2") > d2 && stat_of("nested_depth3") > d3,
+	      "stats: depth2 %lu->%lu depth3 %lu->%lu", d2,
+	      stat_of("nested_depth2"), d3, stat_of("nested_depth3"));
+}
+
+/* ---- mutual exclusion under contention ------------------------------ */
+
+#define MUTEX_ITERS 20000
+static DEFINE_QSPINLOCK(mutex_lock_);
+static unsigned long mutex_counter;	/* protected by mutex_lock_ only */
+static int mutex_inside;
+static atomic_t mutex_violations;
+static atomic_t mutex_finished;
+
+static void mutex_critical(void)
+{
+	if (xchg(&mutex_inside, 1))
+		atomic_inc(&mutex_violations);
+	mutex_counter++;
+	WRITE_ONCE(mutex_inside, 0);
+}
+
+static int mutex_fn(void *arg)
+{
+	long id = (long)arg;
+	unsigned long flags;
+	int i;
+
+	for (i = 0; i < MUTEX_ITERS; i++) {
+		switch ((i + id) % 5) {
+		case 0:
+			qspin_lock(&mutex_lock_);
+			mutex_critical();
+			qspin_unlock(&mutex_lock_);
+			break;
+		case 1:
+			qspin_lock_irqsave(&mutex_lock_, flags);
+			mutex_critical();
+			qspin_unlock_irqrestore(&mutex_lock_, flags);
+			break;
+		case 2:
+			qspin_lock_bh(&mutex_lock_);
+			mutex_critical();
+			qspin_unlock_bh(&mutex_lock_);
+			break;
+		case 3:
+			qspin_lock_irq(&mutex_lock_);
+			mutex_critical();
+			qspin_unlock_irq(&mutex_lock_);
+			break;
+		default:
+			while (!qspin_trylock(&mutex_lock_))
+				cpu_relax();
+			mutex_critical();
+			qspin_unlock(&mutex_lock_);
+		}
+		if ((i & 1023) == 0)
+			cond_resched();
+	}
+	atomic_inc(&mutex_finished);
+	while (!kthread_should_stop())
+		schedule_timeout_interruptible(1);
+	return 0;
+}
+
+static void test_mutual_exclusion(void)
+{
+	struct task_struct **tasks;
+	unsigned long pending0 = stat_of("pending");
+	unsigned long queued0 = stat_of("queued");
+	int cpu, n = 0, nr = num_online_cpus();
+
+	tasks = kcalloc(nr_cpu_ids, sizeof(*tasks), GFP_KERNEL);
+	if (!tasks) {
+		CHECK(0, "no memory");
+		return;
+	}
+	mutex_counter = 0;
+	atomic_set(&mutex_violations, 0);
+	atomic_set(&mutex_finished, 0);
+	for_each_online_cpu(cpu)
+		tasks[n++] = start_on(mutex_fn, (void *)(long)cpu, cpu,
+				      "qspin_mutex");
+
+	/* 20000 acquisitions per CPU under TCG: allow a minute. */
+	for (cpu = 0; cpu < 600 && atomic_read(&mutex_finished) < nr; cpu++)
+		msleep(100);
+	CHECK(atomic_read(&mutex_finished) == nr, "%d of %d writers finished",
+	      atomic_read(&mutex_finished), nr);
+	while (n--)
+		stop_and_put(tasks[n]);
+	kfree(tasks);
+
+	CHECK(atomic_read(&mutex_violations) == 0, "%d overlapping owners",
+	      atomic_read(&mutex_violations));
+	CHECK(mutex_counter == (unsigned long)nr * MUTEX_ITERS,
+	      "counter %lu, want %lu", mutex_counter,
+	      (unsigned long)nr * MUTEX_ITERS);
+	CHECK(qspin_word_read(&mutex_lock_.word) == 0, "word %x",
+	      qspin_word_read(&mutex_lock_.word));
+	if (nr >= 2)
+		CHECK(stat_of("pending") > pending0, "pending path never taken");
+	if (nr >= 3)
+		CHECK(stat_of("queued") > queued0, "queue path never taken");
+	pr_info("mutual exclusion: %d CPUs x %d: counter %lu, pending +%lu, queued +%lu\n",
+		nr, MUTEX_ITERS, mutex_counter, stat_of("pending") - pending0,
+		stat_of("queued") - queued0);
+}
+
+/* ---- qspin's stats, read the way a user does ------------------------ */
+
+/*
+ * qspin.ko keeps per-CPU counters and shows their sums in debugfs; the
+ * test reads them through the exported reader so it needs no file I/O.
+ */
+static unsigned long stat_of(const char *name)
+{
+	return qspin_stat_read(name);
+}
+
+static void selftest(void)
+{
+	/*
+	 * Stay on one CPU throughout: the multi-CPU tests bind their
+	 * kthreads to the other CPUs and must not find this task there.
+	 */
+	cpumask_var_t saved;
+	bool pinned = alloc_cpumask_var(&saved, GFP_KERNEL);
+
+	if (pinned) {
+		cpumask_copy(saved, current->cpus_ptr);
+		pinned = !set_cpus_allowed_ptr(current,
+					       cpumask_of(raw_smp_processor_id()));
+	}
+	CHECK(pinned, "could not pin the test task to one CPU");
+
+	test_trylock();
+	test_state_matrix();
+	test_is_contended();
+	test_nesting();
+	test_mutual_exclusion();
+
+	if (pinned)
+		set_cpus_allowed_ptr(current, saved);
+	free_cpumask_var(saved);
+}
+
+KSTM_MODULE_LOADERS(test_qspin);
+MODULE_AUTHOR("qspin developers");
+MODULE_DESCRIPTION("In-kernel tests of qspin's spinlock API");
+MODULE_LICENSE("GPL");

@@ -1,0 +1,80 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+# C++ in the kernel, proven on the running kernel:
+#  1. the core's C++ function is in ftrace's available_filter_functions
+#     (the compiler's __mcount_loc records came through Kbuild's flags);
+#  2. a stack_trace_save() taken from inside the core lists the C++ frame
+#     followed by its C callers: qspin's API function, then the client
+#     module (the ORC unwinder walked through objtool's data for C++);
+#  3. the function tracer really traces the C++ function.
+# Contention comes from test_qspin.ko, whose tests take the slow path.
+# Output: TAP; exit 0 all passed, 1 any failed, 4 skipped.
+
+D=/sys/kernel/debug/qspin
+T=/sys/kernel/tracing
+n=0 failed=0
+
+tap() { # tap ok|not-ok name [detail]
+	n=$((n + 1))
+	if [ "$1" = ok ]; then
+		echo "ok $n $2"
+	else
+		echo "not ok $n $2${3:+ # $3}"
+		failed=$((failed + 1))
+	fi
+}
+
+# rmmod, not modprobe -r: that would unload qspin.ko with it.
+contend() {
+	modprobe test_qspin && rmmod test_qspin
+}
+
+echo "TAP version 13"
+echo "1..3"
+modprobe qspin || { echo "Bail out! qspin.ko does not load"; exit 1; }
+[ -d "$T" ] || mount -t tracefs nodev "$T" 2>/dev/null
+
+if grep -q '^qspin_slowpath \[qspin\]$' "$T/available_filter_functions"; then
+	tap ok "cxx_function_in_available_filter_functions"
+else
+	tap not-ok "cxx_function_in_available_filter_functions" "qspin_slowpath missing"
+fi
+
+echo arm > "$D/slowpath_trace"
+contend
+trace=$(cat "$D/slowpath_trace")
+echo "$trace" | sed 's/^/# slowpath_trace: /'
+# The frame after qspin_slowpath must be one of qspin's C API functions,
+# and the one after that the client module's own code.
+after=$(echo "$trace" | awk '
+	found == 1 { print; found = 2; next }
+	found == 2 { print; exit }
+	/^qspin_slowpath\+0x[0-9a-f]+\/0x[0-9a-f]+ \[qspin\]$/ { found = 1 }')
+caller=$(echo "$after" | sed -n 1p)
+client=$(echo "$after" | sed -n 2p)
+if echo "$caller" | grep -Eq '^_?qspin_(lock|lock_irqsave|lock_irq|lock_bh|lock_checked)\+0x[0-9a-f]+/0x[0-9a-f]+ \[qspin\]$' &&
+	echo "$client" | grep -q '\[test_qspin\]$'; then
+	tap ok "stack_trace_from_cxx_core_reaches_c_callers"
+else
+	tap not-ok "stack_trace_from_cxx_core_reaches_c_callers" "after qspin_slowpath: '$caller' then '$client'"
+fi
+
+echo 0 > "$T/tracing_on"
+echo > "$T/trace"
+echo qspin_slowpath > "$T/set_ftrace_filter"
+echo function > "$T/current_tracer"
+echo 1 > "$T/tracing_on"
+contend
+echo 0 > "$T/tracing_on"
+hits=$(grep -c 'qspin_slowpath <-' "$T/trace")
+echo nop > "$T/current_tracer"
+echo > "$T/set_ftrace_filter"
+echo 1 > "$T/tracing_on"
+if [ "${hits:-0}" -gt 0 ]; then
+	tap ok "function_tracer_traces_cxx_function"
+	echo "# qspin_slowpath traced $hits times"
+else
+	tap not-ok "function_tracer_traces_cxx_function" "no qspin_slowpath in the trace"
+fi
+
+[ $failed -eq 0 ]
