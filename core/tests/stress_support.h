@@ -52,6 +52,7 @@ inline long watchdog_seconds()
 // noting progress adds no shared cache line to the run being measured.
 struct alignas(64) ProgressSlot {
 	std::atomic<std::uint64_t> n{0};
+	std::atomic<bool> active{false}; // inside its acquisition loop
 };
 inline ProgressSlot progress_slots[kMaxTestCpus];
 
@@ -63,15 +64,25 @@ inline void note_progress(unsigned cpu)
 		std::memory_order_relaxed);
 }
 
-inline std::uint64_t total_progress()
-{
-	std::uint64_t sum = 0;
-	for (auto &slot : progress_slots)
-		sum += slot.n.load(std::memory_order_relaxed);
-	return sum;
-}
+// Marks the calling "CPU" as inside its acquisition loop for the scope: a
+// CPU that is inside and completes no acquisition is stalled.
+class ProgressScope {
+public:
+	explicit ProgressScope(unsigned cpu) : slot_(progress_slots[cpu])
+	{
+		slot_.active.store(true);
+	}
+	~ProgressScope() { slot_.active.store(false); }
+	ProgressScope(const ProgressScope &) = delete;
+	ProgressScope &operator=(const ProgressScope &) = delete;
 
-// Seconds without a single acquisition anywhere that count as a hang.
+private:
+	ProgressSlot &slot_;
+};
+
+// Seconds a CPU inside its loop may go without completing an acquisition.
+// The queue is FIFO: once queued, a waiter is overtaken by nobody, so on
+// a working lock every waiter progresses within a few scheduler periods.
 inline long stall_seconds()
 {
 	return env_long("QSPIN_STALL_S", 10);
@@ -80,8 +91,9 @@ inline long stall_seconds()
 // A broken hand-off hangs rather than corrupts. The watchdog fails the
 // test, with _exit(124) so that the process (and the ctest entry running
 // it) fails instead of hanging until an outer timeout, when either
-//   - no thread completed an acquisition for stall_seconds() (a lost
-//     waiter: everybody else finishes and progress stops), or
+//   - a thread inside its loop completed no acquisition for
+//     stall_seconds() (a lost waiter: it spins forever while the others
+//     go on and finish), or
 //   - the scope was not left before the overall deadline (a livelock).
 class Watchdog {
 public:
@@ -110,21 +122,32 @@ private:
 		using clock = std::chrono::steady_clock;
 		const auto start = clock::now();
 		const auto deadline = start + std::chrono::seconds(seconds);
-		auto last_change = start;
-		std::uint64_t last = total_progress();
+		std::uint64_t last[kMaxTestCpus];
+		clock::time_point changed[kMaxTestCpus];
+		for (unsigned c = 0; c < kMaxTestCpus; c++) {
+			last[c] = progress_slots[c].n.load();
+			changed[c] = start;
+		}
 		std::unique_lock<std::mutex> g(mu_);
 		for (;;) {
 			if (cv_.wait_for(g, std::chrono::milliseconds(100),
 					 [this] { return done_; }))
 				return;
 			const auto now = clock::now();
-			const std::uint64_t p = total_progress();
-			if (p != last) {
-				last = p;
-				last_change = now;
+			for (unsigned c = 0; c < kMaxTestCpus; c++) {
+				const std::uint64_t n =
+					progress_slots[c].n.load();
+				if (n != last[c] ||
+				    !progress_slots[c].active.load()) {
+					last[c] = n;
+					changed[c] = now;
+				} else if (now - changed[c] >
+					   std::chrono::seconds(stall)) {
+					std::fprintf(stderr,
+						     "\nWATCHDOG: CPU %u ", c);
+					fail("stalled in its loop for", stall);
+				}
 			}
-			if (now - last_change > std::chrono::seconds(stall))
-				fail("made no progress for", stall);
 			if (now > deadline)
 				fail("did not finish within", seconds);
 		}

@@ -55,7 +55,10 @@ void run_on_cpus(unsigned threads, Body body)
 		pool.emplace_back([&, cpu] {
 			CpuScope scope(cpu);
 			gate.arrive_and_wait();
-			body(cpu);
+			{
+				ProgressScope in_loop(cpu);
+				body(cpu);
+			}
 			if (Env::depth() != 0)
 				leaked_nodes.fetch_add(1);
 		});
