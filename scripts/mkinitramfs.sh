@@ -155,9 +155,8 @@ EOF
 }
 
 build_base() {
-	local root=$vm_build/base.tmp lib d
-	rm -rf "$root"
-	mkdir -p "$root"
+	local root lib d
+	root=$(mktemp -d "$vm_build/base.XXXXXX")
 	for d in bin sbin usr/bin usr/sbin lib lib64 etc proc sys dev tmp run root \
 		mnt var/log lib/modules qspin; do
 		mkdir -p "$root/$d"
@@ -179,11 +178,11 @@ build_base() {
 	printf 'root:x:0:\n' > "$root/etc/group"
 	: > "$root/etc/fstab"
 	(cd "$root" && find . -mindepth 1 | LC_ALL=C sort |
-		cpio -o -H newc -R 0:0 --quiet) > "$base_cpio.tmp"
-	mv "$base_cpio.tmp" "$base_cpio"
+		cpio -o -H newc -R 0:0 --quiet) > "$root.cpio"
+	mv "$root.cpio" "$base_cpio"
 	rm -rf "$root"
-	# Older bases are dead weight.
-	find "$vm_build" -maxdepth 1 -name 'base-*.cpio' ! -name "base-$base_key.cpio" -delete
+	# Older bases are dead weight (once no run can still be reading them).
+	find "$vm_build" -maxdepth 1 -name 'base-*.cpio' ! -name "base-$base_key.cpio" -mmin +60 -delete
 }
 
 if [ ! -f "$base_cpio" ]; then

@@ -12,6 +12,12 @@
 #   --guest-script FILE  run as "sh /qspin/guest.sh" in /root (BusyBox ash, not
 #                        bash), stdin /dev/null, as root, PATH set. Its exit
 #                        status comes out as vm-run.sh's. Keep 124..126 free.
+#                        BusyBox ash runs its own applets for bare names
+#                        even when PATH has something else: "modprobe" is
+#                        BusyBox's (no -n), "/sbin/modprobe" is kmod's; bare
+#                        "timeout" is BusyBox's (143 on expiry), and
+#                        /usr/bin/timeout the kselftest shim (124).
+#                        Whatever it prints goes to --out (and the console).
 #   --smp N              vCPUs (default $QSPIN_SMP, else 4)
 #   --mem SIZE           guest memory (default $QSPIN_VM_MEM, else 1G)
 #   --append ARGS        added to the kernel command line (also $QSPIN_VM_APPEND),
@@ -32,7 +38,9 @@
 #   --console            stream the whole console to stderr as it comes
 #   --quiet              no progress lines
 #
-# Environment: QSPIN_ACCEL=kvm uses KVM (default tcg: TCG, multi-threaded).
+# Environment: QSPIN_ACCEL=kvm uses KVM (default tcg: TCG, multi-threaded);
+# QSPIN_VM_CPU replaces the -cpu model (default max,-hypervisor);
+# QSPIN_SMP, QSPIN_VM_MEM, QSPIN_VM_TIMEOUT, QSPIN_VM_APPEND as above.
 #
 # The VM: Debian's kernel (.cache/kernel/<abi>/vmlinuz, booted as the ELF
 # vmlinux inside it through PVH, QSPIN_VM_PVH=0 for the bzImage path),
@@ -57,7 +65,7 @@ vm_tag=vm
 # shellcheck source=lib/vm.sh
 . "$top/scripts/lib/vm.sh"
 
-usage() { sed -n '5,9p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 126; }
+usage() { sed -n '5,10p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 126; }
 
 guest= smp=${QSPIN_SMP:-4} mem=${QSPIN_VM_MEM:-1G} append=${QSPIN_VM_APPEND:-}
 timeout_s=${QSPIN_VM_TIMEOUT:-300} log= out= follow=0 console=0 quiet=0
@@ -116,7 +124,7 @@ trap cleanup EXIT
 kernel=$(vm_kernel_image)
 cmdline="console=ttyS0,115200 panic=-1 printk.time=1 rdinit=/init$append"
 qemu=(qemu-system-x86_64 -nodefaults -no-user-config -machine pc
-	"${accel_args[@]}" -cpu max,-hypervisor -smp "$smp" -m "$mem"
+	"${accel_args[@]}" -cpu "${QSPIN_VM_CPU:-max,-hypervisor}" -smp "$smp" -m "$mem"
 	-kernel "$kernel" -initrd "$initrd" -append "$cmdline"
 	-display none -no-reboot
 	-chardev "file,id=con0,path=$log" -serial chardev:con0
@@ -126,7 +134,8 @@ qemu=(qemu-system-x86_64 -nodefaults -no-user-config -machine pc
 say "booting VM ($accel_name, -smp $smp, $mem, timeout ${timeout_s}s); console: ${log#"$top"/}"
 timeout --kill-after=10 "$timeout_s" "${qemu[@]}" </dev/null &
 qpid=$!
-trap 'kill -TERM $qpid 2>/dev/null; wait $qpid; cleanup; exit 130' INT TERM
+# Whoever stops this script (Ctrl-C, a closed pipe, a timeout above) stops QEMU.
+trap 'kill -TERM $qpid 2>/dev/null; wait $qpid; cleanup; exit 130' INT TERM HUP PIPE
 tpid=
 if [ "$console" = 1 ]; then
 	tail -n +1 -s 0.2 -F --pid=$qpid "$log" 2>/dev/null | tr -d '\r' >&2 &

@@ -117,6 +117,27 @@ void qspin_env_count(unsigned int event)
 /* ---- acquire and release -------------------------------------------- */
 
 /*
+ * Taking a lock with deadlock detection on: record the acquisition before
+ * the atomic, check for a same-CPU deadlock before the slow path touches
+ * the word. Out of line, so that with detection off the fast path below is
+ * the plain one: one CAS, no stack frame.
+ */
+static noinline void qspin_acquire_detect(qspinlock_t *lock, unsigned long ip,
+					  bool irqs_on_possible)
+{
+	u32 val;
+
+	if (irqs_on_possible)
+		qspin_held_add(lock, ip);
+	if (likely(qspin_word_lock_fast(&lock->word, &val))) {
+		qspin_stat_inc(QSPIN_STAT_FAST);
+		return;
+	}
+	qspin_detect_deadlock(lock, ip, false);
+	qspin_slowpath(&lock->word, val);
+}
+
+/*
  * The one place a lock is taken. `irqs_on_possible` is false for the
  * variants that disabled interrupts themselves: those holders cannot be
  * interrupted, so deadlock detection need not record them.
@@ -126,16 +147,14 @@ static __always_inline void qspin_acquire(qspinlock_t *lock, unsigned long ip,
 {
 	u32 val;
 
-	if (irqs_on_possible && qspin_detect_enabled())
-		qspin_held_add(lock, ip);
-
-	val = qspin_word_lock_fast(&lock->word);
-	if (likely(!val)) {
+	if (qspin_detect_enabled()) {
+		qspin_acquire_detect(lock, ip, irqs_on_possible);
+		return;
+	}
+	if (likely(qspin_word_lock_fast(&lock->word, &val))) {
 		qspin_stat_inc(QSPIN_STAT_FAST);
 		return;
 	}
-	if (qspin_detect_enabled())
-		qspin_detect_deadlock(lock, ip, false);
 	qspin_slowpath(&lock->word, val);
 }
 
@@ -287,8 +306,7 @@ int qspin_lock_checked(qspinlock_t *lock)
 	preempt_disable();
 	if (qspin_detect_enabled())
 		qspin_held_add(lock, ip);
-	val = qspin_word_lock_fast(&lock->word);
-	if (likely(!val)) {
+	if (likely(qspin_word_lock_fast(&lock->word, &val))) {
 		qspin_stat_inc(QSPIN_STAT_FAST);
 		return 0;
 	}

@@ -58,12 +58,12 @@ vm_kernel_image() {
 		off=$(LC_ALL=C grep -abo $'\xfd7zXZ\x00' "$vmlinuz" | head -n1 | cut -d: -f1)
 		if [ -n "$off" ] &&
 			{ tail -c +$((off + 1)) "$vmlinuz" || :; } |
-			xz -dc --single-stream > "$img.tmp" 2>/dev/null &&
+			xz -dc --single-stream > "$img.$$" 2>/dev/null &&
 			# The PVH entry point is the Xen ELF note XEN_ELFNOTE_PHYS32_ENTRY (18).
-			readelf -n "$img.tmp" 2>/dev/null | grep -c 'note type: (0x00000012)' >/dev/null; then
-			mv "$img.tmp" "$img"
+			readelf -n "$img.$$" 2>/dev/null | grep -c 'note type: (0x00000012)' >/dev/null; then
+			mv "$img.$$" "$img"
 		else
-			rm -f "$img.tmp"
+			rm -f "$img.$$"
 			vm_log "no PVH vmlinux in $vmlinuz; booting the bzImage"
 			echo "$vmlinuz"
 			return

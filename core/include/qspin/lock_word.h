@@ -198,18 +198,16 @@ QSPIN_INLINE int qspin_word_is_contended(const struct qspin_lock_word *w)
  * Fast path: 0,0,0 -> 0,0,1 with one compare-and-swap.
  * Acquire pairs with the release in qspin_word_unlock (and with the
  * slow path's hand-over stores): the previous critical section happens
- * before ours. Returns 0 when taken, else the word seen, which the caller
- * hands to the slow path.
+ * before ours. Returns nonzero when taken; otherwise *val holds the word
+ * seen, which the caller hands to the slow path.
  */
-QSPIN_INLINE qspin_u32 qspin_word_lock_fast(struct qspin_lock_word *w)
+QSPIN_INLINE int qspin_word_lock_fast(struct qspin_lock_word *w,
+				      qspin_u32 *val)
 {
-	qspin_u32 val = 0;
-
-	if (__builtin_expect(__atomic_compare_exchange_n(&w->val, &val,
+	*val = 0;
+	return __builtin_expect(__atomic_compare_exchange_n(&w->val, val,
 				QSPIN_LOCKED_VAL, 0, __ATOMIC_ACQUIRE,
-				__ATOMIC_RELAXED), 1))
-		return 0;
-	return val;
+				__ATOMIC_RELAXED), 1);
 }
 
 /*

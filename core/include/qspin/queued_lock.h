@@ -308,8 +308,8 @@ public:
 
 	void lock()
 	{
-		u32 val = qspin_word_lock_fast(&word_);
-		if (__builtin_expect(val != 0, 0))
+		u32 val;
+		if (!qspin_word_lock_fast(&word_, &val))
 			slow_path<Env>(&word_, val);
 	}
 	bool try_lock() { return qspin_word_trylock(&word_); }
