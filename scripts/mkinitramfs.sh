@@ -38,12 +38,12 @@ set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 qspin_top=$top
 vm_tag=initramfs
-# shellcheck source=lib/vm.sh
+# shellcheck source=scripts/lib/vm.sh
 . "$top/scripts/lib/vm.sh"
 
 usage() { sed -n '3,8p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
 
-out= guest= repo_modules=1
+out='' guest='' repo_modules=1
 extra_dirs=() modules=() debian_modules=()
 while [ $# -gt 0 ]; do
 	case $1 in

@@ -62,13 +62,13 @@ set -uo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 qspin_top=$top
 vm_tag=vm
-# shellcheck source=lib/vm.sh
+# shellcheck source=scripts/lib/vm.sh
 . "$top/scripts/lib/vm.sh"
 
 usage() { sed -n '5,10p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 126; }
 
-guest= smp=${QSPIN_SMP:-4} mem=${QSPIN_VM_MEM:-1G} append=${QSPIN_VM_APPEND:-}
-timeout_s=${QSPIN_VM_TIMEOUT:-300} log= out= follow=0 console=0 quiet=0
+guest='' smp=${QSPIN_SMP:-4} mem=${QSPIN_VM_MEM:-1G} append=${QSPIN_VM_APPEND:-}
+timeout_s=${QSPIN_VM_TIMEOUT:-300} log='' out='' follow=0 console=0 quiet=0
 accel=${QSPIN_ACCEL:-tcg}
 mk_args=() qemu_extra=()
 while [ $# -gt 0 ]; do
@@ -86,7 +86,7 @@ while [ $# -gt 0 ]; do
 	--follow) follow=1; shift ;;
 	--console) console=1; shift ;;
 	--quiet) quiet=1; shift ;;
-	-h|--help) sed -n '3,55p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	-h|--help) awk 'NR > 2 && !/^#/ { exit } NR > 2 { sub(/^# ?/, ""); print }' "$0"; exit 0 ;;
 	*) vm_log "unknown argument: $1"; usage ;;
 	esac
 done
@@ -116,6 +116,7 @@ esac
 
 t0=$(vm_now)
 initrd=$(mktemp "$vm_build/initramfs.XXXXXX.cpio")
+# shellcheck disable=SC2317 # called from traps
 cleanup() { rm -f "$initrd"; }
 trap cleanup EXIT
 "$top/scripts/mkinitramfs.sh" -o "$initrd" --guest-script "$guest" "${mk_args[@]}" ||

@@ -24,9 +24,9 @@ set -uo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 qspin_top=$top
 vm_tag=vm-selftests
-# shellcheck source=lib/vm.sh
+# shellcheck source=scripts/lib/vm.sh
 . "$top/scripts/lib/vm.sh"
-# shellcheck source=lib/results.sh
+# shellcheck source=scripts/lib/results.sh
 . "$top/scripts/lib/results.sh"
 
 tests=() run_args=() timeout_s=${QSPIN_VM_TIMEOUT:-}
@@ -38,7 +38,7 @@ while [ $# -gt 0 ]; do
 	--timeout) timeout_s=$2; shift 2 ;;
 	--append) run_args+=(--append "$2"); shift 2 ;;
 	--console) run_args+=(--console); shift ;;
-	-h|--help) sed -n '3,24p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	-h|--help) awk 'NR > 2 && !/^#/ { exit } NR > 2 { sub(/^# ?/, ""); print }' "$0"; exit 0 ;;
 	*) vm_log "unknown argument: $1"; exit 2 ;;
 	esac
 done
@@ -102,7 +102,7 @@ vm_rc=0
 tap=$out
 [ -s "$tap" ] || tap=$console
 declare -A done_tests=()
-cur= skip_why=
+cur='' skip_why=''
 while IFS= read -r line; do
 	if [[ $line =~ ^#\ selftests:\ qspin:\ ([^ ]+)$ ]]; then
 		cur=${BASH_REMATCH[1]} skip_why=
@@ -141,6 +141,8 @@ case $vm_rc in
 126) result FAIL vm-boot "could not start the VM" ;;
 *) result FAIL vm-boot "run_kselftest.sh exited $vm_rc" ;;
 esac
+# Every test asked for (-t) or listed must have said something.
+[ ${#tests[@]} -gt 0 ] && listed=("${tests[@]}")
 for entry in "${listed[@]}"; do
 	name=${entry#qspin:}
 	[ -n "${done_tests[$name]:-}" ] || result FAIL "qspin:$name" "no result (VM rc=$vm_rc)"

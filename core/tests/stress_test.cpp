@@ -13,6 +13,10 @@
 
 #include <gtest/gtest.h>
 
+#include <signal.h>
+#include <time.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -131,6 +135,92 @@ TEST(SlowPath, contention_takes_both_the_pending_and_the_queue_path)
 	EXPECT_EQ(Env::events_of(Event::beyond_max_nodes), 0U);
 	EXPECT_EQ(p.guarded.violations.load(), 0U);
 	EXPECT_EQ(p.guarded.counter, 4U * iters);
+	EXPECT_EQ(p.lock.snapshot(), 0U);
+}
+
+// ---------------------------------------------------------------------------
+// Delays at arbitrary instructions. The spin hook only runs inside spin
+// loops; a real CPU is also interrupted (or its vCPU preempted) between
+// any two instructions, e.g. after the queue head read "I am the last
+// waiter" and before it claims the lock and clears the tail. Each thread
+// arms a POSIX timer that signals it every kPeriodNs; the handler busy-
+// waits a few microseconds, so the thread stalls at a random instruction
+// while the other threads run on.
+
+constexpr long kInterruptPeriodNs = 200'000;
+constexpr int kInterruptSpins = 100; // ~2-5 us of pause
+
+extern "C" void delay_at_random_instruction(int)
+{
+	for (int i = 0; i < kInterruptSpins; i++)
+		__builtin_ia32_pause();
+}
+
+class ArbitraryInterrupts {
+public:
+	ArbitraryInterrupts()
+	{
+		sigevent sev{};
+		sev.sigev_notify = SIGEV_THREAD_ID;
+		sev.sigev_signo = SIGURG;
+		sev._sigev_un._tid = gettid();
+		if (timer_create(CLOCK_MONOTONIC, &sev, &timer_) != 0)
+			return;
+		armed_ = true;
+		itimerspec its{};
+		its.it_interval.tv_nsec = kInterruptPeriodNs;
+		its.it_value.tv_nsec = kInterruptPeriodNs;
+		timer_settime(timer_, 0, &its, nullptr);
+	}
+	~ArbitraryInterrupts()
+	{
+		if (armed_)
+			timer_delete(timer_);
+	}
+	ArbitraryInterrupts(const ArbitraryInterrupts &) = delete;
+	ArbitraryInterrupts &operator=(const ArbitraryInterrupts &) = delete;
+	bool armed() const { return armed_; }
+
+private:
+	timer_t timer_{};
+	bool armed_ = false;
+};
+
+TEST(ArbitraryInterrupts,
+     no_waiter_is_lost_when_threads_stall_at_any_instruction)
+{
+#if defined(__SANITIZE_THREAD__)
+	// TSan defers asynchronous signals to its own safe points, so they
+	// would not land at arbitrary instructions.
+	GTEST_SKIP() << "asynchronous signals are deferred under TSan";
+#endif
+	struct sigaction sa{};
+	sa.sa_handler = delay_at_random_instruction;
+	sa.sa_flags = SA_RESTART;
+	sigemptyset(&sa.sa_mask);
+	struct sigaction old{};
+	ASSERT_EQ(sigaction(SIGURG, &sa, &old), 0);
+
+	const unsigned threads = 4;
+	const long iters = stress_iters();
+	Watchdog wd("ArbitraryInterrupts stress");
+	Env::reset_events();
+	Protected p;
+	std::atomic<unsigned> unarmed{0};
+
+	run_on_cpus(threads, [&](unsigned) {
+		ArbitraryInterrupts irqs;
+		if (!irqs.armed())
+			unarmed.fetch_add(1);
+		for (long i = 0; i < iters; i++)
+			locked_increment(p);
+	});
+	sigaction(SIGURG, &old, nullptr);
+
+	EXPECT_EQ(unarmed.load(), 0U) << "timer_create failed";
+	EXPECT_GT(Env::events_of(Event::queued), 0U);
+	EXPECT_EQ(p.guarded.violations.load(), 0U);
+	EXPECT_EQ(p.guarded.counter, std::uint64_t(threads) * iters);
 	EXPECT_EQ(p.lock.snapshot(), 0U);
 }
 

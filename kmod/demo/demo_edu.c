@@ -79,6 +79,8 @@ static int demo_edu_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	if (ret)
 		return ret;
 	edu->mmio = pcim_iomap_table(pdev)[0];
+	/* An MSI is a memory write by the device: it needs bus mastering. */
+	pci_set_master(pdev);
 	ident = ioread32(edu->mmio + EDU_REG_ID);
 	if ((ident & 0xff) != 0xed) {
 		dev_err(&pdev->dev, "not an edu device (id 0x%08x)\n", ident);

@@ -309,7 +309,12 @@ static void kick_waiters(enum nest_level level)
 	for_each_online_cpu(cpu) {
 		struct tcpu *t = &tcpus[cpu];
 
-		if (cpu == self || !READ_ONCE(t->waiting[level]))
+		/*
+		 * An NMI also goes to the holder itself: one more contender
+		 * on "nmi", so that the others' NMIs queue there.
+		 */
+		if (!(level == LV_HARD && cpu == self) &&
+		    (cpu == self || !READ_ONCE(t->waiting[level])))
 			continue;
 		switch (level) {
 		case LV_TASK:
@@ -344,7 +349,7 @@ static int torture_nmi_handler(unsigned int type, struct pt_regs *regs)
 	if (!READ_ONCE(stopping)) {
 		tl_lock(l);
 		cs_enter(l, &t->nmi_nest, L_NMI);
-		udelay(2);
+		udelay(3);
 		cs_exit(l, &t->nmi_nest);
 		tl_unlock(l);
 	}

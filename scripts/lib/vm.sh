@@ -1,4 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0
+# shellcheck shell=bash
 # Sourced by the VM scripts (mkinitramfs.sh, vm-run.sh, vm-selftests.sh, and
 # later demo/torture/bench): where things are, and small shared helpers.
 #

@@ -1,0 +1,225 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+# qspin-demo in safe mode: every scenario once, with its counters and the
+# exact qspin report text; then every scenario 100 times with exact
+# counters every time and no stray report or warning; the other interrupt
+# sources (irq_work fallback, edu INTx); the load-time scenario= parameter;
+# and the system alive and the module unloadable afterwards.
+#
+# Expected console output: two qspin reports, each with a dump_stack()
+# ("Call Trace:"), first lines
+#   qspin: possible same-CPU deadlock: lock taken in hardirq context is held by interrupted task context
+#   qspin: possible same-CPU deadlock: lock taken in softirq context is held by interrupted task context
+# (once each per module load of the irq_work/INTx passes too: the report
+# table is reset before each pass). Nothing else: no BUG:, no WARNING:.
+#
+# Environment: QSPIN_DEMO_RUNS (repetitions, default 100).
+# Exit: 0 pass, 1 fail, 4 skip (qspin-demo.ko not installed).
+# POSIX sh: the VM runs BusyBox ash.
+
+D=/sys/kernel/debug/qspin-demo
+Q=/sys/kernel/debug/qspin
+reps=${QSPIN_DEMO_RUNS:-100}
+ksft_skip=4
+n=0
+fails=0
+
+echo "TAP version 13"
+if ! modinfo qspin-demo >/dev/null 2>&1; then
+	echo "1..0 # SKIP qspin-demo.ko not installed"
+	exit $ksft_skip
+fi
+
+ok() { n=$((n + 1)); echo "ok $n $*"; }
+nok() { n=$((n + 1)); fails=$((fails + 1)); echo "not ok $n $*"; }
+log() { echo "# $*"; }
+# check DESC COMMAND...: one TAP line for COMMAND's status
+check() {
+	desc=$1
+	shift
+	if "$@"; then ok "$desc"; else nok "$desc"; fi
+}
+
+# cond 'SHELL CONDITION': for check, when one test is not enough
+cond() { eval "$1"; }
+
+mark() { echo "qspin_demo.sh: mark $1 $$" > /dev/kmsg; }
+since() { dmesg | sed -n "/qspin_demo.sh: mark $1 $$/,\$p"; }
+last() { sed -n "s/^$1 //p" "$D/last"; }
+has() { since "$1" | grep -q -- "$2"; }
+hasnot() { ! since "$1" | grep -q -- "$2"; }
+# No kernel trouble since the mark (the qspin report's own stack aside).
+clean() { ! since "$1" | grep -Eq 'BUG:|WARNING:|Oops|soft lockup|rcu: INFO|detected stalls|general protection'; }
+
+cpus=$(grep -c '^processor' /proc/cpuinfo)
+
+# A clean start: qspin with detection on, the demo freshly loaded.
+rmmod qspin-demo 2>/dev/null
+if [ "$(cat /sys/module/qspin/parameters/detect 2>/dev/null)" = N ]; then
+	rmmod qspin 2>/dev/null || { echo "1..0 # SKIP qspin loaded with detect=0 and in use"; exit $ksft_skip; }
+fi
+modprobe qspin || { nok "modprobe qspin"; echo "1..$n"; exit 1; }
+
+# load [PARAMS...]: (re)load the demo, forget earlier reports
+load() {
+	rmmod qspin-demo 2>/dev/null
+	modprobe qspin-demo "$@" || return 1
+	echo reset > "$Q/deadlocks"
+}
+
+# run NAME [RUNS]: one write to debugfs run; its status
+run() {
+	echo "$*" > "$D/run"
+}
+
+# single NAME: run once and check counters, verdict and dmesg
+single() {
+	s=$1
+	mark "$s"
+	if ! run "$s"; then
+		nok "$s: run failed"
+		return
+	fi
+	v=$(last verdict) e=$(last expected) a=$(last actual) l=$(last lost)
+	log "$s: $(since "$s" | grep 'qspin_demo: result' | sed 's/.*qspin_demo: //')"
+	check "$s: verdict PASS ($v)" [ "$v" = PASS ]
+	case $s in
+	*-deadlock)
+		check "$s: counter one short (expected 1, actual $a, lost $l)" \
+			cond '[ "$e" = 1 ] && [ "$a" = 1 ] && [ "$l" = 1 ]'
+		;;
+	*)
+		check "$s: counter exact (expected 2, actual $a)" \
+			cond '[ "$e" = 2 ] && [ "$a" = 2 ] && [ "$l" = 0 ]'
+		;;
+	esac
+	check "$s: result line in dmesg" has "$s" \
+		"qspin_demo: result $s: PASS, counter expected $e actual $a"
+	case $s in
+	irq-deadlock)
+		check "$s: report title" has "$s" \
+			'qspin: possible same-CPU deadlock: lock taken in hardirq context is held by interrupted task context'
+		check "$s: report names the lock" has "$s" 'qspin:  lock: demo_lock \[qspin_demo\]'
+		check "$s: report names the holder" has "$s" \
+			'qspin:  held by: task context (qspin-demo/[0-9]*, pid [0-9]*) on CPU [0-9]*, taken at demo_process_side+'
+		check "$s: report names the interrupting handler" has "$s" \
+			'qspin:  interrupted by: hardirq context on CPU [0-9]*, in demo_handler_update+'
+		check "$s: report scenario table" has "$s" 'qspin:   <Interrupt>'
+		check "$s: report gives the fix" has "$s" \
+			'qspin:  fix: take this lock with qspin_lock_irqsave() in process context, because demo_handler_update+.* takes it in hardirq context'
+		check "$s: report says -EDEADLK" has "$s" 'returns -EDEADLK instead of spinning'
+		check "$s: report has the stack" has "$s" 'Call Trace:'
+		;;
+	bh-deadlock)
+		check "$s: report title" has "$s" \
+			'qspin: possible same-CPU deadlock: lock taken in softirq context is held by interrupted task context'
+		check "$s: report scenario table" has "$s" 'qspin:   <Softirq>'
+		check "$s: report gives the fix" has "$s" \
+			'qspin:  fix: take this lock with qspin_lock_bh() in process context, because demo_handler_update+.* takes it in softirq context'
+		check "$s: report has the stack" has "$s" 'Call Trace:'
+		;;
+	*)
+		check "$s: no qspin report" hasnot "$s" 'qspin: possible'
+		;;
+	esac
+	check "$s: no kernel warning" clean "$s"
+}
+
+# repeated NAME: run $reps times in one go: exact counters every time
+repeated() {
+	s=$1
+	mark "$s-x$reps"
+	t0=$(cut -d' ' -f1 /proc/uptime)
+	if ! run "$s" "$reps"; then
+		nok "$s x$reps: run failed"
+		return
+	fi
+	t1=$(cut -d' ' -f1 /proc/uptime)
+	v=$(last verdict) r=$(last runs) p=$(last pass) f=$(last fail)
+	e=$(last expected) a=$(last actual)
+	log "$s x$reps: verdict $v, pass $p, inconclusive $(last inconclusive), fail $f, counter expected $e actual $a, $(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2fs", b - a }')"
+	if [ "$s" = cross-cpu ]; then
+		# The handler may arrive late on a loaded host: inconclusive
+		# is allowed, a wrong counter is not.
+		check "$s x$reps: no failure, >= 90% conclusive" \
+			cond '[ "$r" = "$reps" ] && [ "$f" = 0 ] && [ "$p" -ge $((reps * 9 / 10)) ]'
+	else
+		check "$s x$reps: every run PASS ($v, $p/$r)" \
+			cond '[ "$v" = PASS ] && [ "$r" = "$reps" ] && [ "$p" = "$reps" ]'
+	fi
+	check "$s x$reps: counters exact every time ($e = $a)" cond '[ "$e" = "$a" ] && [ "$f" = 0 ]'
+	check "$s x$reps: no new report, no warning" hasnot "$s-x$reps" 'qspin: possible'
+	check "$s x$reps: no kernel warning" clean "$s-x$reps"
+}
+
+scenarios="irq-deadlock irq-fixed bh-deadlock bh-fixed cross-cpu shared-helper"
+
+# ---- the edu device (or whatever auto finds) ---------------------------
+check "modprobe qspin-demo" load
+src=$(sed -n 's/^source //p' "$D/status")
+log "interrupt source: $src, $cpus CPUs"
+for s in $scenarios; do
+	check "list names $s" grep -q "^$s " "$D/list"
+done
+for s in $scenarios; do
+	if [ "$s" = cross-cpu ] && [ "$cpus" -lt 2 ]; then
+		ok "$s # SKIP needs 2 CPUs"
+		continue
+	fi
+	single "$s"
+done
+for s in $scenarios; do
+	[ "$s" = cross-cpu ] && [ "$cpus" -lt 2 ] && continue
+	repeated "$s"
+done
+check "deadlocks: hardirq pair reported once, every hit counted" \
+	grep -q "holder=task waiter=hardirq .* hits=$((reps + 1)) backed_off=$((reps + 1)) lock=\"demo_lock \[qspin_demo\]\"" "$Q/deadlocks"
+check "deadlocks: softirq pair reported once, every hit counted" \
+	grep -q "holder=task waiter=softirq .* hits=$((reps + 1)) backed_off=$((reps + 1))" "$Q/deadlocks"
+check "no stray interrupts" grep -q '^stray_hardirqs 0$' "$D/status"
+
+# ---- alive afterwards -------------------------------------------------
+mark alive
+u0=$(cut -d' ' -f1 /proc/uptime)
+sleep 1
+u1=$(cut -d' ' -f1 /proc/uptime)
+check "alive: time goes on ($u0 -> $u1)" awk -v a="$u0" -v b="$u1" 'BEGIN { exit !(b > a + 0.5) }'
+check "alive: irq-fixed still passes" run irq-fixed
+check "alive: every CPU online" cond '[ "$cpus" = 1 ] || [ "$(cat /sys/devices/system/cpu/online)" = "0-$((cpus - 1))" ]'
+check "rmmod qspin-demo" rmmod qspin-demo
+
+# ---- the other interrupt sources ------------------------------------------
+others=irq_work
+[ "$src" = edu-msi ] && others="irq_work edu-intx"
+for o in $others; do
+	if ! load source="$o"; then
+		nok "modprobe qspin-demo source=$o"
+		continue
+	fi
+	check "source=$o: status says $o" grep -q "^source $o\$" "$D/status"
+	for s in $scenarios; do
+		[ "$s" = cross-cpu ] && [ "$cpus" -lt 2 ] && continue
+		mark "$o-$s"
+		run "$s" 20
+		v=$(last verdict) e=$(last expected) a=$(last actual) f=$(last fail)
+		log "source=$o $s x20: verdict $v, counter expected $e actual $a, source $(last source)"
+		if [ "$s" = cross-cpu ]; then
+			check "source=$o $s x20: counters exact, no failure" cond '[ "$e" = "$a" ] && [ "$f" = 0 ]'
+		else
+			check "source=$o $s x20: PASS, counters exact" cond '[ "$v" = PASS ] && [ "$e" = "$a" ]'
+		fi
+		check "source=$o $s: no kernel warning" clean "$o-$s"
+	done
+	check "source=$o: rmmod" rmmod qspin-demo
+done
+
+# ---- scenario= at load time ---------------------------------------------
+mark loadtime
+check "modprobe qspin-demo scenario=irq-fixed runs=5" load scenario=irq-fixed runs=5
+check "load-time scenario: result line" has loadtime \
+	'qspin_demo: result irq-fixed: PASS, counter expected 10 actual 10, runs 5'
+check "load-time scenario: rmmod" rmmod qspin-demo
+
+echo "1..$n"
+[ "$fails" -eq 0 ] || exit 1
+exit 0
