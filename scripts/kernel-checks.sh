@@ -110,6 +110,20 @@ for src in "${cxx_sources[@]}"; do
 	check_object "$src"
 done
 
+# The exported lock functions leave for their instrumented twins by a tail
+# call (jmp), so that _RET_IP_ there names the caller of the API function:
+# the address deadlock reports and held-lock records show.
+main_obj=kmod/qspin/qspin_main.o
+for fn in qspin_lock qspin_lock_bh qspin_lock_irq _qspin_lock_irqsave; do
+	body=$(objdump -d --no-show-raw-insn "$main_obj" | awk -v f="<$fn>:" '$2 == f {p = 1; next} p && /^$/ {exit} p')
+	if echo "$body" | grep -Eq 'jmp +[0-9a-f]+ <qspin_lock(_irqsave|_irq)?_instrumented' &&
+		! echo "$body" | grep -q 'call.*_instrumented'; then
+		result PASS "$fn-instrumented-dispatch-is-tail-call"
+	else
+		result FAIL "$fn-instrumented-dispatch-is-tail-call" "$(echo "$body" | grep _instrumented)"
+	fi
+done
+
 # g++ accepted every option taken from the kernel's C flags.
 for src in "${cxx_sources[@]}"; do
 	touch "$src"

@@ -43,13 +43,16 @@ check() {
 # cond 'SHELL CONDITION': for check, when one test is not enough
 cond() { eval "$1"; }
 
+# mark NAME, run things, snap NAME: the dmesg lines since the mark, kept in
+# $snap for has/hasnot/clean (one dmesg per step: TCG is slow)
+snap=/tmp/qspin_demo.$$
 mark() { echo "qspin_demo.sh: mark $1 $$" > /dev/kmsg; }
-since() { dmesg | sed -n "/qspin_demo.sh: mark $1 $$/,\$p"; }
+snap() { dmesg | sed -n "/qspin_demo.sh: mark $1 $$/,\$p" > "$snap"; }
 last() { sed -n "s/^$1 //p" "$D/last"; }
-has() { since "$1" | grep -q -- "$2"; }
-hasnot() { ! since "$1" | grep -q -- "$2"; }
+has() { grep -q -- "$1" "$snap"; }
+hasnot() { ! grep -q -- "$1" "$snap"; }
 # No kernel trouble since the mark (the qspin report's own stack aside).
-clean() { ! since "$1" | grep -Eq 'BUG:|WARNING:|Oops|soft lockup|rcu: INFO|detected stalls|general protection'; }
+clean() { ! grep -Eq 'BUG:|WARNING:|Oops|soft lockup|rcu: INFO|detected stalls|general protection' "$snap"; }
 
 cpus=$(grep -c '^processor' /proc/cpuinfo)
 
@@ -80,8 +83,9 @@ single() {
 		nok "$s: run failed"
 		return
 	fi
+	snap "$s"
 	v=$(last verdict) e=$(last expected) a=$(last actual) l=$(last lost)
-	log "$s: $(since "$s" | grep 'qspin_demo: result' | sed 's/.*qspin_demo: //')"
+	log "$s: $(grep 'qspin_demo: result' "$snap" | sed 's/.*qspin_demo: //')"
 	check "$s: verdict PASS ($v)" [ "$v" = PASS ]
 	case $s in
 	*-deadlock)
@@ -93,36 +97,36 @@ single() {
 			cond '[ "$e" = 2 ] && [ "$a" = 2 ] && [ "$l" = 0 ]'
 		;;
 	esac
-	check "$s: result line in dmesg" has "$s" \
+	check "$s: result line in dmesg" has \
 		"qspin_demo: result $s: PASS, counter expected $e actual $a"
 	case $s in
 	irq-deadlock)
-		check "$s: report title" has "$s" \
+		check "$s: report title" has \
 			'qspin: possible same-CPU deadlock: lock taken in hardirq context is held by interrupted task context'
-		check "$s: report names the lock" has "$s" 'qspin:  lock: demo_lock \[qspin_demo\]'
-		check "$s: report names the holder" has "$s" \
+		check "$s: report names the lock" has 'qspin:  lock: demo_lock \[qspin_demo\]'
+		check "$s: report names the holder" has \
 			'qspin:  held by: task context (qspin-demo/[0-9]*, pid [0-9]*) on CPU [0-9]*, taken at demo_process_side+'
-		check "$s: report names the interrupting handler" has "$s" \
+		check "$s: report names the interrupting handler" has \
 			'qspin:  interrupted by: hardirq context on CPU [0-9]*, in demo_handler_update+'
-		check "$s: report scenario table" has "$s" 'qspin:   <Interrupt>'
-		check "$s: report gives the fix" has "$s" \
+		check "$s: report scenario table" has 'qspin:   <Interrupt>'
+		check "$s: report gives the fix" has \
 			'qspin:  fix: take this lock with qspin_lock_irqsave() in process context, because demo_handler_update+.* takes it in hardirq context'
-		check "$s: report says -EDEADLK" has "$s" 'returns -EDEADLK instead of spinning'
-		check "$s: report has the stack" has "$s" 'Call Trace:'
+		check "$s: report says -EDEADLK" has 'returns -EDEADLK instead of spinning'
+		check "$s: report has the stack" has 'Call Trace:'
 		;;
 	bh-deadlock)
-		check "$s: report title" has "$s" \
+		check "$s: report title" has \
 			'qspin: possible same-CPU deadlock: lock taken in softirq context is held by interrupted task context'
-		check "$s: report scenario table" has "$s" 'qspin:   <Softirq>'
-		check "$s: report gives the fix" has "$s" \
+		check "$s: report scenario table" has 'qspin:   <Softirq>'
+		check "$s: report gives the fix" has \
 			'qspin:  fix: take this lock with qspin_lock_bh() in process context, because demo_handler_update+.* takes it in softirq context'
-		check "$s: report has the stack" has "$s" 'Call Trace:'
+		check "$s: report has the stack" has 'Call Trace:'
 		;;
 	*)
-		check "$s: no qspin report" hasnot "$s" 'qspin: possible'
+		check "$s: no qspin report" hasnot 'qspin: possible'
 		;;
 	esac
-	check "$s: no kernel warning" clean "$s"
+	check "$s: no kernel warning" clean
 }
 
 # repeated NAME: run $reps times in one go: exact counters every time
@@ -135,6 +139,7 @@ repeated() {
 		return
 	fi
 	t1=$(cut -d' ' -f1 /proc/uptime)
+	snap "$s-x$reps"
 	v=$(last verdict) r=$(last runs) p=$(last pass) f=$(last fail)
 	e=$(last expected) a=$(last actual)
 	log "$s x$reps: verdict $v, pass $p, inconclusive $(last inconclusive), fail $f, counter expected $e actual $a, $(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2fs", b - a }')"
@@ -148,8 +153,8 @@ repeated() {
 			cond '[ "$v" = PASS ] && [ "$r" = "$reps" ] && [ "$p" = "$reps" ]'
 	fi
 	check "$s x$reps: counters exact every time ($e = $a)" cond '[ "$e" = "$a" ] && [ "$f" = 0 ]'
-	check "$s x$reps: no new report, no warning" hasnot "$s-x$reps" 'qspin: possible'
-	check "$s x$reps: no kernel warning" clean "$s-x$reps"
+	check "$s x$reps: no new report, no warning" hasnot 'qspin: possible'
+	check "$s x$reps: no kernel warning" clean
 }
 
 scenarios="irq-deadlock irq-fixed bh-deadlock bh-fixed cross-cpu shared-helper"
@@ -201,6 +206,7 @@ for o in $others; do
 		[ "$s" = cross-cpu ] && [ "$cpus" -lt 2 ] && continue
 		mark "$o-$s"
 		run "$s" 20
+		snap "$o-$s"
 		v=$(last verdict) e=$(last expected) a=$(last actual) f=$(last fail)
 		log "source=$o $s x20: verdict $v, counter expected $e actual $a, source $(last source)"
 		if [ "$s" = cross-cpu ]; then
@@ -208,7 +214,7 @@ for o in $others; do
 		else
 			check "source=$o $s x20: PASS, counters exact" cond '[ "$v" = PASS ] && [ "$e" = "$a" ]'
 		fi
-		check "source=$o $s: no kernel warning" clean "$o-$s"
+		check "source=$o $s: no kernel warning" clean
 	done
 	check "source=$o: rmmod" rmmod qspin-demo
 done
@@ -216,10 +222,12 @@ done
 # ---- scenario= at load time ---------------------------------------------
 mark loadtime
 check "modprobe qspin-demo scenario=irq-fixed runs=5" load scenario=irq-fixed runs=5
-check "load-time scenario: result line" has loadtime \
+snap loadtime
+check "load-time scenario: result line" has \
 	'qspin_demo: result irq-fixed: PASS, counter expected 10 actual 10, runs 5'
 check "load-time scenario: rmmod" rmmod qspin-demo
 
+rm -f "$snap"
 echo "1..$n"
 [ "$fails" -eq 0 ] || exit 1
 exit 0

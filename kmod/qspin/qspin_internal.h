@@ -28,9 +28,20 @@ static __always_inline void qspin_stat_inc(unsigned int stat)
 }
 
 /*
- * Deadlock detection (detect.c). Off, the lock operations are the plain
- * ones: the static key patches the calls out.
+ * On while statistics or deadlock detection is: the one key the lock
+ * operations test, so that with both off the fast path is the plain one.
+ * qspin_instrument_update() recomputes it after either changes.
  */
+DECLARE_STATIC_KEY_TRUE(qspin_instrument_key);
+
+static __always_inline bool qspin_instrumented(void)
+{
+	return static_branch_unlikely(&qspin_instrument_key);
+}
+
+void qspin_instrument_update(void);
+
+/* Deadlock detection (detect.c), consulted on the instrumented paths. */
 DECLARE_STATIC_KEY_TRUE(qspin_detect_key);
 
 static __always_inline bool qspin_detect_enabled(void)

@@ -23,6 +23,7 @@
 #include <linux/kallsyms.h>
 #include <linux/kernel.h>
 #include <linux/module.h>
+#include <linux/mutex.h>
 #include <linux/percpu.h>
 #include <linux/preempt.h>
 #include <linux/seq_file.h>
@@ -41,6 +42,19 @@
 
 DEFINE_PER_CPU(struct qspin_stats, qspin_stats);
 DEFINE_STATIC_KEY_TRUE(qspin_stats_key);
+DEFINE_STATIC_KEY_TRUE(qspin_instrument_key);
+static DEFINE_MUTEX(qspin_keys_mutex);
+
+void qspin_instrument_update(void)
+{
+	mutex_lock(&qspin_keys_mutex);
+	if (static_key_enabled(&qspin_stats_key) ||
+	    static_key_enabled(&qspin_detect_key))
+		static_branch_enable(&qspin_instrument_key);
+	else
+		static_branch_disable(&qspin_instrument_key);
+	mutex_unlock(&qspin_keys_mutex);
+}
 
 static bool stats = true;
 module_param(stats, bool, 0444);
@@ -117,44 +131,43 @@ void qspin_env_count(unsigned int event)
 /* ---- acquire and release -------------------------------------------- */
 
 /*
- * Taking a lock with deadlock detection on: record the acquisition before
- * the atomic, check for a same-CPU deadlock before the slow path touches
- * the word. Out of line, so that with detection off the fast path below is
- * the plain one: one CAS, no stack frame.
+ * The fast path, as plain as the kernel's own: with statistics and deadlock
+ * detection both off, one static-key nop, one CAS, and no stack frame.
+ * With either on, the exported functions leave at once for an out-of-line
+ * instrumented twin (below), by a tail call: the twin's _RET_IP_ is then
+ * the caller of the exported function, the address a report should name
+ * (scripts/kernel-checks.sh checks that each dispatch is a tail call).
  */
-static noinline void qspin_acquire_detect(qspinlock_t *lock, unsigned long ip,
-					  bool irqs_on_possible)
+static __always_inline void qspin_acquire(qspinlock_t *lock)
 {
 	u32 val;
 
-	if (irqs_on_possible)
+	if (unlikely(!qspin_word_lock_fast(&lock->word, &val)))
+		qspin_slowpath(&lock->word, val);
+}
+
+/*
+ * Instrumented acquisition. Detection records the acquisition before the
+ * atomic that takes the lock and checks for a same-CPU deadlock before the
+ * slow path touches the word. `irqs_on_possible` is false for the variants
+ * that disabled interrupts themselves: those holders cannot be
+ * interrupted, so detection need not record them.
+ */
+static __always_inline void qspin_acquire_instrumented(qspinlock_t *lock,
+						       unsigned long ip,
+						       bool irqs_on_possible)
+{
+	bool detect = qspin_detect_enabled();
+	u32 val;
+
+	if (detect && irqs_on_possible)
 		qspin_held_add(lock, ip);
 	if (likely(qspin_word_lock_fast(&lock->word, &val))) {
 		qspin_stat_inc(QSPIN_STAT_FAST);
 		return;
 	}
-	qspin_detect_deadlock(lock, ip, false);
-	qspin_slowpath(&lock->word, val);
-}
-
-/*
- * The one place a lock is taken. `irqs_on_possible` is false for the
- * variants that disabled interrupts themselves: those holders cannot be
- * interrupted, so deadlock detection need not record them.
- */
-static __always_inline void qspin_acquire(qspinlock_t *lock, unsigned long ip,
-					  bool irqs_on_possible)
-{
-	u32 val;
-
-	if (qspin_detect_enabled()) {
-		qspin_acquire_detect(lock, ip, irqs_on_possible);
-		return;
-	}
-	if (likely(qspin_word_lock_fast(&lock->word, &val))) {
-		qspin_stat_inc(QSPIN_STAT_FAST);
-		return;
-	}
+	if (detect)
+		qspin_detect_deadlock(lock, ip, false);
 	qspin_slowpath(&lock->word, val);
 }
 
@@ -163,7 +176,7 @@ static __always_inline void qspin_release(qspinlock_t *lock,
 {
 	qspin_word_unlock(&lock->word);
 	/* After the release: a record never claims less than is held. */
-	if (irqs_on_possible && qspin_detect_enabled())
+	if (irqs_on_possible && qspin_instrumented() && qspin_detect_enabled())
 		qspin_held_del(lock);
 }
 
@@ -173,10 +186,30 @@ static __always_inline int qspin_try_acquire(qspinlock_t *lock,
 {
 	if (!qspin_word_trylock(&lock->word))
 		return 0;
-	qspin_stat_inc(QSPIN_STAT_FAST);
-	if (irqs_on_possible && qspin_detect_enabled())
-		qspin_held_add(lock, ip);
+	if (qspin_instrumented()) {
+		qspin_stat_inc(QSPIN_STAT_FAST);
+		if (irqs_on_possible && qspin_detect_enabled())
+			qspin_held_add(lock, ip);
+	}
 	return 1;
+}
+
+/* The instrumented twins, entered by tail calls only. */
+static noinline void qspin_lock_instrumented(qspinlock_t *lock)
+{
+	qspin_acquire_instrumented(lock, _RET_IP_, true);
+}
+
+static noinline unsigned long qspin_lock_irqsave_instrumented(qspinlock_t *lock,
+							      unsigned long flags)
+{
+	qspin_acquire_instrumented(lock, _RET_IP_, false);
+	return flags;
+}
+
+static noinline void qspin_lock_irq_instrumented(qspinlock_t *lock)
+{
+	qspin_acquire_instrumented(lock, _RET_IP_, false);
 }
 
 void qspin_lock_init(qspinlock_t *lock)
@@ -189,8 +222,12 @@ EXPORT_SYMBOL_GPL(qspin_lock_init);
 void qspin_lock(qspinlock_t *lock) __acquires(lock)
 {
 	preempt_disable();
-	qspin_acquire(lock, _RET_IP_, true);
 	__acquire(lock);
+	if (qspin_instrumented()) {
+		qspin_lock_instrumented(lock);
+		return;
+	}
+	qspin_acquire(lock);
 }
 EXPORT_SYMBOL_GPL(qspin_lock);
 
@@ -208,8 +245,10 @@ unsigned long _qspin_lock_irqsave(qspinlock_t *lock) __acquires(lock)
 
 	local_irq_save(flags);
 	preempt_disable();
-	qspin_acquire(lock, _RET_IP_, false);
 	__acquire(lock);
+	if (qspin_instrumented())
+		return qspin_lock_irqsave_instrumented(lock, flags);
+	qspin_acquire(lock);
 	return flags;
 }
 EXPORT_SYMBOL_GPL(_qspin_lock_irqsave);
@@ -228,8 +267,12 @@ void qspin_lock_irq(qspinlock_t *lock) __acquires(lock)
 {
 	local_irq_disable();
 	preempt_disable();
-	qspin_acquire(lock, _RET_IP_, false);
 	__acquire(lock);
+	if (qspin_instrumented()) {
+		qspin_lock_irq_instrumented(lock);
+		return;
+	}
+	qspin_acquire(lock);
 }
 EXPORT_SYMBOL_GPL(qspin_lock_irq);
 
@@ -253,8 +296,12 @@ EXPORT_SYMBOL_GPL(qspin_unlock_irq);
 void qspin_lock_bh(qspinlock_t *lock) __acquires(lock)
 {
 	local_bh_disable();
-	qspin_acquire(lock, _RET_IP_, true);
 	__acquire(lock);
+	if (qspin_instrumented()) {
+		qspin_lock_instrumented(lock);
+		return;
+	}
+	qspin_acquire(lock);
 }
 EXPORT_SYMBOL_GPL(qspin_lock_bh);
 
@@ -307,7 +354,8 @@ int qspin_lock_checked(qspinlock_t *lock)
 	if (qspin_detect_enabled())
 		qspin_held_add(lock, ip);
 	if (likely(qspin_word_lock_fast(&lock->word, &val))) {
-		qspin_stat_inc(QSPIN_STAT_FAST);
+		if (qspin_instrumented())
+			qspin_stat_inc(QSPIN_STAT_FAST);
 		return 0;
 	}
 	if (qspin_detect_enabled() && qspin_detect_deadlock(lock, ip, true)) {
@@ -416,6 +464,7 @@ static ssize_t stats_write(struct file *file, const char __user *ubuf,
 		static_branch_disable(&qspin_stats_key);
 	else
 		return -EINVAL;
+	qspin_instrument_update();
 	return len;
 }
 
@@ -492,6 +541,7 @@ static int __init qspin_init(void)
 	ret = qspin_detect_init();
 	if (ret)
 		goto free_nodes;
+	qspin_instrument_update();
 
 	qspin_debugfs = debugfs_create_dir("qspin", NULL);
 	debugfs_create_file("info", 0400, qspin_debugfs, NULL, &info_fops);
