@@ -213,8 +213,8 @@ static bool demo_use_edu;
 /* ---- the interrupt and softirq side ------------------------------------ */
 
 /* The helper both contexts may call: irqsave is harmless in either. */
-static noinline __noclone void demo_shared_add(void (*inside)(struct demo_iter *),
-				     struct demo_iter *it)
+static noinline __noclone void
+demo_shared_add(void (*inside)(struct demo_iter *), struct demo_iter *it)
 {
 	unsigned long flags;
 
@@ -254,6 +254,7 @@ static noinline __noclone void demo_handler_update(struct demo_iter *it)
 			it->handler_ret = ret;
 			goto done;
 		}
+		__acquire(&demo_lock);	/* held: what sparse cannot see */
 		break;
 	default:
 		qspin_lock(&demo_lock);
@@ -263,6 +264,7 @@ static noinline __noclone void demo_handler_update(struct demo_iter *it)
 	demo_counter++;
 	qspin_unlock(&demo_lock);
 done:
+	/* Pairs with the process side's acquire: our writes to *it first. */
 	smp_store_release(&it->handler_done, true);
 }
 
@@ -319,6 +321,7 @@ static int demo_irq_cpu(void)
 /* Raise the hardirq so that it runs on @cpu (the edu's CPU, or any). */
 static void demo_raise_hardirq(int cpu)
 {
+	/* The iteration's state before the arming; pairs with the xchg. */
 	smp_store_release(&demo_armed_hw, true);
 	if (demo_use_edu)
 		demo_edu_raise();
@@ -330,6 +333,12 @@ static void demo_raise_hardirq(int cpu)
 
 /* ---- the process side ------------------------------------------------ */
 
+static bool demo_handler_done(struct demo_iter *it)
+{
+	/* Pairs with the handler's release: its writes to *it are seen. */
+	return smp_load_acquire(&it->handler_done);
+}
+
 static bool demo_wait(struct demo_iter *it, u64 timeout_ns,
 		      bool until_contended)
 {
@@ -340,7 +349,7 @@ static bool demo_wait(struct demo_iter *it, u64 timeout_ns,
 			if (READ_ONCE(it->handler_entered) &&
 			    qspin_is_contended(&demo_lock))
 				return true;
-		} else if (smp_load_acquire(&it->handler_done)) {
+		} else if (demo_handler_done(it)) {
 			return true;
 		}
 		if (ktime_get_ns() - t0 > timeout_ns)
@@ -361,6 +370,7 @@ static noinline __noclone void demo_inside(struct demo_iter *it)
 
 	WRITE_ONCE(it->in_cs, true);
 	if (sc->softirq) {
+		/* State before arming, as for the hardirq. */
 		smp_store_release(&demo_armed_sw, true);
 		tasklet_schedule(&demo_tasklet);
 		/* An interrupt exit on this CPU: the tasklet runs there. */
@@ -525,16 +535,16 @@ static void demo_iteration(const struct demo_scenario *sc, int irq_cpu,
 
 	/* After the release: give the handler time to show up. */
 	t0 = ktime_get_ns();
-	while (!smp_load_acquire(&it->handler_done) &&
+	while (!demo_handler_done(it) &&
 	       ktime_get_ns() - t0 < DEMO_LATE_MS * NSEC_PER_MSEC)
 		usleep_range(20, 100);
-	if (!smp_load_acquire(&it->handler_done) && !xchg(armed, false)) {
+	if (!demo_handler_done(it) && !xchg(armed, false)) {
 		/* Claimed but unfinished: wait once more, then give up. */
 		t0 = ktime_get_ns();
-		while (!smp_load_acquire(&it->handler_done) &&
+		while (!demo_handler_done(it) &&
 		       ktime_get_ns() - t0 < DEMO_LATE_MS * NSEC_PER_MSEC)
 			usleep_range(20, 100);
-		if (!smp_load_acquire(&it->handler_done))
+		if (!demo_handler_done(it))
 			WRITE_ONCE(demo_broken, true);
 	}
 	irq_work_sync(&demo_hw_work);

@@ -1,0 +1,123 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# Host-side test of the real lockup (suite "demo-lockup", for make check):
+# boots the VM once per scenario with qspin-demo allow_lockup=1 (through
+# scripts/demo.sh --lockup --no-build) and asserts that the kernel's own
+# detector reported it, with the right frames, within a bounded time:
+#
+#  irq-deadlock  "rcu: INFO: rcu_preempt detected stalls on CPUs/tasks", the
+#                NMI backtrace of the stuck CPU: RIP in qspin's slow path,
+#                the demo's handler (demo_hardirq, demo_handler_update)
+#                inside <IRQ>, the process-context function
+#                (demo_process_side) inside <TASK>; then "Kernel panic - not
+#                syncing: RCU Stall".
+#  bh-deadlock   "watchdog: BUG: soft lockup - CPU#N stuck", its trace: RIP in
+#                qspin's slow path, the tasklet (demo_tasklet_fn,
+#                tasklet_action) inside <IRQ>, demo_process_side inside
+#                <TASK>; then "Kernel panic - not syncing: softlockup".
+#
+# Plus: the report comes within 15 s (guest time) of the run, and the console
+# holds no other splat (scripts/check-console.sh with only these expected).
+#
+#   scripts/demo-lockup-test.sh [irq-deadlock|bh-deadlock]...
+# Needs the modules built for the VM (make vm-modules).
+set -uo pipefail
+top=$(cd "$(dirname "$0")/.." && pwd)
+qspin_top=$top
+cd "$top"
+# shellcheck source=scripts/lib/results.sh
+. "$top/scripts/lib/results.sh"
+
+scen=("$@")
+[ ${#scen[@]} -gt 0 ] || scen=(irq-deadlock bh-deadlock)
+results_init demo-lockup
+limit_s=15
+
+if [ ! -f kmod/demo/qspin-demo.ko ]; then
+	result FAIL demo-lockup "no kmod/demo/qspin-demo.ko (make vm-modules)"
+	exit 1
+fi
+
+# section LOG HEADLINE: the trace block that starts at the first line
+# matching HEADLINE, up to its </TASK>, as "PART<TAB>line" with PART one of
+# head (before <IRQ>), irq, task
+section() {
+	awk -v h="$2" '
+		!on && $0 ~ h { on = 1; part = "head" }
+		!on { next }
+		/<IRQ>/ { part = "irq" }
+		/<\/IRQ>/ { part = "mid" }
+		/<TASK>/ { part = "task" }
+		{ print part "\t" $0 }
+		/<\/TASK>/ { exit }' "$1"
+}
+
+stamp() { sed -n 's/^\[ *\([0-9.]*\)\].*/\1/p' | head -n1; }
+
+for s in "${scen[@]}"; do
+	log=build/logs/demo-lockup-$s.console.log
+	case $s in
+	irq-deadlock)
+		headline='rcu: INFO: rcu_(preempt|sched) detected stalls on CPUs'
+		trace_start='NMI backtrace for cpu'
+		irq_need=('demo_hardirq' 'demo_handler_update')
+		panic='Kernel panic - not syncing: RCU Stall'
+		expect=(--expect 'detected stalls on CPU' --allow 'NMI backtrace'
+			--allow 'kthread starved' --allow 'self-detected stall'
+			--allow 'Kernel panic') ;;
+	bh-deadlock)
+		headline='watchdog: BUG: soft lockup - CPU#[0-9]+ stuck'
+		trace_start='BUG: soft lockup'
+		irq_need=('demo_tasklet_fn' 'tasklet_action' 'demo_handler_update')
+		panic='Kernel panic - not syncing: softlockup'
+		expect=(--expect 'BUG: soft lockup' --allow 'detected stalls on CPU'
+			--allow 'NMI backtrace' --allow 'kthread starved'
+			--allow 'self-detected stall'
+			--allow 'Kernel panic') ;;
+	*) result FAIL "demo-lockup:$s" "unknown scenario"; continue ;;
+	esac
+	t0=$SECONDS
+	scripts/demo.sh --lockup "$s" --no-build --log build/logs/demo-lockup.console.log \
+		> "build/logs/demo-lockup-$s.transcript" 2>&1
+	t_vm=$((SECONDS - t0))
+	name=demo-lockup:$s
+	if ! grep -aqE "$headline" "$log"; then
+		result FAIL "$name" "no '$headline' on the console ($log, ${t_vm}s)"
+		continue
+	fi
+	# The stuck CPU: the one the process side ran on.
+	cpu=$(grep -a "qspin_demo: run $s" "$log" | sed -n 's/.*process context on CPU \([0-9]*\).*/\1/p' | head -n1)
+	[ "$s" = irq-deadlock ] && trace_start="NMI backtrace for cpu $cpu\$"
+	[ "$s" = bh-deadlock ] && trace_start="BUG: soft lockup - CPU#$cpu "
+	sec=$(section "$log" "$trace_start")
+	head=$(printf '%s\n' "$sec" | awk -F'\t' '$1 == "head"')
+	irq=$(printf '%s\n' "$sec" | awk -F'\t' '$1 == "irq"')
+	task=$(printf '%s\n' "$sec" | awk -F'\t' '$1 == "task"')
+	why=()
+	[ -n "$sec" ] || why+=("no trace for CPU $cpu")
+	printf '%s\n%s\n' "$head" "$irq" | grep -qE 'qspin_slowpath|qspin_lock' ||
+		why+=("qspin's slow path not on top of the <IRQ> frames")
+	for f in "${irq_need[@]}"; do
+		printf '%s\n' "$irq" | grep -q "$f" || why+=("$f not in <IRQ>")
+	done
+	printf '%s\n' "$task" | grep -q 'demo_process_side' ||
+		why+=("demo_process_side not in <TASK>")
+	grep -aq "$panic" "$log" || why+=("no '$panic'")
+	t_run=$(grep -a "qspin_demo: run $s" "$log" | stamp)
+	t_det=$(grep -aE "$headline" "$log" | stamp)
+	delay=$(awk -v a="$t_run" -v b="$t_det" 'BEGIN { printf "%.1f", b - a }')
+	awk -v d="$delay" -v l="$limit_s" 'BEGIN { exit !(d >= 0 && d <= l) }' ||
+		why+=("reported ${delay}s after the run (limit ${limit_s}s)")
+	if [ ${#why[@]} -eq 0 ]; then
+		result PASS "$name" "reported ${delay}s after the run, VM ${t_vm}s"
+	else
+		result FAIL "$name" "$(IFS=';'; echo "${why[*]}") ($log)"
+	fi
+	if scripts/check-console.sh "$log" "${expect[@]}" --quiet; then
+		result PASS "$name:console" "only the expected reports"
+	else
+		scripts/check-console.sh "$log" "${expect[@]}" 2>&1 | head -n 30 >&2
+		result FAIL "$name:console" "other splats on $log"
+	fi
+done
+! grep -q '^FAIL' "$results_file"
