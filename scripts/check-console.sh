@@ -43,6 +43,7 @@ headlines=(
 	'UBSAN:' 'KASAN:' 'KFENCE:' 'Unable to handle kernel' 'stack-protector'
 	'list_add corruption' 'list_del corruption' 'Watchdog detected hard LOCKUP'
 	'BUG: scheduling while atomic' 'INFO: possible .*locking'
+	'qspin: possible same-CPU deadlock' 'qspin: possible recursive locking'
 )
 continuations=('Call Trace:' 'NMI backtrace for cpu')
 ignore=('loading out-of-tree module taints kernel'

@@ -26,5 +26,6 @@ scripts/deps.sh || { echo "FAIL deps # scripts/deps.sh failed" > build/results/d
 step host-tests scripts/host-tests.sh
 step kernel-checks bash -c 'make -s vm-modules >build/logs/vm-modules.log 2>&1 || { cat build/logs/vm-modules.log; exit 1; }; scripts/kernel-checks.sh'
 step vm-selftests scripts/vm-selftests.sh
+step demo-lockup scripts/demo-lockup-test.sh
 printf '\n'
 exec scripts/summary.sh

@@ -149,7 +149,10 @@ for entry in "${listed[@]}"; do
 done
 
 if [ -s "$console" ]; then
-	if "$top/scripts/check-console.sh" "$console"; then
+	# qspin_demo.sh provokes qspin's own deadlock reports on purpose (and
+	# asserts their text itself); anything else fails the run.
+	if "$top/scripts/check-console.sh" "$console" \
+		--allow 'qspin: possible same-CPU deadlock'; then
 		result PASS console-clean
 	else
 		result FAIL console-clean "kernel splat in $console"

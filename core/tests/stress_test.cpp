@@ -149,7 +149,7 @@ TEST(SlowPath, contention_takes_both_the_pending_and_the_queue_path)
 // Other threads publish their tails meanwhile; the claim must notice them
 // (the compare-and-swap of the last-waiter case), or they are lost.
 
-constexpr long kInterruptPeriodNs = 20'000;
+constexpr long kInterruptPeriodNs = 100'000;
 constexpr int kWindowStallSpins = 4000; // tens of microseconds of pause
 
 thread_local const qspin_lock_word *t_watched_lock;

@@ -26,7 +26,4 @@ int demo_edu_target_cpu(void);
 /* demo_main.c: what every hardirq source calls once it has acknowledged. */
 void demo_hardirq(void);
 
-/* qspin.ko (detect.c): whether qspin_lock_checked() can back off. */
-bool qspin_detect_active(void);
-
 #endif /* QSPIN_DEMO_H */

@@ -374,12 +374,6 @@ bool qspin_detect_deadlock(qspinlock_t *lock, unsigned long ip, bool checked)
 	return false;
 }
 
-/*
- * For clients that must know whether qspin_lock_checked() can back off
- * (the demo refuses its deadlock scenarios when it cannot). Declared here
- * until qspin.h carries it.
- */
-bool qspin_detect_active(void);
 bool qspin_detect_active(void)
 {
 	return qspin_detect_enabled();

@@ -78,6 +78,8 @@ int _qspin_trylock_bh(qspinlock_t *lock);
  * with the lock held otherwise. Preemption is disabled only on success.
  */
 int qspin_lock_checked(qspinlock_t *lock);
+/* Whether deadlock detection is on, so qspin_lock_checked() can back off. */
+bool qspin_detect_active(void);
 
 static inline int qspin_is_locked(qspinlock_t *lock)
 {
