@@ -20,28 +20,13 @@
 D=/sys/kernel/debug/qspin-demo
 Q=/sys/kernel/debug/qspin
 reps=${QSPIN_DEMO_RUNS:-100}
-ksft_skip=4
-n=0
-fails=0
+. "$(dirname "$0")/qspin_tap.sh"
 
 echo "TAP version 13"
 if ! modinfo qspin-demo >/dev/null 2>&1; then
-	echo "1..0 # SKIP qspin-demo.ko not installed"
-	exit $ksft_skip
+	tap_skip_all "qspin-demo.ko not installed"
 fi
 
-ok() { n=$((n + 1)); echo "ok $n $*"; }
-nok() { n=$((n + 1)); fails=$((fails + 1)); echo "not ok $n $*"; }
-log() { echo "# $*"; }
-# check DESC COMMAND...: one TAP line for COMMAND's status
-check() {
-	desc=$1
-	shift
-	if "$@"; then ok "$desc"; else nok "$desc"; fi
-}
-
-# cond 'SHELL CONDITION': for check, when one test is not enough
-cond() { eval "$1"; }
 
 # mark NAME, run things, snap NAME: the dmesg lines since the mark, kept in
 # $snap for has/hasnot/clean (one dmesg per step: TCG is slow)
@@ -228,6 +213,4 @@ check "load-time scenario: result line" has \
 check "load-time scenario: rmmod" rmmod qspin-demo
 
 rm -f "$snap"
-echo "1..$n"
-[ "$fails" -eq 0 ] || exit 1
-exit 0
+tap_done

@@ -12,25 +12,13 @@
 # POSIX sh: the VM runs BusyBox ash.
 
 D=/sys/kernel/debug/qspin-demo
-ksft_skip=4
-n=0
-fails=0
+. "$(dirname "$0")/qspin_tap.sh"
 
 echo "TAP version 13"
 if ! modinfo qspin-demo >/dev/null 2>&1; then
-	echo "1..0 # SKIP qspin-demo.ko not installed"
-	exit $ksft_skip
+	tap_skip_all "qspin-demo.ko not installed"
 fi
 
-ok() { n=$((n + 1)); echo "ok $n $*"; }
-nok() { n=$((n + 1)); fails=$((fails + 1)); echo "not ok $n $*"; }
-log() { echo "# $*"; }
-check() {
-	desc=$1
-	shift
-	if "$@"; then ok "$desc"; else nok "$desc"; fi
-}
-cond() { eval "$1"; }
 mark() { echo "qspin_demo_badinput.sh: mark $1 $$" > /dev/kmsg; }
 since() { dmesg | sed -n "/qspin_demo_badinput.sh: mark $1 $$/,\$p"; }
 clean() { ! since "$1" | grep -Eq 'BUG:|WARNING:|Oops|Call Trace:|soft lockup|rcu: INFO|general protection'; }
@@ -228,6 +216,4 @@ check "alive: shared-helper PASS" grep -q '^verdict PASS$' "$D/last"
 rmmod qspin-demo
 check "whole test: no warning, no report" cond 'clean start && ! since start | grep -q "qspin: possible"'
 
-echo "1..$n"
-[ "$fails" -eq 0 ] || exit 1
-exit 0
+tap_done

@@ -10,19 +10,9 @@
 # Contention comes from test_qspin.ko, whose tests take the slow path.
 # Output: TAP; exit 0 all passed, 1 any failed, 4 skipped.
 
+. "$(dirname "$0")/qspin_tap.sh"
 D=/sys/kernel/debug/qspin
 T=/sys/kernel/tracing
-n=0 failed=0
-
-tap() { # tap ok|not-ok name [detail]
-	n=$((n + 1))
-	if [ "$1" = ok ]; then
-		echo "ok $n $2"
-	else
-		echo "not ok $n $2${3:+ # $3}"
-		failed=$((failed + 1))
-	fi
-}
 
 # rmmod, not modprobe -r: that would unload qspin.ko with it.
 contend() {
@@ -30,14 +20,13 @@ contend() {
 }
 
 echo "TAP version 13"
-echo "1..3"
 modprobe qspin || { echo "Bail out! qspin.ko does not load"; exit 1; }
 [ -d "$T" ] || mount -t tracefs nodev "$T" 2>/dev/null
 
 if grep -q '^qspin_slowpath \[qspin\]$' "$T/available_filter_functions"; then
-	tap ok "cxx_function_in_available_filter_functions"
+	ok "cxx_function_in_available_filter_functions"
 else
-	tap not-ok "cxx_function_in_available_filter_functions" "qspin_slowpath missing"
+	nok "cxx_function_in_available_filter_functions # qspin_slowpath missing"
 fi
 
 echo arm > "$D/slowpath_trace"
@@ -58,9 +47,9 @@ bad_frames=$(for f in $c_frames; do
 	echo "$f" | grep -Eqv '^_?qspin_(lock|lock_irqsave|lock_irq|lock_bh|lock_checked)(_instrumented)?\+0x[0-9a-f]+/0x[0-9a-f]+$' && echo "$f"
 done)
 if [ -z "$bad_frames" ] && echo "$client" | grep -q '\[test_qspin\]$'; then
-	tap ok "stack_trace_from_cxx_core_reaches_c_callers"
+	ok "stack_trace_from_cxx_core_reaches_c_callers"
 else
-	tap not-ok "stack_trace_from_cxx_core_reaches_c_callers" "after qspin_slowpath: '$callers'"
+	nok "stack_trace_from_cxx_core_reaches_c_callers # after qspin_slowpath: '$callers'"
 fi
 
 echo 0 > "$T/tracing_on"
@@ -75,10 +64,10 @@ echo nop > "$T/current_tracer"
 echo > "$T/set_ftrace_filter"
 echo 1 > "$T/tracing_on"
 if [ "${hits:-0}" -gt 0 ]; then
-	tap ok "function_tracer_traces_cxx_function"
+	ok "function_tracer_traces_cxx_function"
 	echo "# qspin_slowpath traced $hits times"
 else
-	tap not-ok "function_tracer_traces_cxx_function" "no qspin_slowpath in the trace"
+	nok "function_tracer_traces_cxx_function # no qspin_slowpath in the trace"
 fi
 
-[ $failed -eq 0 ]
+tap_done

@@ -117,6 +117,20 @@ inline qspin_node *decode_tail(u32 tail)
 	return &Env::cpu_nodes(unsigned(f.tail_cpu))->node[f.tail_idx];
 }
 
+// Pass the MCS lock on to the successor, waiting for it to link in when
+// it has published its tail but not yet written our ->next. Acquire pairs
+// with its release store of our ->next (its node is initialised); release
+// pairs with its acquire wait on its ->locked.
+template <typename Env>
+inline void pass_queue_on(const qspin_lock_word *lock, qspin_node *node,
+			  qspin_node *next)
+{
+	if (!next)
+		next = spin_until<Env>(&node->next, Order::acquire, lock,
+				       [](qspin_node *n) { return n != nullptr; });
+	atomic::store(&next->locked, u32(1), Order::release);
+}
+
 // The pending path: the first waiter spins on the locked byte instead of
 // queuing. Returns true with the lock held, false when the caller must
 // queue. `val` is the word seen by the failed fast path.
@@ -232,12 +246,7 @@ inline void acquire_queued(qspin_lock_word *lock)
 #if QSPIN_MUTATION_EARLY_HANDOFF
 		// Wrong on purpose: hand the queue on before owning the lock,
 		// so two heads race for the locked byte.
-		if (!next)
-			next = spin_until<Env>(&node->next, Order::acquire,
-					       lock, [](qspin_node *n) {
-						       return n != nullptr;
-					       });
-		atomic::store(&next->locked, u32(1), Order::release);
+		pass_queue_on<Env>(lock, node, next);
 #endif
 
 		// Head of the queue: wait for owner and pending waiter to
@@ -271,14 +280,7 @@ inline void acquire_queued(qspin_lock_word *lock)
 		set_locked(lock);
 
 #if !QSPIN_MUTATION_EARLY_HANDOFF
-		if (!next)
-			next = spin_until<Env>(&node->next, Order::acquire,
-					       lock, [](qspin_node *n) {
-						       return n != nullptr;
-					       });
-		// Pass the MCS lock on: release pairs with the successor's
-		// acquire wait on its ->locked.
-		atomic::store(&next->locked, u32(1), Order::release);
+		pass_queue_on<Env>(lock, node, next);
 #endif
 	}
 
