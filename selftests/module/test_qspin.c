@@ -582,12 +582,21 @@ static unsigned long mutex_counter;	/* protected by mutex_lock_ only */
 static int mutex_inside;
 static atomic_t mutex_violations;
 static atomic_t mutex_finished;
+static atomic_t mutex_ready;	/* start line: all writers run at once */
+static int mutex_writers;
 
-static void mutex_critical(void)
+/*
+ * Every eighth critical section is held a few microseconds, long enough
+ * for two more CPUs to arrive: a pending waiter and a queued one, so that
+ * mutual exclusion is checked across all three paths.
+ */
+static void mutex_critical(int i)
 {
 	if (xchg(&mutex_inside, 1))
 		atomic_inc(&mutex_violations);
 	mutex_counter++;
+	if ((i & 7) == 0)
+		udelay(2);
 	WRITE_ONCE(mutex_inside, 0);
 }
 
@@ -597,32 +606,34 @@ static int mutex_fn(void *arg)
 	unsigned long flags;
 	int i;
 
+	atomic_inc(&mutex_ready);
+	SPIN_UNTIL(atomic_read(&mutex_ready) >= mutex_writers);
 	for (i = 0; i < MUTEX_ITERS; i++) {
 		switch ((i + id) % 5) {
 		case 0:
 			qspin_lock(&mutex_lock_);
-			mutex_critical();
+			mutex_critical(i);
 			qspin_unlock(&mutex_lock_);
 			break;
 		case 1:
 			qspin_lock_irqsave(&mutex_lock_, flags);
-			mutex_critical();
+			mutex_critical(i);
 			qspin_unlock_irqrestore(&mutex_lock_, flags);
 			break;
 		case 2:
 			qspin_lock_bh(&mutex_lock_);
-			mutex_critical();
+			mutex_critical(i);
 			qspin_unlock_bh(&mutex_lock_);
 			break;
 		case 3:
 			qspin_lock_irq(&mutex_lock_);
-			mutex_critical();
+			mutex_critical(i);
 			qspin_unlock_irq(&mutex_lock_);
 			break;
 		default:
 			while (!qspin_trylock(&mutex_lock_))
 				cpu_relax();
-			mutex_critical();
+			mutex_critical(i);
 			qspin_unlock(&mutex_lock_);
 		}
 		if ((i & 1023) == 0)
@@ -634,12 +645,11 @@ static int mutex_fn(void *arg)
 	return 0;
 }
 
-static void test_mutual_exclusion(void)
+/* One run: every online CPU does MUTEX_ITERS acquisitions at once. */
+static void mutex_round(int round, int nr)
 {
 	struct task_struct **tasks;
-	unsigned long pending0 = stat_of("pending");
-	unsigned long queued0 = stat_of("queued");
-	int cpu, n = 0, nr = num_online_cpus();
+	int cpu, n = 0, waited;
 
 	tasks = kcalloc(nr_cpu_ids, sizeof(*tasks), GFP_KERNEL);
 	if (!tasks) {
@@ -649,32 +659,61 @@ static void test_mutual_exclusion(void)
 	mutex_counter = 0;
 	atomic_set(&mutex_violations, 0);
 	atomic_set(&mutex_finished, 0);
+	atomic_set(&mutex_ready, 0);
+	mutex_writers = nr;
 	for_each_online_cpu(cpu)
 		tasks[n++] = start_on(mutex_fn, (void *)(long)cpu, cpu,
 				      "qspin_mutex");
 
 	/* 20000 acquisitions per CPU under TCG: allow a minute. */
-	for (cpu = 0; cpu < 600 && atomic_read(&mutex_finished) < nr; cpu++)
+	for (waited = 0; waited < 600 && atomic_read(&mutex_finished) < nr;
+	     waited++)
 		msleep(100);
-	CHECK(atomic_read(&mutex_finished) == nr, "%d of %d writers finished",
+	CHECK(atomic_read(&mutex_finished) == nr,
+	      "round %d: %d of %d writers finished", round,
 	      atomic_read(&mutex_finished), nr);
 	while (n--)
 		stop_and_put(tasks[n]);
 	kfree(tasks);
 
-	CHECK(atomic_read(&mutex_violations) == 0, "%d overlapping owners",
+	CHECK(atomic_read(&mutex_violations) == 0,
+	      "round %d: %d overlapping owners", round,
 	      atomic_read(&mutex_violations));
 	CHECK(mutex_counter == (unsigned long)nr * MUTEX_ITERS,
-	      "counter %lu, want %lu", mutex_counter,
+	      "round %d: counter %lu, want %lu", round, mutex_counter,
 	      (unsigned long)nr * MUTEX_ITERS);
-	CHECK(qspin_word_read(&mutex_lock_.word) == 0, "word %x",
-	      qspin_word_read(&mutex_lock_.word));
+	CHECK(qspin_word_read(&mutex_lock_.word) == 0, "round %d: word %x",
+	      round, qspin_word_read(&mutex_lock_.word));
+}
+
+/*
+ * Rounds until both slow paths were taken under contention (at most five:
+ * how often CPUs really overlap depends on how busy the host is under
+ * TCG), each with exact counters and no overlapping owners.
+ */
+static void test_mutual_exclusion(void)
+{
+	unsigned long pending0 = stat_of("pending");
+	unsigned long queued0 = stat_of("queued");
+	int nr = num_online_cpus();
+	bool pending_seen = false, queued_seen = false;
+	int round;
+
+	for (round = 1; round <= 5; round++) {
+		mutex_round(round, nr);
+		pending_seen = stat_of("pending") > pending0;
+		queued_seen = stat_of("queued") > queued0;
+		if ((pending_seen || nr < 2) && (queued_seen || nr < 3))
+			break;
+	}
 	if (nr >= 2)
-		CHECK(stat_of("pending") > pending0, "pending path never taken");
+		CHECK(pending_seen, "pending path never taken in %d rounds",
+		      round - 1);
 	if (nr >= 3)
-		CHECK(stat_of("queued") > queued0, "queue path never taken");
-	pr_info("mutual exclusion: %d CPUs x %d: counter %lu, pending +%lu, queued +%lu\n",
-		nr, MUTEX_ITERS, mutex_counter, stat_of("pending") - pending0,
+		CHECK(queued_seen, "queue path never taken in %d rounds",
+		      round - 1);
+	pr_info("mutual exclusion: %d CPUs x %d, %d round(s): pending +%lu, queued +%lu\n",
+		nr, MUTEX_ITERS, min(round, 5), stat_of("pending") - pending0,
 		stat_of("queued") - queued0);
 }
 
