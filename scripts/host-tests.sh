@@ -55,7 +55,7 @@ while IFS=$'\t' read -r verdict name detail; do
 done < <(python3 - "$junit" <<'PY'
 import sys, xml.etree.ElementTree as ET
 for tc in ET.parse(sys.argv[1]).getroot().iter('testcase'):
-    name = tc.get('name')
+    name = tc.get('name').split(' ')[0]
     t = float(tc.get('time') or 0)
     st = tc.get('status', '')
     if tc.find('failure') is not None or tc.find('error') is not None or st == 'fail':
