@@ -4,13 +4,13 @@
 # repetitions, and writes docs/bench/host.md with the medians, each figure
 # as a ratio to the best peer, and the bars.
 #
-#   scripts/bench-host.sh                 REPS=7 MIN_TIME=0.5 by default
+#   scripts/bench-host.sh                 REPS=5 MIN_TIME=0.5 by default
 #   REPS=N MIN_TIME=S scripts/bench-host.sh
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
 build=build/host
-reps=${REPS:-7}
+reps=${REPS:-5}
 min_time=${MIN_TIME:-0.5}
 out=docs/bench/host.md
 json=build/logs/bench-host.json
@@ -41,6 +41,13 @@ for b in data['benchmarks']:
         continue
     runs.setdefault(b['run_name'], []).append(b)
 
+def find(prefix, threads=None):
+    for n in runs:
+        if n.startswith(prefix + '/') or n == prefix:
+            if threads is None or n.endswith(f'threads:{threads}'):
+                return n
+    raise KeyError(prefix)
+
 def med(name, key):
     return statistics.median(r[key] for r in runs[name])
 
@@ -68,7 +75,7 @@ w('')
 # Uncontended: ns per lock+unlock, lower is better.
 w('## Uncontended lock + unlock (one thread, ns per pair; lower is better)')
 w('')
-unc = {l: med(f'uncontended/{l}', 'real_time') for l in locks}
+unc = {l: med(find(f'uncontended/{l}'), 'real_time') for l in locks}
 best_peer = min(peers, key=lambda l: unc[l])
 w(f'| lock | ns/op (median) | ratio to best peer ({best_peer}) |')
 w('|---|---:|---:|')
@@ -84,7 +91,7 @@ for t in thread_counts:
     w(f'## Contended, {t} threads (lock + counter increment + unlock; '
       'million pairs per second in total; higher is better)')
     w('')
-    c = {l: med(f'contended/{l}/real_time/threads:{t}', 'items_per_second')
+    c = {l: med(find(f'contended/{l}', t), 'items_per_second')
          for l in locks}
     con[t] = c
     bp = max(peers, key=lambda l: c[l])
@@ -93,7 +100,7 @@ for t in thread_counts:
     w('|---|---:|---:|---:|')
     for l in locks:
         rs = [r['items_per_second'] for r in
-              runs[f'contended/{l}/real_time/threads:{t}']]
+              runs[find(f'contended/{l}', t)]]
         w(f'| {l} | {c[l] / 1e6:.3f} | {min(rs) / 1e6:.3f}..'
           f'{max(rs) / 1e6:.3f} | {c[l] / c[bp]:.2f}x |')
     w('')

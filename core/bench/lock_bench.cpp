@@ -124,7 +124,10 @@ void register_lock()
 				     uncontended<Lock>);
 	auto *b = benchmark::RegisterBenchmark(("contended/" + n).c_str(),
 					       contended<Lock>);
-	b->UseRealTime()->Threads(2);
+	// A fixed count per thread: when the two threads end up sharing one
+	// core (a loaded host), a fair lock pays a time slice per hand-off,
+	// and an open-ended run would take minutes.
+	b->UseRealTime()->Iterations(1000000)->Threads(2);
 	unsigned hw = std::thread::hardware_concurrency();
 	if (hw >= 4)
 		b->Threads(4);
