@@ -4,14 +4,14 @@
 # repetitions, and writes docs/bench/host.md with the medians, each figure
 # as a ratio to the best peer, and the bars.
 #
-#   scripts/bench-host.sh                 REPS=5 MIN_TIME=0.5 by default
+#   scripts/bench-host.sh                 REPS=3 MIN_TIME=0.2 by default
 #   REPS=N MIN_TIME=S scripts/bench-host.sh
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
 build=build/host
-reps=${REPS:-5}
-min_time=${MIN_TIME:-0.5}
+reps=${REPS:-3}
+min_time=${MIN_TIME:-0.2}
 out=docs/bench/host.md
 json=build/logs/bench-host.json
 mkdir -p build/logs docs/bench

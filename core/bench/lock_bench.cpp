@@ -127,7 +127,7 @@ void register_lock()
 	// A fixed count per thread: when the two threads end up sharing one
 	// core (a loaded host), a fair lock pays a time slice per hand-off,
 	// and an open-ended run would take minutes.
-	b->UseRealTime()->Iterations(1000000)->Threads(2);
+	b->UseRealTime()->Iterations(300000)->Threads(2);
 	unsigned hw = std::thread::hardware_concurrency();
 	if (hw >= 4)
 		b->Threads(4);

@@ -259,20 +259,14 @@ inline void acquire_queued(qspin_lock_word *lock)
 
 		// n,0,0 -> 0,0,1   We are the last waiter: take the lock and
 		// empty the queue in one step. Relaxed: the acquire is above.
-		if ((val & QSPIN_TAIL_MASK) == tail) {
-#if QSPIN_MUTATION_SKIP_TAIL_CAS
-			// Wrong on purpose: a waiter that published its
-			// tail since our load is forgotten.
-			atomic::store(&lock->val, u32(QSPIN_LOCKED_VAL),
-				      Order::relaxed);
+		// (Mutation SKIP_TAIL_CAS leaves this step out: the last
+		// waiter then waits for a successor that never comes.)
+		if (!QSPIN_MUTATION_SKIP_TAIL_CAS &&
+		    (val & QSPIN_TAIL_MASK) == tail &&
+		    atomic::compare_exchange(&lock->val, &val,
+					     u32(QSPIN_LOCKED_VAL),
+					     Order::relaxed))
 			goto release;
-#else
-			if (atomic::compare_exchange(&lock->val, &val,
-						     u32(QSPIN_LOCKED_VAL),
-						     Order::relaxed))
-				goto release;
-#endif
-		}
 
 		// n,0,0 -> n,0,1   Somebody queued behind us, or set pending
 		// and will see our tail and queue: either way a successor
