@@ -8,7 +8,7 @@
 # Environment:
 #   BENCH_SMP=N          vCPUs (default 2: ratios are only meaningful with no
 #                        more vCPUs than host cores; see docs/bench/kernel.md)
-#   BENCH_ROUNDS=N       interleaved rounds per measurement (default 11)
+#   BENCH_ROUNDS=N       interleaved rounds per measurement (default 21)
 #   BENCH_DURATION_MS=N  length of one contended/hand-off measurement (300)
 #   BENCH_ARGS="..."     more qspin-bench.ko parameters (e.g. cs_work=100)
 #   BENCH_OUT=DIR        where kernel.md and the plot go (default docs/bench)
@@ -23,7 +23,7 @@ set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
 smp=${BENCH_SMP:-2}
-rounds=${BENCH_ROUNDS:-11}
+rounds=${BENCH_ROUNDS:-21}
 dur=${BENCH_DURATION_MS:-300}
 args=${BENCH_ARGS:-}
 outdir=${BENCH_OUT:-$top/docs/bench}

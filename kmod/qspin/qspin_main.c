@@ -117,6 +117,7 @@ static noinline void qspin_capture_trace(void)
 		snprintf(qspin_trace_names[i], KSYM_SYMBOL_LEN, "%pB",
 			 (void *)qspin_trace_entries[i]);
 	qspin_trace_cpu = smp_processor_id();
+	/* Publish the trace: pairs with slowpath_trace_show()'s acquire. */
 	smp_store_release(&qspin_trace_state, 3);
 }
 
@@ -480,6 +481,7 @@ static const struct file_operations stats_fops = {
 static int slowpath_trace_show(struct seq_file *m, void *v)
 {
 	unsigned int i;
+	/* Pairs with qspin_capture_trace()'s release: frames come with it. */
 	int state = smp_load_acquire(&qspin_trace_state);
 
 	if (state != 3) {

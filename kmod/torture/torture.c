@@ -652,6 +652,7 @@ static void quiesce(void)
 	for_each_possible_cpu(cpu) {
 		struct tcpu *t = &tcpus[cpu];
 
+		/* Acquire pairs with csd_unlock()'s release in the IPI path. */
 		while ((smp_load_acquire(&t->csd_soft.node.u_flags) & CSD_FLAG_LOCK ||
 			smp_load_acquire(&t->csd_hard.node.u_flags) & CSD_FLAG_LOCK ||
 			atomic_read(&t->nmi_kick)) &&
@@ -667,8 +668,10 @@ static void quiesce(void)
 	synchronize_rcu();
 }
 
-/* Stop every writer, check, print the end. Once; from the stats thread
- * (duration) or from rmmod. */
+/*
+ * Stop every writer, check, print the end. Once; from the stats thread
+ * (duration) or from rmmod.
+ */
 static void torture_end(void)
 {
 	bool failed = false;
