@@ -424,11 +424,6 @@ static int deadlocks_show(struct seq_file *m, void *v)
 	return 0;
 }
 
-static int deadlocks_open(struct inode *inode, struct file *file)
-{
-	return single_open(file, deadlocks_show, inode->i_private);
-}
-
 /* "reset": forget what was reported, so the next hit reports again. */
 static ssize_t deadlocks_write(struct file *file, const char __user *ubuf,
 			       size_t len, loff_t *ppos)
@@ -449,14 +444,7 @@ static ssize_t deadlocks_write(struct file *file, const char __user *ubuf,
 	return len;
 }
 
-static const struct file_operations deadlocks_fops = {
-	.owner = THIS_MODULE,
-	.open = deadlocks_open,
-	.read = seq_read,
-	.llseek = seq_lseek,
-	.release = single_release,
-	.write = deadlocks_write,
-};
+QSPIN_DEFINE_RW_ATTRIBUTE(deadlocks);
 
 /* What each CPU holds right now, per context: a racy snapshot. */
 static int held_show(struct seq_file *m, void *v)

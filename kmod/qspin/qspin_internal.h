@@ -8,6 +8,7 @@
 
 #include <linux/jump_label.h>
 #include <linux/percpu.h>
+#include <linux/seq_file.h>
 #include <qspin.h>
 
 /* Per-CPU path counters: the core's events, then the fast path. */
@@ -66,7 +67,29 @@ int qspin_detect_init(void);
 void qspin_detect_exit(void);
 void qspin_detect_debugfs(struct dentry *dir);
 
+/*
+ * debugfs command files: one word written, no trailing newline; -EINVAL for
+ * an empty or oversized write.
+ */
 int qspin_debugfs_word(const char __user *ubuf, size_t len, char *buf,
 		       size_t size);
+
+/*
+ * A debugfs file read through seq_file (name##_show) that takes commands
+ * (name##_write): DEFINE_SHOW_ATTRIBUTE's read-write twin.
+ */
+#define QSPIN_DEFINE_RW_ATTRIBUTE(name)					\
+static int name##_open(struct inode *inode, struct file *file)		\
+{									\
+	return single_open(file, name##_show, inode->i_private);	\
+}									\
+static const struct file_operations name##_fops = {			\
+	.owner = THIS_MODULE,						\
+	.open = name##_open,						\
+	.read = seq_read,						\
+	.llseek = seq_lseek,						\
+	.release = single_release,					\
+	.write = name##_write,						\
+}
 
 #endif /* QSPIN_INTERNAL_H */

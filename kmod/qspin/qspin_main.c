@@ -421,11 +421,6 @@ unsigned long qspin_stat_read(const char *name)
 }
 EXPORT_SYMBOL_GPL(qspin_stat_read);
 
-static int stats_open(struct inode *inode, struct file *file)
-{
-	return single_open(file, stats_show, inode->i_private);
-}
-
 static void qspin_stats_reset(void)
 {
 	int cpu;
@@ -469,14 +464,7 @@ static ssize_t stats_write(struct file *file, const char __user *ubuf,
 	return len;
 }
 
-static const struct file_operations stats_fops = {
-	.owner = THIS_MODULE,
-	.open = stats_open,
-	.read = seq_read,
-	.llseek = seq_lseek,
-	.release = single_release,
-	.write = stats_write,
-};
+QSPIN_DEFINE_RW_ATTRIBUTE(stats);
 
 static int slowpath_trace_show(struct seq_file *m, void *v)
 {
@@ -492,11 +480,6 @@ static int slowpath_trace_show(struct seq_file *m, void *v)
 	for (i = 0; i < qspin_trace_len; i++)
 		seq_printf(m, "%s\n", qspin_trace_names[i]);
 	return 0;
-}
-
-static int slowpath_trace_open(struct inode *inode, struct file *file)
-{
-	return single_open(file, slowpath_trace_show, inode->i_private);
 }
 
 /* "arm": the next slow-path event on any CPU records its stack. */
@@ -517,14 +500,7 @@ static ssize_t slowpath_trace_write(struct file *file,
 	return len;
 }
 
-static const struct file_operations slowpath_trace_fops = {
-	.owner = THIS_MODULE,
-	.open = slowpath_trace_open,
-	.read = seq_read,
-	.llseek = seq_lseek,
-	.release = single_release,
-	.write = slowpath_trace_write,
-};
+QSPIN_DEFINE_RW_ATTRIBUTE(slowpath_trace);
 
 static int __init qspin_init(void)
 {
