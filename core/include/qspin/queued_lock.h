@@ -98,6 +98,22 @@ inline void set_locked(qspin_lock_word *lock)
 	atomic::store(&lock->locked, u8(QSPIN_LOCKED_VAL), Order::relaxed);
 }
 
+// *,*,* -> *,1,*   Set pending and return the word as it was, pending
+// bit included. One RMW that cannot fail, as Linux does on x86: a fetch_or
+// whose result we used whole would compile to a compare-and-swap loop that
+// retries under contention; testing only the pending bit compiles to
+// `lock bts`. The rest of the word is read after it: acquire, so that a
+// locked byte seen clear there pairs with the owner's release (the bts may
+// have read the word before that release).
+inline u32 fetch_set_pending(qspin_lock_word *lock)
+{
+	u32 pending = atomic::fetch_or(&lock->val, u32(QSPIN_PENDING_VAL),
+				       Order::acquire) &
+		      QSPIN_PENDING_VAL;
+	return pending |
+	       (atomic::load(&lock->val, Order::acquire) & ~QSPIN_PENDING_MASK);
+}
+
 // p,*,* -> n,*,*   Publish our node as the tail; returns the old word's
 // tail bits. Release: our node's initialisation happens before anyone
 // finds it through the tail. Acquire: the previous tail's initialisation
@@ -152,10 +168,8 @@ inline bool acquire_pending(qspin_lock_word *lock, u32 val)
 	if (val & ~QSPIN_LOCKED_MASK)
 		return false;
 
-	// 0,0,* -> 0,1,*   Acquire pairs with the owner's unlock when the
-	// locked byte is already clear here.
-	val = atomic::fetch_or(&lock->val, u32(QSPIN_PENDING_VAL),
-			       Order::acquire);
+	// 0,0,* -> 0,1,*
+	val = fetch_set_pending(lock);
 	if (val & ~QSPIN_LOCKED_MASK) {
 		// Somebody else got pending or queued first. Undo our bit
 		// (only if we were the one who set it) and queue.
