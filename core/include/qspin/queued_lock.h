@@ -110,8 +110,7 @@ inline u32 fetch_set_pending(qspin_lock_word *lock)
 	u32 pending = atomic::fetch_or(&lock->val, u32(QSPIN_PENDING_VAL),
 				       Order::acquire) &
 		      QSPIN_PENDING_VAL;
-	return pending |
-	       (atomic::load(&lock->val, Order::acquire) & ~QSPIN_PENDING_MASK);
+	return pending | (atomic::load(&lock->val, kAcquire) & ~QSPIN_PENDING_MASK);
 }
 
 // p,*,* -> n,*,*   Publish our node as the tail; returns the old word's
