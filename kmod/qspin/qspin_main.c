@@ -176,8 +176,12 @@ static __always_inline void qspin_release(qspinlock_t *lock,
 					  bool irqs_on_possible)
 {
 	qspin_word_unlock(&lock->word);
-	/* After the release: a record never claims less than is held. */
-	if (irqs_on_possible && qspin_instrumented() && qspin_detect_enabled())
+	/*
+	 * After the release: a record never claims less than is held.
+	 * Detection on implies the instrumentation key, so its own key alone
+	 * decides: one nop on the plain path.
+	 */
+	if (irqs_on_possible && qspin_detect_enabled())
 		qspin_held_del(lock);
 }
 
