@@ -35,8 +35,13 @@ vm-modules: deps
 sparse: deps
 	$(MAKE) -C $(VM_KDIR) M=$(TOP) C=2 modules
 
+# Kbuild's external-module clean deletes every *.ko and modules.order below
+# M=, caches included: clean each module folder on its own instead.
+MODULE_DIRS := kmod/qspin kmod/demo kmod/torture kmod/bench selftests/module
 clean:
-	@[ -d "$(KDIR)" ] && $(MAKE) -C $(KDIR) M=$(TOP) clean || true
+	@if [ -d "$(KDIR)" ]; then for d in $(MODULE_DIRS); do \
+		[ -f $$d/Kbuild ] && $(MAKE) -s -C $(KDIR) M=$(TOP)/$$d clean; done; fi; true
+	rm -f Module.symvers modules.order
 	rm -rf build
 
 check:

@@ -47,7 +47,7 @@ resolve_abi() {
 host_packages=(
 	make gcc g++ cmake pkg-config bc kmod cpio xz-utils file binutils rsync
 	libgtest-dev libgmock-dev googletest libbenchmark-dev libck-dev
-	qemu-system-x86 busybox-static sparse gnuplot-nox
+	qemu-system-x86 busybox-static sparse gnuplot-nox python3
 	linux-headers-amd64 linux-source
 )
 
@@ -74,9 +74,21 @@ install_vm_headers() {
 	fi
 }
 
+# The cache is whole when vmlinuz is there and the module tree has as many
+# .ko files and the modules.order it had when extracted (a stray clean or
+# an interrupted copy must not pass as cached).
+vm_kernel_cached() {
+	local dir=$1 want
+	[ -f "$dir/vmlinuz" ] && [ -f "$dir/modules/modules.order" ] &&
+		[ -f "$dir/ko-count" ] || return 1
+	want=$(cat "$dir/ko-count")
+	[ "$(find "$dir/modules" -name '*.ko' | wc -l)" = "$want" ]
+}
+
 extract_vm_kernel() {
 	local abi=$1 dir=$cache/kernel/$1 tmp
-	[ -f "$dir/vmlinuz" ] && [ -d "$dir/modules" ] && return
+	vm_kernel_cached "$dir" && return
+	[ -d "$dir" ] && log "cached kernel $abi is incomplete: extracting it again"
 	log "fetching linux-image-$abi (extracted with dpkg-deb, not installed)"
 	tmp=$(mktemp -d)
 	(cd "$tmp" && apt-get download -qq "linux-image-$abi" >&2) || {
@@ -89,6 +101,7 @@ extract_vm_kernel() {
 	cp "$tmp/root/boot/config-$abi" "$dir/config"
 	rm -rf "$dir/modules"
 	mv "$tmp/root/lib/modules/$abi" "$dir/modules"
+	find "$dir/modules" -name '*.ko' | wc -l > "$dir/ko-count"
 	rm -rf "$tmp"
 }
 

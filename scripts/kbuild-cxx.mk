@@ -32,11 +32,12 @@ cxx-freestanding-flags := -std=gnu++20 -nostdinc++ -fno-exceptions -fno-rtti \
 	-fno-unwind-tables -fno-common -Wno-volatile -Werror
 
 # Drop the "-include <header>" pairs (kconfig.h, compiler_types.h, ...) and
-# every -I path; keep only the -I paths into core/include.
+# every -I path; the includer names the only folders C++ may see in
+# $(cxx-include-dirs).
 cxx-filter-includes = $(filter-out -I% -include %.h,$(1))
 
 cxx_flags = $(call cxx-filter-includes,$(filter-out $(cxx-drop-flags),$(c_flags))) \
-	$(filter -I%core/include,$(c_flags)) $(cxx-freestanding-flags)
+	$(cxx-include-dirs) $(cxx-freestanding-flags)
 
 quiet_cmd_cxx_o_cpp = CXX $(quiet_modtag) $@
       cmd_cxx_o_cpp = $(CXX_FOR_KERNEL) $(cxx_flags) -c -o $@ $< \

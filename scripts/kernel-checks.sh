@@ -161,8 +161,8 @@ int size = sizeof(struct qspin_lock_word), align = __alignof__(struct qspin_lock
     block = sizeof(struct qspin_node_block), tail = QSPIN_TAIL_CPU_OFFSET;
 EOF
 cp "$probe/probe.c" "$probe/probe.cpp"
-if gcc -std=gnu11 -Wall -Werror -c -Icore/include "$probe/probe.c" -o "$probe/c.o" &&
-	g++ -std=gnu++20 -Wall -Werror -c -Icore/include "$probe/probe.cpp" -o "$probe/cxx.o"; then
+if gcc -std=gnu11 -Wall -Werror -c -Iinclude -Icore/include "$probe/probe.c" -o "$probe/c.o" &&
+	g++ -std=gnu++20 -Wall -Werror -c -Iinclude -Icore/include "$probe/probe.cpp" -o "$probe/cxx.o"; then
 	result PASS lock-word-header-compiles-as-c-and-cxx
 else
 	result FAIL lock-word-header-compiles-as-c-and-cxx

@@ -101,7 +101,7 @@ vm_rc=0
 # console when the VM died before ttyS1 said anything.
 tap=$out
 [ -s "$tap" ] || tap=$console
-declare -A done_tests=()
+declare -A done_tests=() sub_plan=() sub_seen=()
 cur='' skip_why=''
 while IFS= read -r line; do
 	if [[ $line =~ ^#\ selftests:\ qspin:\ ([^ ]+)$ ]]; then
@@ -119,17 +119,26 @@ while IFS= read -r line; do
 		else
 			result PASS "qspin:$name"
 		fi
+		# A test's own TAP plan ("1..N") against what it reported.
+		if [ -n "${sub_plan[$name]:-}" ] &&
+		   [ "${sub_seen[$name]:-0}" -ne "${sub_plan[$name]}" ]; then
+			result FAIL "qspin:$name:count" "planned ${sub_plan[$name]}, reported ${sub_seen[$name]:-0}"
+		fi
 		cur=
-	elif [ -n "$cur" ] && [[ $line =~ ^#\ (not\ )?ok\ [0-9]+\ ([^ #]+)(\ #\ (.*))?$ ]]; then
-		# kselftest_harness sub-test, prefixed "# " by the runner.
-		sub=${BASH_REMATCH[2]} directive=${BASH_REMATCH[4]}
+	elif [ -n "$cur" ] && [[ $line =~ ^#\ 1\.\.([0-9]+)$ ]]; then
+		sub_plan[$cur]=${BASH_REMATCH[1]}
+	elif [ -n "$cur" ] && [[ $line =~ ^#\ (not\ )?ok\ ([0-9]+)\ ([^#]*[^\ #])(\ #\ (.*))?$ ]]; then
+		# One result of a test's own TAP (prefixed "# " by the runner):
+		# named by its number, its description as the detail.
+		num=${BASH_REMATCH[2]} desc=${BASH_REMATCH[3]} directive=${BASH_REMATCH[5]}
+		sub_seen[$cur]=$((${sub_seen[$cur]:-0} + 1))
 		if [ -n "${BASH_REMATCH[1]}" ]; then
-			result FAIL "qspin:$cur:$sub" "${directive:-not ok}"
+			result FAIL "qspin:$cur:$num" "$desc: ${directive:-not ok}"
 		elif [[ $directive == SKIP* ]]; then
 			directive=${directive#SKIP}
-			result SKIP "qspin:$cur:$sub" "${directive# }"
+			result SKIP "qspin:$cur:$num" "$desc:${directive}"
 		else
-			result PASS "qspin:$cur:$sub"
+			result PASS "qspin:$cur:$num" "$desc"
 		fi
 	fi
 done < <(tr -d '\r' < "$tap")

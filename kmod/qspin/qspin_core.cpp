@@ -18,15 +18,10 @@ namespace {
 // The kernel's side of qspin::LockEnvironment. The caller (qspin_main.c)
 // holds preemption off across the slow path.
 struct KernelEnvironment {
-	static qspin_node_block *this_cpu_nodes()
-	{
-		return qspin_env_this_cpu_nodes();
-	}
 	static qspin_node_block *cpu_nodes(unsigned cpu)
 	{
 		return qspin_env_cpu_nodes(cpu);
 	}
-	static unsigned cpu_id() { return qspin_env_cpu_id(); }
 	// x86's cpu_relax(): PAUSE.
 	static void cpu_relax() { asm volatile("rep; nop" ::: "memory"); }
 	// No per-iteration diagnostics in the kernel yet; a watchdog or
@@ -42,7 +37,8 @@ static_assert(qspin::LockEnvironment<KernelEnvironment>);
 
 } // namespace
 
-extern "C" void qspin_slowpath(qspin_lock_word *lock, qspin_u32 val)
+extern "C" void qspin_slowpath(qspin_lock_word *lock, qspin_u32 val,
+			       qspin_node_block *nodes, unsigned int cpu)
 {
-	qspin::slow_path<KernelEnvironment>(lock, val);
+	qspin::slow_path<KernelEnvironment>(lock, val, nodes, cpu);
 }

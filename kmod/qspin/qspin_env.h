@@ -11,13 +11,13 @@
 #include <qspin/lock_word.h>
 
 /* Implemented in C (qspin_main.c). */
-QSPIN_EXTERN_C struct qspin_node_block *qspin_env_this_cpu_nodes(void);
 QSPIN_EXTERN_C struct qspin_node_block *qspin_env_cpu_nodes(unsigned int cpu);
-QSPIN_EXTERN_C unsigned int qspin_env_cpu_id(void);
 QSPIN_EXTERN_C void qspin_env_count(unsigned int event);
 
 /* Implemented in C++ (qspin_core.cpp): the contended acquisition. */
 QSPIN_EXTERN_C void qspin_slowpath(struct qspin_lock_word *lock,
-				   qspin_u32 val);
+				   qspin_u32 val,
+				   struct qspin_node_block *nodes,
+				   unsigned int cpu);
 
 #endif /* QSPIN_ENV_H */

@@ -74,19 +74,9 @@ static const char *const qspin_stat_names[QSPIN_STAT_NR] = {
 
 static struct qspin_node_block __percpu *qspin_nodes;
 
-struct qspin_node_block *qspin_env_this_cpu_nodes(void)
-{
-	return this_cpu_ptr(qspin_nodes);
-}
-
 struct qspin_node_block *qspin_env_cpu_nodes(unsigned int cpu)
 {
 	return per_cpu_ptr(qspin_nodes, cpu);
-}
-
-unsigned int qspin_env_cpu_id(void)
-{
-	return smp_processor_id();
 }
 
 /*
@@ -144,7 +134,8 @@ static __always_inline void qspin_acquire(qspinlock_t *lock)
 	u32 val;
 
 	if (unlikely(!qspin_word_lock_fast(&lock->word, &val)))
-		qspin_slowpath(&lock->word, val);
+		qspin_slowpath(&lock->word, val, this_cpu_ptr(qspin_nodes),
+		       smp_processor_id());
 }
 
 /*
@@ -169,7 +160,8 @@ static __always_inline void qspin_acquire_instrumented(qspinlock_t *lock,
 	}
 	if (detect)
 		qspin_detect_deadlock(lock, ip, false);
-	qspin_slowpath(&lock->word, val);
+	qspin_slowpath(&lock->word, val, this_cpu_ptr(qspin_nodes),
+		       smp_processor_id());
 }
 
 static __always_inline void qspin_release(qspinlock_t *lock,
@@ -368,7 +360,8 @@ int qspin_lock_checked(qspinlock_t *lock)
 		preempt_enable();
 		return -EDEADLK;
 	}
-	qspin_slowpath(&lock->word, val);
+	qspin_slowpath(&lock->word, val, this_cpu_ptr(qspin_nodes),
+		       smp_processor_id());
 	return 0;
 }
 EXPORT_SYMBOL_GPL(qspin_lock_checked);

@@ -21,15 +21,12 @@
 
 namespace qspin {
 
-// Slow-path events the environment may count (statistics, test proofs).
-// The values are the C side's enum qspin_event (lock_word.h).
+// Slow-path events the environment may count (statistics, test proofs):
+// the C side's list (QSPIN_EVENTS in lock_word.h), same values.
 enum class Event : unsigned {
-	pending = QSPIN_EV_PENDING,
-	queued = QSPIN_EV_QUEUED,
-	nested_depth2 = QSPIN_EV_DEPTH2,
-	nested_depth3 = QSPIN_EV_DEPTH3,
-	nested_depth4 = QSPIN_EV_DEPTH4,
-	beyond_max_nodes = QSPIN_EV_BEYOND,
+#define QSPIN_EVENT_MEMBER(e, name) name = QSPIN_EV_##e,
+	QSPIN_EVENTS(QSPIN_EVENT_MEMBER)
+#undef QSPIN_EVENT_MEMBER
 	count_ = QSPIN_EV_NR,
 };
 
@@ -45,12 +42,9 @@ concept same_type = detail::is_same<A, B> && detail::is_same<B, A>;
 template <typename E>
 concept LockEnvironment = requires(unsigned cpu, const qspin_lock_word *lock,
 				   Event event) {
-	// This CPU's block of QSPIN_MAX_NODES queue nodes.
-	{ E::this_cpu_nodes() } -> same_type<qspin_node_block *>;
 	// Any CPU's block by number: a waiter links into its predecessor's.
+	// (This CPU's block and number are the slow path's arguments.)
 	{ E::cpu_nodes(cpu) } -> same_type<qspin_node_block *>;
-	// This CPU's number, at most QSPIN_MAX_CPU.
-	{ E::cpu_id() } -> same_type<unsigned>;
 	// The spin-wait hint (x86: pause).
 	E::cpu_relax();
 	// Called on every iteration of every spin loop in the slow path.

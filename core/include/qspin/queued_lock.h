@@ -196,11 +196,11 @@ inline bool acquire_pending(qspin_lock_word *lock, u32 val)
 // the depth, so an interrupt on this CPU takes the next node and returns
 // it before the interrupted waiter resumes.
 template <typename Env>
-inline void acquire_queued(qspin_lock_word *lock)
+inline void acquire_queued(qspin_lock_word *lock, qspin_node_block *block,
+			   unsigned cpu)
 {
 	Env::count(Event::queued);
 
-	qspin_node_block *block = Env::this_cpu_nodes();
 	u32 idx = block->node[0].count++;
 	// Increment before touching our node: an interrupt arriving between
 	// the two must already see the node in use. Same CPU, so a compiler
@@ -228,7 +228,7 @@ inline void acquire_queued(qspin_lock_word *lock)
 #else
 		qspin_node *node = &block->node[idx];
 #endif
-		const u32 tail = qspin_encode_tail(Env::cpu_id(), idx);
+		const u32 tail = qspin_encode_tail(cpu, idx);
 
 		atomic::store(&node->locked, u32(0), Order::relaxed);
 		atomic::store(&node->next, (qspin_node *)nullptr,
@@ -298,12 +298,15 @@ release:
 
 } // namespace detail
 
-// Contended acquisition: `val` is the word the failed fast path saw.
+// Contended acquisition: `val` is the word the failed fast path saw;
+// `nodes` and `cpu` are this CPU's node block and number (the caller holds
+// preemption off, so both stay this CPU's throughout).
 template <LockEnvironment Env>
-void slow_path(qspin_lock_word *lock, u32 val)
+void slow_path(qspin_lock_word *lock, u32 val, qspin_node_block *nodes,
+	       unsigned cpu)
 {
 	if (!detail::acquire_pending<Env>(lock, val))
-		detail::acquire_queued<Env>(lock);
+		detail::acquire_queued<Env>(lock, nodes, cpu);
 }
 
 // The lock as a C++ type: what host tests and benchmarks use. The kernel
@@ -319,7 +322,8 @@ public:
 	{
 		u32 val;
 		if (!qspin_word_lock_fast(&word_, &val))
-			slow_path<Env>(&word_, val);
+			slow_path<Env>(&word_, val, Env::this_cpu_nodes(),
+				       Env::cpu_id());
 	}
 	bool try_lock() { return qspin_word_trylock(&word_); }
 	void unlock() { qspin_word_unlock(&word_); }

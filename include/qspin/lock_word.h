@@ -28,6 +28,8 @@
  *   *,*,1 -> *,*,0   qspin_word_unlock
  *
  * Everything else happens in the slow path (core/include/qspin/queued_lock.h).
+ *
+ * Lives in include/ beside qspin.h: a driver builds with that one -I folder.
  */
 #ifndef QSPIN_LOCK_WORD_H
 #define QSPIN_LOCK_WORD_H
@@ -139,16 +141,23 @@ QSPIN_STATIC_ASSERT(sizeof(struct qspin_node_block) == 64 &&
 		    "a CPU's node block is one cache line");
 
 /*
- * Slow-path events an environment may count (statistics and test proofs);
- * qspin::Event in environment.h takes its values from here.
+ * Slow-path events an environment may count (statistics and test proofs):
+ * the one list. X(ENUM, name) expands to enum qspin_event's QSPIN_EV_ENUM
+ * here, to qspin::Event's members (environment.h) and to the counter names
+ * of /sys/kernel/debug/qspin/stats.
  */
+#define QSPIN_EVENTS(X)							\
+	X(PENDING, pending)	    /* took the lock through the pending bit */ \
+	X(QUEUED, queued)	    /* entered the MCS queue path */	\
+	X(DEPTH2, nested_depth2)    /* node 1: a lower context waits too */ \
+	X(DEPTH3, nested_depth3)    /* node 2 */			\
+	X(DEPTH4, nested_depth4)    /* node 3 */			\
+	X(BEYOND, beyond_max_nodes) /* deeper than four: no node */
+
 enum qspin_event {
-	QSPIN_EV_PENDING,	/* took the lock through the pending bit */
-	QSPIN_EV_QUEUED,	/* entered the MCS queue path */
-	QSPIN_EV_DEPTH2,	/* queued on node 1: a lower context waits too */
-	QSPIN_EV_DEPTH3,	/* node 2 */
-	QSPIN_EV_DEPTH4,	/* node 3 */
-	QSPIN_EV_BEYOND,	/* deeper than four: trylock spin, no node */
+#define QSPIN_EVENT_ENUM(e, name) QSPIN_EV_##e,
+	QSPIN_EVENTS(QSPIN_EVENT_ENUM)
+#undef QSPIN_EVENT_ENUM
 	QSPIN_EV_NR
 };
 
