@@ -78,8 +78,6 @@ int _qspin_trylock_bh(qspinlock_t *lock);
  * with the lock held otherwise. Preemption is disabled only on success.
  */
 int qspin_lock_checked(qspinlock_t *lock);
-/* Whether deadlock detection is on, so qspin_lock_checked() can back off. */
-bool qspin_detect_active(void);
 
 static inline int qspin_is_locked(qspinlock_t *lock)
 {
@@ -91,18 +89,5 @@ static inline int qspin_is_contended(qspinlock_t *lock)
 {
 	return qspin_word_is_contended(&lock->word);
 }
-
-/* The word, decoded: for diagnostics and tests. */
-static inline struct qspin_word_fields qspin_lock_fields(qspinlock_t *lock)
-{
-	return qspin_decode_word(qspin_word_read(&lock->word));
-}
-
-/*
- * A statistics counter summed over all CPUs, by its name in
- * /sys/kernel/debug/qspin/stats ("fast", "pending", "queued",
- * "nested_depth2", ...); 0 for an unknown name. For tests and tools.
- */
-unsigned long qspin_stat_read(const char *name);
 
 #endif /* _QSPIN_H */

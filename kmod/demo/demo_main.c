@@ -59,6 +59,7 @@
 #include <linux/uaccess.h>
 
 #include <qspin.h>
+#include <qspin/debug.h>
 #include "qspin_demo.h"
 
 static char *scenario;

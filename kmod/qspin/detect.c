@@ -53,6 +53,7 @@
 #include <linux/spinlock.h>
 #include <linux/string.h>
 
+#include <qspin/debug.h>
 #include "qspin_internal.h"
 
 DEFINE_STATIC_KEY_TRUE(qspin_detect_key);

@@ -33,6 +33,7 @@
 #include <linux/uaccess.h>
 
 #include <qspin.h>
+#include <qspin/debug.h>
 #include "qspin_env.h"
 #include "qspin_internal.h"
 

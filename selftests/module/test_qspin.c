@@ -32,6 +32,7 @@
 #include <linux/sched.h>
 #include <linux/slab.h>
 #include <qspin.h>
+#include <qspin/debug.h>
 
 #include "kselftest_module.h"
 
