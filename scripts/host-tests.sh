@@ -49,15 +49,15 @@ planned=$(ctest --test-dir "$build" -N 2>/dev/null | sed -n 's/^Total Tests: *\(
 results_plan "${planned:-0}"
 fails=0 seen=0
 while IFS= read -r line; do
-	[[ $line =~ ^\ *[0-9]+/[0-9]+\ Test\ +#[0-9]+:\ ([^ ]+)\ [^A-Za-z*]*(\*\*\*)?(.*)$ ]] || continue
-	name=${BASH_REMATCH[1]} status=${BASH_REMATCH[3]}
-	secs=$(sed -n 's/.* \([0-9.]*\) sec$/\1/p' <<<"$status")
-	status=${status%% *}
+	# Name: the first word after "#N:" (a parameterised test adds
+	# "  # GetParam() = 2" after it); status and time end the line.
+	[[ $line =~ ^\ *[0-9]+/[0-9]+\ Test\ +#[0-9]+:\ ([^ ]+)\ .*[\ .*]([A-Z][A-Za-z]*( Run)?)(:[^0-9]*)?\ +([0-9.]+)\ sec$ ]] || continue
+	name=${BASH_REMATCH[1]} status=${BASH_REMATCH[2]} secs=${BASH_REMATCH[5]}
 	seen=$((seen + 1))
 	case $status in
 	Passed) result PASS "$name" "${secs}s" ;;
-	Skipped|Not|Disabled) result SKIP "$name" "$status" ;;
-	*) result FAIL "$name" "${status:-unknown} ${secs:+${secs}s}"; fails=$((fails + 1)) ;;
+	Skipped|Disabled) result SKIP "$name" "$status" ;;
+	*) result FAIL "$name" "$status ${secs}s"; fails=$((fails + 1)) ;;
 	esac
 done < build/logs/host-ctest.log
 if [ "$seen" -eq 0 ] || [ "$seen" -ne "${planned:-0}" ]; then
