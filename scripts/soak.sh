@@ -38,7 +38,7 @@ modprobe qspin-torture torture_type=$type duration=$secs stat_interval=60 $args 
 while ! dmesg | grep -q -- '--- End of test'; do sleep 10; done
 t1=\$(cut -d' ' -f1 /proc/uptime)
 rmmod qspin_torture
-dmesg | grep 'qspin-torture' | grep -E 'Start of test|End of test|counter|lock word|sentinel|NMI kick'
+dmesg | grep 'qspin-torture' | grep -E 'Start of test|End of test|counter|not free|sentinel|kick never arrived'
 echo "--- last statistics:"
 dmesg | grep 'qspin-torture' | grep -E 'Writes:|Contexts:|Locks:' | tail -n 3
 echo "--- qspin stats:"

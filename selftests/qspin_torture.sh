@@ -67,7 +67,7 @@ run_type() {
 	t1=$(cut -d' ' -f1 /proc/uptime)
 
 	out=$(since_marker "$type" | grep 'qspin-torture')
-	echo "$out" | grep -E 'Start of test|Writes:|Contexts:|Locks:|End of test|counter|lock word|sentinel' |
+	echo "$out" | grep -E 'Start of test|Writes:|Contexts:|Locks:|End of test|counter|not free|sentinel|kick never arrived' |
 		sed 's/^/# /'
 	ok=1
 	echo "$out" | grep -q -- "--- End of test: SUCCESS" ||

@@ -1,0 +1,179 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * qspin-torture's lock types, one ops vector each, as locktorture's
+ * lock_torture_ops: torture_type=qspin drives qspinlock_t through qspin.h,
+ * torture_type=native drives the kernel's spinlock_t through the same
+ * harness. Only the public API of each is used: the end-of-run check asks
+ * is_locked()/is_contended(), it never reads a lock's fields.
+ */
+#include "torture.h"
+
+/* ---- qspin ------------------------------------------------------------ */
+
+static void qspin_torture_init(union torture_lock *lock)
+{
+	qspin_lock_init(&lock->q);
+}
+
+static void qspin_torture_lock(union torture_lock *lock)
+	__acquires(&lock->q)
+{
+	qspin_lock(&lock->q);
+}
+
+static void qspin_torture_unlock(union torture_lock *lock)
+	__releases(&lock->q)
+{
+	qspin_unlock(&lock->q);
+}
+
+static unsigned long qspin_torture_lock_irqsave(union torture_lock *lock)
+	__acquires(&lock->q)
+{
+	unsigned long flags;
+
+	qspin_lock_irqsave(&lock->q, flags);
+	return flags;
+}
+
+static void qspin_torture_unlock_irqrestore(union torture_lock *lock,
+					    unsigned long flags)
+	__releases(&lock->q)
+{
+	qspin_unlock_irqrestore(&lock->q, flags);
+}
+
+static void qspin_torture_lock_irq(union torture_lock *lock)
+	__acquires(&lock->q)
+{
+	qspin_lock_irq(&lock->q);
+}
+
+static void qspin_torture_unlock_irq(union torture_lock *lock)
+	__releases(&lock->q)
+{
+	qspin_unlock_irq(&lock->q);
+}
+
+static void qspin_torture_lock_bh(union torture_lock *lock)
+	__acquires(&lock->q)
+{
+	qspin_lock_bh(&lock->q);
+}
+
+static void qspin_torture_unlock_bh(union torture_lock *lock)
+	__releases(&lock->q)
+{
+	qspin_unlock_bh(&lock->q);
+}
+
+static bool qspin_torture_is_locked(union torture_lock *lock)
+{
+	return qspin_is_locked(&lock->q);
+}
+
+static bool qspin_torture_is_contended(union torture_lock *lock)
+{
+	return qspin_is_contended(&lock->q);
+}
+
+const struct torture_lock_ops qspin_torture_ops = {
+	.name			= "qspin",
+	.init			= qspin_torture_init,
+	.writelock		= qspin_torture_lock,
+	.write_delay		= torture_write_delay,
+	.writeunlock		= qspin_torture_unlock,
+	.writelock_irqsave	= qspin_torture_lock_irqsave,
+	.writeunlock_irqrestore	= qspin_torture_unlock_irqrestore,
+	.writelock_irq		= qspin_torture_lock_irq,
+	.writeunlock_irq	= qspin_torture_unlock_irq,
+	.writelock_bh		= qspin_torture_lock_bh,
+	.writeunlock_bh		= qspin_torture_unlock_bh,
+	.is_locked		= qspin_torture_is_locked,
+	.is_contended		= qspin_torture_is_contended,
+};
+
+/* ---- native: the kernel's spinlock_t ------------------------------------ */
+
+static void native_torture_init(union torture_lock *lock)
+{
+	spin_lock_init(&lock->s);
+}
+
+static void native_torture_lock(union torture_lock *lock)
+	__acquires(&lock->s)
+{
+	spin_lock(&lock->s);
+}
+
+static void native_torture_unlock(union torture_lock *lock)
+	__releases(&lock->s)
+{
+	spin_unlock(&lock->s);
+}
+
+static unsigned long native_torture_lock_irqsave(union torture_lock *lock)
+	__acquires(&lock->s)
+{
+	unsigned long flags;
+
+	spin_lock_irqsave(&lock->s, flags);
+	return flags;
+}
+
+static void native_torture_unlock_irqrestore(union torture_lock *lock,
+					     unsigned long flags)
+	__releases(&lock->s)
+{
+	spin_unlock_irqrestore(&lock->s, flags);
+}
+
+static void native_torture_lock_irq(union torture_lock *lock)
+	__acquires(&lock->s)
+{
+	spin_lock_irq(&lock->s);
+}
+
+static void native_torture_unlock_irq(union torture_lock *lock)
+	__releases(&lock->s)
+{
+	spin_unlock_irq(&lock->s);
+}
+
+static void native_torture_lock_bh(union torture_lock *lock)
+	__acquires(&lock->s)
+{
+	spin_lock_bh(&lock->s);
+}
+
+static void native_torture_unlock_bh(union torture_lock *lock)
+	__releases(&lock->s)
+{
+	spin_unlock_bh(&lock->s);
+}
+
+static bool native_torture_is_locked(union torture_lock *lock)
+{
+	return spin_is_locked(&lock->s);
+}
+
+static bool native_torture_is_contended(union torture_lock *lock)
+{
+	return spin_is_contended(&lock->s);
+}
+
+const struct torture_lock_ops native_torture_ops = {
+	.name			= "native",
+	.init			= native_torture_init,
+	.writelock		= native_torture_lock,
+	.write_delay		= torture_write_delay,
+	.writeunlock		= native_torture_unlock,
+	.writelock_irqsave	= native_torture_lock_irqsave,
+	.writeunlock_irqrestore	= native_torture_unlock_irqrestore,
+	.writelock_irq		= native_torture_lock_irq,
+	.writeunlock_irq	= native_torture_unlock_irq,
+	.writelock_bh		= native_torture_lock_bh,
+	.writeunlock_bh		= native_torture_unlock_bh,
+	.is_locked		= native_torture_is_locked,
+	.is_contended		= native_torture_is_contended,
+};
