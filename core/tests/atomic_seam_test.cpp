@@ -200,50 +200,6 @@ TEST(TryLock, on_a_free_lock_is_one_relaxed_load_then_one_acquire_cas)
 	lock.unlock();
 }
 
-// ---------------------------------------------------------------------------
-// Contended: the fast path's failed CAS, then the slow path, both seen.
-
-// The pending path: 0,0,1 -> 0,1,1 -> 0,1,0 -> 0,0,1.
-const Lines kPendingWaiter = {
-	"cmpxchg word acquire",	       // fast path, fails: 0,0,1
-	"fetch_or word acquire",       // 0,0,1 -> 0,1,1
-	"load word acquire",	       // the rest of the word after the bts
-	"load locked acquire ...",     // wait for the owner: 0,1,1 -> 0,1,0
-	"store locked_pending relaxed", // 0,1,0 -> 0,0,1
-	"store locked release",	       // unlock
-};
-
-TEST(Contended, a_second_thread_is_seen_on_the_fast_and_the_pending_path)
-{
-	Watchdog wd("seam: pending path", 20, 20);
-	CpuScope cpu(0);
-	Lock lock;
-	Recording owner;
-	lock.lock();
-
-	Recording *waiter_rec = nullptr;
-	std::atomic<bool> waiter_ready{false};
-	Lines waiter;
-	std::thread t([&] {
-		CpuScope cpu1(1);
-		Recording rec({AtomicOp::load, &lock.word()->locked, 1});
-		waiter_rec = &rec;
-		waiter_ready.store(true, std::memory_order_release);
-		lock.lock();
-		lock.unlock();
-		waiter = describe(rec.log, {lock.word(), nullptr});
-	});
-	wait_for(waiter_ready);
-	wait_for(waiter_rec->announce); // it spins on the locked byte
-	lock.unlock();
-	t.join();
-
-	EXPECT_EQ(describe(owner.log, {lock.word(), nullptr}),
-		  (Lines{"cmpxchg word acquire", "store locked release"}));
-	EXPECT_EQ(waiter, kPendingWaiter);
-	EXPECT_EQ(lock.snapshot(), 0U);
-}
-
 // A contender on its own "CPU": records its lock and unlock, announcing
 // the first time it is about to do what `cue` names.
 struct Contender {
@@ -270,6 +226,38 @@ struct Contender {
 	}
 };
 
+// ---------------------------------------------------------------------------
+// Contended: the fast path's failed CAS, then the slow path, both seen.
+
+// The pending path: 0,0,1 -> 0,1,1 -> 0,1,0 -> 0,0,1.
+const Lines kPendingWaiter = {
+	"cmpxchg word acquire",	       // fast path, fails: 0,0,1
+	"fetch_or word acquire",       // 0,0,1 -> 0,1,1
+	"load word acquire",	       // the rest of the word after the bts
+	"load locked acquire ...",     // wait for the owner: 0,1,1 -> 0,1,0
+	"store locked_pending relaxed", // 0,1,0 -> 0,0,1
+	"store locked release",	       // unlock
+};
+
+TEST(Contended, a_second_thread_is_seen_on_the_fast_and_the_pending_path)
+{
+	Watchdog wd("seam: pending path", 20, 20);
+	CpuScope cpu(0);
+	Lock lock;
+	Recording owner;
+	lock.lock();
+
+	Contender waiter(lock, 1, {AtomicOp::load, &lock.word()->locked, 1});
+	wait_for(waiter.rec->announce); // spins on the locked byte: 0,1,1
+	lock.unlock();
+	waiter.thread.join();
+
+	EXPECT_EQ(describe(owner.log, {lock.word(), nullptr}),
+		  (Lines{"cmpxchg word acquire", "store locked release"}));
+	EXPECT_EQ(waiter.lines, kPendingWaiter);
+	EXPECT_EQ(lock.snapshot(), 0U);
+}
+
 // The queue: a third thread finds an owner and a pending waiter, queues as
 // head of an empty queue, and takes the lock as its last waiter.
 TEST(Contended, a_third_thread_is_seen_on_every_step_of_the_queue)
@@ -282,7 +270,7 @@ TEST(Contended, a_third_thread_is_seen_on_every_step_of_the_queue)
 	Contender pending(lock, 1, {AtomicOp::load, &lock.word()->locked, 1});
 	wait_for(pending.rec->announce); // spins on the locked byte: 0,1,1
 	Contender queued(lock, 2, {AtomicOp::exchange, &lock.word()->tail, 2});
-	wait_for(queued.rec->announce);
+	wait_for(queued.rec->announce); // about to publish its tail
 	// Its tail is in the word: it is the queue head now.
 	while ((lock.snapshot() & QSPIN_TAIL_MASK) == 0)
 		std::this_thread::yield();
@@ -293,7 +281,7 @@ TEST(Contended, a_third_thread_is_seen_on_every_step_of_the_queue)
 	EXPECT_EQ(pending.lines, kPendingWaiter);
 	EXPECT_EQ(queued.lines,
 		  (Lines{
-			  "cmpxchg word acquire",      // fast path, fails: 0,1,1
+			  "cmpxchg word acquire",      // fast path fails: 0,1,1
 			  "store node.locked relaxed", // node init
 			  "store node.next relaxed",
 			  "load word relaxed",	       // trylock, fails

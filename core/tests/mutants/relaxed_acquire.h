@@ -44,11 +44,11 @@ inline void wait_for_owner<MutantEnv>(qspin_lock_word *lock, u32 val)
 template <>
 inline u32 wait_for_owner_and_pending<MutantEnv>(const qspin_lock_word *lock)
 {
+	auto owner_and_pending_gone = [](u32 v) {
+		return (v & QSPIN_LOCKED_PENDING_MASK) == 0;
+	};
 	return spin_until<MutantEnv>(&lock->val, Order::relaxed, lock,
-				     [](u32 v) {
-					     return (v & QSPIN_LOCKED_PENDING_MASK) ==
-						    0;
-				     });
+				     owner_and_pending_gone);
 }
 
 } // namespace qspin::detail
