@@ -4,8 +4,8 @@
 // (ThreadCpuEnvironment). Every test runs under a watchdog: a broken
 // hand-off hangs rather than corrupts, and the watchdog turns that into a
 // failure. This file is also built with ThreadSanitizer, with
-// AddressSanitizer + UBSan, and with each mutation switch of queued_lock.h
-// (core/tests/CMakeLists.txt), where it must fail.
+// AddressSanitizer + UBSan, and with each mutant of core/tests/mutants/
+// force-included (core/tests/CMakeLists.txt), where it must fail.
 #include "stress_support.h"
 #include "thread_cpu_env.h"
 

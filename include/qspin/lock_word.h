@@ -29,6 +29,18 @@
  *
  * Everything else happens in the slow path (core/include/qspin/queued_lock.h).
  *
+ * The atomics seam: every atomic operation of qspin, the fast path here and
+ * the C++ slow path (core/include/qspin/atomic.h), is one of the five
+ * QSPIN_ATOMIC_* macros below. They default to the compiler's __atomic
+ * builtins, so the kernel's objects compile exactly as if the builtins were
+ * written in place. A host build may define all five before it includes
+ * this header, to observe or schedule every atomic operation without
+ * touching the algorithm: core/tests/atomic_hooks.h routes them through a
+ * per-thread observer (the host tests count the operations; an
+ * interleaving explorer puts a scheduling point in each). Arguments are
+ * the builtins': a pointer to a naturally aligned 1, 2, 4 or 8 byte
+ * object, values, and __ATOMIC_* orders.
+ *
  * Lives in include/ beside qspin.h: a driver builds with that one -I folder.
  */
 #ifndef QSPIN_LOCK_WORD_H
@@ -42,6 +54,17 @@
 #define QSPIN_STATIC_ASSERT(cond, msg) _Static_assert(cond, msg)
 #define QSPIN_EXTERN_C
 #define QSPIN_INLINE static inline __attribute__((always_inline))
+#endif
+
+/* The atomics seam (see above): a host build defines all five or none. */
+#ifndef QSPIN_ATOMIC_LOAD
+#define QSPIN_ATOMIC_LOAD(p, order)		__atomic_load_n(p, order)
+#define QSPIN_ATOMIC_STORE(p, v, order)		__atomic_store_n(p, v, order)
+#define QSPIN_ATOMIC_EXCHANGE(p, v, order)	__atomic_exchange_n(p, v, order)
+#define QSPIN_ATOMIC_FETCH_OR(p, v, order)	__atomic_fetch_or(p, v, order)
+/* Strong compare-and-swap; on failure *expected holds the value seen. */
+#define QSPIN_ATOMIC_CMPXCHG(p, expected, desired, success, failure) \
+	__atomic_compare_exchange_n(p, expected, desired, 0, success, failure)
 #endif
 
 typedef __UINT8_TYPE__ qspin_u8;
@@ -189,7 +212,7 @@ QSPIN_INLINE struct qspin_word_fields qspin_decode_word(qspin_u32 val)
 
 QSPIN_INLINE qspin_u32 qspin_word_read(const struct qspin_lock_word *w)
 {
-	return __atomic_load_n(&w->val, __ATOMIC_RELAXED);
+	return QSPIN_ATOMIC_LOAD(&w->val, __ATOMIC_RELAXED);
 }
 
 QSPIN_INLINE int qspin_word_is_locked(const struct qspin_lock_word *w)
@@ -214,8 +237,8 @@ QSPIN_INLINE int qspin_word_lock_fast(struct qspin_lock_word *w,
 				      qspin_u32 *val)
 {
 	*val = 0;
-	return __builtin_expect(__atomic_compare_exchange_n(&w->val, val,
-				QSPIN_LOCKED_VAL, 0, __ATOMIC_ACQUIRE,
+	return __builtin_expect(QSPIN_ATOMIC_CMPXCHG(&w->val, val,
+				QSPIN_LOCKED_VAL, __ATOMIC_ACQUIRE,
 				__ATOMIC_RELAXED), 1);
 }
 
@@ -229,8 +252,8 @@ QSPIN_INLINE int qspin_word_trylock(struct qspin_lock_word *w)
 
 	if (__builtin_expect(val != 0, 0))
 		return 0;
-	return __atomic_compare_exchange_n(&w->val, &val, QSPIN_LOCKED_VAL, 0,
-					   __ATOMIC_ACQUIRE, __ATOMIC_RELAXED);
+	return QSPIN_ATOMIC_CMPXCHG(&w->val, &val, QSPIN_LOCKED_VAL,
+				    __ATOMIC_ACQUIRE, __ATOMIC_RELAXED);
 }
 
 /*
@@ -240,7 +263,7 @@ QSPIN_INLINE int qspin_word_trylock(struct qspin_lock_word *w)
  */
 QSPIN_INLINE void qspin_word_unlock(struct qspin_lock_word *w)
 {
-	__atomic_store_n(&w->locked, 0, __ATOMIC_RELEASE);
+	QSPIN_ATOMIC_STORE(&w->locked, 0, __ATOMIC_RELEASE);
 }
 
 #endif /* QSPIN_LOCK_WORD_H */

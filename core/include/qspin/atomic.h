@@ -1,14 +1,20 @@
 // SPDX-License-Identifier: GPL-2.0
 //
-// Thin wrapper over the compiler's __atomic builtins for qspin's core.
+// Typed atomics for qspin's core, over the atomics seam of lock_word.h.
 //
 // Every access to shared lock state in core/ goes through these helpers so
-// that each one names its memory order at the call site. Only naturally
-// aligned objects of 1, 2, 4 or 8 bytes are allowed: those compile to single
-// instructions on x86-64, never to libatomic calls, which the kernel build
-// forbids (see scripts/check-freestanding.sh).
+// that each one names its memory order at the call site. They call the
+// QSPIN_ATOMIC_* macros, which are the compiler's __atomic builtins unless
+// a host build has replaced them (lock_word.h says how; core/tests/
+// atomic_hooks.h does it), so the slow path's operations reach the same
+// seam as the fast path's. Only naturally aligned objects of 1, 2, 4 or 8
+// bytes are allowed: those compile to single instructions on x86-64, never
+// to libatomic calls, which the kernel build forbids (see
+// scripts/check-freestanding.sh).
 #ifndef QSPIN_ATOMIC_H
 #define QSPIN_ATOMIC_H
+
+#include <qspin/lock_word.h>
 
 namespace qspin::atomic {
 
@@ -27,28 +33,28 @@ template <typename T>
 inline __attribute__((always_inline)) T load(const T *p, Order o)
 {
 	static_assert(lock_free_size<T>);
-	return __atomic_load_n(p, static_cast<int>(o));
+	return QSPIN_ATOMIC_LOAD(p, static_cast<int>(o));
 }
 
 template <typename T>
 inline __attribute__((always_inline)) void store(T *p, T v, Order o)
 {
 	static_assert(lock_free_size<T>);
-	__atomic_store_n(p, v, static_cast<int>(o));
+	QSPIN_ATOMIC_STORE(p, v, static_cast<int>(o));
 }
 
 template <typename T>
 inline __attribute__((always_inline)) T exchange(T *p, T v, Order o)
 {
 	static_assert(lock_free_size<T>);
-	return __atomic_exchange_n(p, v, static_cast<int>(o));
+	return QSPIN_ATOMIC_EXCHANGE(p, v, static_cast<int>(o));
 }
 
 template <typename T>
 inline __attribute__((always_inline)) T fetch_or(T *p, T v, Order o)
 {
 	static_assert(lock_free_size<T>);
-	return __atomic_fetch_or(p, v, static_cast<int>(o));
+	return QSPIN_ATOMIC_FETCH_OR(p, v, static_cast<int>(o));
 }
 
 // Strong compare-and-swap; on failure *expected holds the value seen.
@@ -57,13 +63,13 @@ inline __attribute__((always_inline)) bool compare_exchange(T *p, T *expected,
 							    T desired, Order o)
 {
 	static_assert(lock_free_size<T>);
-	return __atomic_compare_exchange_n(p, expected, desired, false,
-					   static_cast<int>(o),
-					   __ATOMIC_RELAXED);
+	return QSPIN_ATOMIC_CMPXCHG(p, expected, desired, static_cast<int>(o),
+				    __ATOMIC_RELAXED);
 }
 
 // Keeps the compiler from moving memory accesses across it; emits nothing.
 // For ordering against an interrupt on the same CPU, never between CPUs.
+// Not an atomic operation, so not part of the seam.
 inline __attribute__((always_inline)) void compiler_barrier()
 {
 	asm volatile("" ::: "memory");

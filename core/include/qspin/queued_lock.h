@@ -22,7 +22,18 @@
 // Memory orders follow the C++ model rather than x86's: every hand-over is a
 // release store paired with an acquire load of the same location, so
 // ThreadSanitizer can check the protocol (it does not model fences, and the
-// core has none).
+// core has none). Every atomic operation goes through atomic.h, over the
+// seam in lock_word.h that a host build may replace.
+//
+// The slow path is written as named steps in the order they run: the
+// word's transitions, then the pending path's and the queue's steps;
+// slow_path() at the end tries the pending path, then queues, as
+// queued_spin_lock_slowpath() does. Every step beyond a single store or
+// exchange is a template on the environment, even where it does not call
+// it: a build may give its own environment a different version of one step
+// by explicit specialization, as the kernel's paravirt hooks replace one.
+// The host tests build their mutants that way (core/tests/mutants/); the
+// correct algorithm is the only one in this file.
 #ifndef QSPIN_QUEUED_LOCK_H
 #define QSPIN_QUEUED_LOCK_H
 
@@ -37,30 +48,7 @@ using u16 = qspin_u16;
 using u32 = qspin_u32;
 using atomic::Order;
 
-// Mutation switches: test builds only (core/tests/CMakeLists.txt). Each
-// breaks one rule the algorithm depends on; the test suite must fail.
-#ifndef QSPIN_MUTATION_RELAXED_ACQUIRE
-#define QSPIN_MUTATION_RELAXED_ACQUIRE 0
-#endif
-#ifndef QSPIN_MUTATION_SKIP_TAIL_CAS
-#define QSPIN_MUTATION_SKIP_TAIL_CAS 0
-#endif
-#ifndef QSPIN_MUTATION_EARLY_PENDING_CLEAR
-#define QSPIN_MUTATION_EARLY_PENDING_CLEAR 0
-#endif
-#ifndef QSPIN_MUTATION_EARLY_HANDOFF
-#define QSPIN_MUTATION_EARLY_HANDOFF 0
-#endif
-#ifndef QSPIN_MUTATION_REUSE_NODE0
-#define QSPIN_MUTATION_REUSE_NODE0 0
-#endif
-
 namespace detail {
-
-// The order of the slow path's acquiring loads (the pending waiter's and
-// the queue head's wait on the owner). Relaxed only in the TSan mutation.
-constexpr Order kAcquire =
-	QSPIN_MUTATION_RELAXED_ACQUIRE ? Order::relaxed : Order::acquire;
 
 // Spin until done(value) holds; every iteration calls the environment's
 // spin hook (watchdogs, diagnostics, yielding on an oversubscribed host)
@@ -105,12 +93,14 @@ inline void set_locked(qspin_lock_word *lock)
 // `lock bts`. The rest of the word is read after it: acquire, so that a
 // locked byte seen clear there pairs with the owner's release (the bts may
 // have read the word before that release).
+template <typename Env>
 inline u32 fetch_set_pending(qspin_lock_word *lock)
 {
 	u32 pending = atomic::fetch_or(&lock->val, u32(QSPIN_PENDING_VAL),
 				       Order::acquire) &
 		      QSPIN_PENDING_VAL;
-	return pending | (atomic::load(&lock->val, kAcquire) & ~QSPIN_PENDING_MASK);
+	return pending |
+	       (atomic::load(&lock->val, Order::acquire) & ~QSPIN_PENDING_MASK);
 }
 
 // p,*,* -> n,*,*   Publish our node as the tail; returns the old word's
@@ -125,11 +115,53 @@ inline u32 xchg_tail(qspin_lock_word *lock, u32 tail)
 	return u32(old) << QSPIN_TAIL_OFFSET;
 }
 
+// 0,1,1 -> 0,1,0   The pending waiter, having seen `val`, waits for the
+// owner's release if there is an owner (pairs with qspin_word_unlock's
+// release store).
+template <typename Env>
+inline void wait_for_owner(qspin_lock_word *lock, u32 val)
+{
+	if (val & QSPIN_LOCKED_MASK)
+		spin_until<Env>(&lock->locked, Order::acquire, lock,
+				[](u8 locked) { return locked == 0; });
+}
+
+// This context's queue node: one per nesting depth on this CPU.
+template <typename Env>
+inline qspin_node *grab_node(qspin_node_block *block, u32 idx)
+{
+	return &block->node[idx];
+}
+
+// The queue node a tail names, on any CPU.
 template <typename Env>
 inline qspin_node *decode_tail(u32 tail)
 {
 	struct qspin_word_fields f = qspin_decode_word(tail);
 	return &Env::cpu_nodes(unsigned(f.tail_cpu))->node[f.tail_idx];
+}
+
+// n,*,* -> n,0,0   The queue head waits for the owner and the pending
+// waiter to leave; returns the word it saw. Acquire pairs with the owner's
+// unlock.
+template <typename Env>
+inline u32 wait_for_owner_and_pending(const qspin_lock_word *lock)
+{
+	return spin_until<Env>(&lock->val, Order::acquire, lock, [](u32 v) {
+		return (v & QSPIN_LOCKED_PENDING_MASK) == 0;
+	});
+}
+
+// n,0,0 -> 0,0,1   When our node is still the tail we are the last waiter:
+// take the lock and empty the queue in one step. A compare-and-swap, so a
+// waiter that publishes its tail after `val` was read is not lost.
+// Relaxed: the acquire was the wait that returned `val`.
+template <typename Env>
+inline bool claim_as_last_waiter(qspin_lock_word *lock, u32 val, u32 tail)
+{
+	return (val & QSPIN_TAIL_MASK) == tail &&
+	       atomic::compare_exchange(&lock->val, &val,
+					u32(QSPIN_LOCKED_VAL), Order::relaxed);
 }
 
 // Pass the MCS lock on to the successor, waiting for it to link in when
@@ -144,6 +176,24 @@ inline void pass_queue_on(const qspin_lock_word *lock, qspin_node *node,
 		next = spin_until<Env>(&node->next, Order::acquire, lock,
 				       [](qspin_node *n) { return n != nullptr; });
 	atomic::store(&next->locked, u32(1), Order::release);
+}
+
+// Head of the queue: take the lock once the owner and the pending waiter
+// are gone, then hand the head on. `next` is our successor if it has
+// linked in already.
+template <typename Env>
+inline void acquire_as_queue_head(qspin_lock_word *lock, qspin_node *node,
+				  qspin_node *next, u32 tail)
+{
+	u32 val = wait_for_owner_and_pending<Env>(lock);
+
+	if (claim_as_last_waiter<Env>(lock, val, tail))
+		return;
+
+	// n,0,0 -> n,0,1   Somebody queued behind us, or set pending and
+	// will see our tail and queue: either way a successor will link in.
+	set_locked(lock);
+	pass_queue_on<Env>(lock, node, next);
 }
 
 // The pending path: the first waiter spins on the locked byte instead of
@@ -168,7 +218,7 @@ inline bool acquire_pending(qspin_lock_word *lock, u32 val)
 		return false;
 
 	// 0,0,* -> 0,1,*
-	val = fetch_set_pending(lock);
+	val = fetch_set_pending<Env>(lock);
 	if (val & ~QSPIN_LOCKED_MASK) {
 		// Somebody else got pending or queued first. Undo our bit
 		// (only if we were the one who set it) and queue.
@@ -178,13 +228,8 @@ inline bool acquire_pending(qspin_lock_word *lock, u32 val)
 	}
 	Env::count(Event::pending);
 
-#if !QSPIN_MUTATION_EARLY_PENDING_CLEAR
-	// 0,1,1 -> 0,1,0   Wait for the owner's release (pairs with
-	// qspin_word_unlock's release store).
-	if (val & QSPIN_LOCKED_MASK)
-		spin_until<Env>(&lock->locked, kAcquire, lock,
-				[](u8 locked) { return locked == 0; });
-#endif
+	// 0,1,1 -> 0,1,0
+	wait_for_owner<Env>(lock, val);
 
 	// 0,1,0 -> 0,0,1
 	clear_pending_set_locked(lock);
@@ -201,7 +246,7 @@ inline void acquire_queued(qspin_lock_word *lock, qspin_node_block *block,
 {
 	Env::count(Event::queued);
 
-	u32 idx = block->node[0].count++;
+	const u32 idx = block->node[0].count++;
 	// Increment before touching our node: an interrupt arriving between
 	// the two must already see the node in use. Same CPU, so a compiler
 	// barrier is the whole ordering needed.
@@ -222,12 +267,7 @@ inline void acquire_queued(qspin_lock_word *lock, qspin_node_block *block,
 			static_cast<unsigned>(Event::nested_depth2) + idx - 1));
 
 	{
-#if QSPIN_MUTATION_REUSE_NODE0
-		qspin_node *node = &block->node[0];
-		idx = 0;
-#else
-		qspin_node *node = &block->node[idx];
-#endif
+		qspin_node *node = grab_node<Env>(block, idx);
 		const u32 tail = qspin_encode_tail(cpu, idx);
 
 		atomic::store(&node->locked, u32(0), Order::relaxed);
@@ -256,39 +296,7 @@ inline void acquire_queued(qspin_lock_word *lock, qspin_node_block *block,
 			next = atomic::load(&node->next, Order::acquire);
 		}
 
-#if QSPIN_MUTATION_EARLY_HANDOFF
-		// Wrong on purpose: hand the queue on before owning the lock,
-		// so two heads race for the locked byte.
-		pass_queue_on<Env>(lock, node, next);
-#endif
-
-		// Head of the queue: wait for owner and pending waiter to
-		// leave. n,*,* -> n,0,0. Acquire pairs with the owner's
-		// unlock.
-		u32 val = spin_until<Env>(
-			&lock->val, kAcquire, lock, [](u32 v) {
-				return (v & QSPIN_LOCKED_PENDING_MASK) == 0;
-			});
-
-		// n,0,0 -> 0,0,1   We are the last waiter: take the lock and
-		// empty the queue in one step. Relaxed: the acquire is above.
-		// (Mutation SKIP_TAIL_CAS leaves this step out: the last
-		// waiter then waits for a successor that never comes.)
-		if (!QSPIN_MUTATION_SKIP_TAIL_CAS &&
-		    (val & QSPIN_TAIL_MASK) == tail &&
-		    atomic::compare_exchange(&lock->val, &val,
-					     u32(QSPIN_LOCKED_VAL),
-					     Order::relaxed))
-			goto release;
-
-		// n,0,0 -> n,0,1   Somebody queued behind us, or set pending
-		// and will see our tail and queue: either way a successor
-		// will link in.
-		set_locked(lock);
-
-#if !QSPIN_MUTATION_EARLY_HANDOFF
-		pass_queue_on<Env>(lock, node, next);
-#endif
+		acquire_as_queue_head<Env>(lock, node, next, tail);
 	}
 
 release:
@@ -310,7 +318,7 @@ void slow_path(qspin_lock_word *lock, u32 val, qspin_node_block *nodes,
 }
 
 // The lock as a C++ type: what host tests and benchmarks use. The kernel
-// side uses the C API in kmod/qspin/include/qspin.h over the same word.
+// side uses the C API in include/qspin.h over the same word.
 template <LockEnvironment Env>
 class QueuedSpinLock {
 public:
