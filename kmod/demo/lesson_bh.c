@@ -53,10 +53,10 @@ static int bh_deadlock_handler(void)
 	 */
 	if (demo_allow_lockup)
 		qspin_lock(&bh_deadlock_lock);
-	else if (qspin_lock_checked(&bh_deadlock_lock))
-		return -EDEADLK;
-	else
+	else if (qspin_lock_checked(&bh_deadlock_lock) == 0)
 		__acquire(&bh_deadlock_lock);	/* held: what sparse cannot see */
+	else
+		return -EDEADLK;
 	bh_deadlock_count++;
 	qspin_unlock(&bh_deadlock_lock);
 	return 0;

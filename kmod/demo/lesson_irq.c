@@ -55,10 +55,10 @@ static int irq_deadlock_handler(void)
 	 */
 	if (demo_allow_lockup)
 		qspin_lock(&irq_deadlock_lock);
-	else if (qspin_lock_checked(&irq_deadlock_lock))
-		return -EDEADLK;
-	else
+	else if (qspin_lock_checked(&irq_deadlock_lock) == 0)
 		__acquire(&irq_deadlock_lock);	/* held: what sparse cannot see */
+	else
+		return -EDEADLK;
 	irq_deadlock_count++;
 	qspin_unlock(&irq_deadlock_lock);
 	return 0;

@@ -57,6 +57,7 @@ void demo_handler_run(void)
 
 static bool demo_handler_done(struct demo_iter *it)
 {
+	/* Pairs with demo_handler_run()'s release: its writes are seen. */
 	return smp_load_acquire(&it->handler_state) == DEMO_HANDLER_DONE;
 }
 

@@ -106,6 +106,7 @@ void demo_raise(const struct demo_scenario *sc, int irq_cpu)
 		irq_work_queue(&demo_kick_work);
 		return;
 	}
+	/* As above: the iteration's state before the arming. */
 	smp_store_release(&demo_armed_hw, true);
 	if (demo_use_edu)
 		demo_edu_raise();
