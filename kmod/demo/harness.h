@@ -7,8 +7,9 @@
  *   source.c     the interrupt sources: raise the hardirq or the tasklet,
  *                and hand each one to the handler of the running iteration
  *   demo_edu.c   the PCI driver for QEMU's edu device (the real interrupt)
- *   run.c        one run: the kthread bound to the interrupt's CPU, one
- *                iteration, the hold inside the critical section
+ *   run.c        one run: the kthread bound to the interrupt's CPU
+ *   iteration.c  one iteration: the task, the hold inside its critical
+ *                section, the handler's side, the counter afterwards
  *   judge.c      one iteration's verdict
  *   result.c     a run's result: the counts, the dmesg line, "last"
  *   debugfs.c    /sys/kernel/debug/qspin-demo/: list, run, last, status
@@ -69,7 +70,7 @@ void demo_edu_describe(struct demo_irq_source *src);
 void demo_edu_raise(void);
 int demo_edu_target_cpu(void);
 
-/* ---- run.c ---- */
+/* ---- iteration.c ---- */
 
 /* How far the handler of the running iteration got. */
 enum demo_handler_state {
@@ -103,6 +104,11 @@ struct demo_iter {
 void demo_handler_run(void);
 /* A handler never finished: the demo refuses to go on. */
 extern bool demo_broken;
+struct demo_result;
+void demo_iteration(const struct demo_scenario *sc, int irq_cpu,
+		    struct demo_result *res);
+
+/* ---- run.c ---- */
 int demo_run(const char *name, unsigned int nruns);
 /* Module unload: no run is going on, none starts. */
 void demo_run_lock(void);
