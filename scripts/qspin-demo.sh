@@ -34,7 +34,7 @@
 # INCONCLUSIVE), 2 on a setup error, 3 when a run was refused (the write to
 # debugfs run failed: unknown name, EBUSY, EOPNOTSUPP, ...).
 D=/sys/kernel/debug/qspin-demo
-moddir= source=auto runs=1 lockup=0 yes=0 load=1 unload=0 scen=
+moddir='' source=auto runs=1 lockup=0 yes=0 load=1 unload=0 scen=''
 
 die() { echo "qspin-demo.sh: $*" >&2; exit 2; }
 while [ $# -gt 0 ]; do
@@ -55,8 +55,10 @@ done
 if [ $lockup = 1 ]; then
 	[ $yes = 1 ] || die "--lockup hangs a CPU for real: add --yes-hang-this-cpu"
 	[ $load = 1 ] || die "--lockup loads the modules itself: no --no-load"
+	# shellcheck disable=SC2086 # the names, one word each
 	set -- $scen
 	[ $# = 1 ] || die "--lockup takes one scenario (irq-deadlock or bh-deadlock)"
+	scen=$1
 fi
 
 grep -q ' /sys/kernel/debug ' /proc/mounts ||
@@ -72,7 +74,7 @@ find_ko() {
 	return 1
 }
 load_modules() {
-	want=Y qparams= params="source=$source"
+	want=Y qparams='' params="source=$source"
 	if [ $lockup = 1 ]; then
 		want=N qparams=detect=0 params="$params allow_lockup=1"
 	fi
@@ -119,8 +121,10 @@ echo "qspin-demo: interrupt source $(field source $D/status)," \
 
 if [ $lockup = 1 ]; then
 	echo "qspin-demo: $scen with allow_lockup=1 and qspin detect=0: this CPU locks up now; watch the console"
-	echo $scen > "$D/run"
-	echo "qspin-demo: $scen returned (status $?): the CPU did NOT lock up"
+	echo "$scen" > "$D/run"
+	# shellcheck disable=SC2320 # the echo's status is the write's
+	st=$?
+	echo "qspin-demo: $scen returned (status $st): the CPU did NOT lock up"
 	exit 1
 fi
 
@@ -134,7 +138,7 @@ for s in $scen; do
 	echo "qspin-demo.sh: begin $s $$" > /dev/kmsg
 	t0=$(up)
 	if ! echo "$s $runs" > "$D/run"; then
-		echo "    run refused (see the kernel log; known: $(echo $known))"
+		echo "    run refused (see the kernel log; known: $(echo "$known" | tr '\n' ' '))"
 		dmesg | sed -n "/qspin-demo.sh: begin $s $$\$/,\$p" | sed 1d |
 			sed 's/^\[ *[0-9.]*\] /    | /'
 		rc=3
