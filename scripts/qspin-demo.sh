@@ -1,33 +1,40 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
-# Runs qspin-demo scenarios on the machine it runs on: for your own test VM
-# (as root; POSIX sh, BusyBox is enough). Loads qspin.ko and qspin-demo.ko,
-# runs each scenario through debugfs and prints the kernel lines it produced
-# and its result.
+# The demo runner, inside a VM (as root; POSIX sh, BusyBox is enough): loads
+# qspin.ko and qspin-demo.ko, runs scenarios through debugfs and prints, for
+# each, what it does, the kernel lines it produced, its counter and verdict.
+# The scenarios are the module's own (debugfs qspin-demo/list), in its order.
+# make demo, make demo-lockup (scripts/demo.sh) and the kselftest
+# (selftests/qspin_demo.sh) run the VM side through this script.
 #
-#   qspin-demo.sh [-m DIR] [-s SOURCE] [-n RUNS] [SCENARIO... | all | list]
-#   qspin-demo.sh --lockup --yes-hang-this-cpu [-m DIR] irq-deadlock|bh-deadlock
+#   qspin-demo.sh [-m DIR] [-s SRC] [-n RUNS] [--no-load] [--unload]
+#                 [SCENARIO... | all | list | names]
+#   qspin-demo.sh --lockup --yes-hang-this-cpu [-m DIR] [-s SRC] SCENARIO
 #
-#   -m DIR    take the modules from DIR (qspin.ko and qspin-demo.ko, directly
-#             in DIR or in DIR/kmod/qspin and DIR/kmod/demo: a built repo),
-#             insmod'ed; default: modprobe (installed modules)
-#   -s SRC    interrupt source: auto (default: the edu PCI device when the VM
-#             has one, "-device edu" in QEMU, else irq_work), edu, edu-msi,
-#             edu-intx, irq_work
-#   -n RUNS   repeat each scenario RUNS times (default 1)
-#   all       irq-deadlock irq-fixed bh-deadlock bh-fixed cross-cpu
-#             shared-helper (the default)
-#   list      print the scenarios and exit
-#   --lockup  load qspin-demo with allow_lockup=1: the deadlock scenario
-#             REALLY hangs a CPU and never returns; the kernel's RCU stall /
-#             soft lockup detectors report it (faster with
-#             rcupdate.rcu_cpu_stall_timeout=3, watchdog_thresh=1 on the
-#             kernel command line). Needs --yes-hang-this-cpu.
+#   -m DIR     take the modules from DIR (qspin.ko and qspin-demo.ko, directly
+#              in DIR or in DIR/kmod/qspin and DIR/kmod/demo: a built repo),
+#              insmod'ed; default: modprobe (installed modules)
+#   -s SRC     interrupt source: auto (default: the edu PCI device when the VM
+#              has one, "-device edu" in QEMU, else irq_work), edu, edu-msi,
+#              edu-intx, irq_work
+#   -n RUNS    repeat each scenario RUNS times (default 1)
+#   --no-load  use qspin-demo as it is loaded (its parameters are the
+#              caller's); print only the scenarios' transcripts
+#   --unload   at the end, rmmod qspin-demo and qspin
+#   all        every scenario in debugfs list (the default)
+#   list       print the scenarios with their descriptions; names: the names
+#   --lockup   load qspin with detect=0 and qspin-demo with allow_lockup=1:
+#              the deadlock scenario runs the same bug with nothing to catch
+#              it, REALLY hangs a CPU and never returns; the kernel's RCU stall
+#              / soft lockup detectors report it (faster with
+#              rcupdate.rcu_cpu_stall_timeout=3, watchdog_thresh=1 on the
+#              kernel command line). Needs --yes-hang-this-cpu.
 #
-# Exit status: 0 when every scenario passed, 1 when one did not, 2 on a
-# setup error.
+# Exit status: 0 when every scenario passed, 1 when one did not (FAIL or
+# INCONCLUSIVE), 2 on a setup error, 3 when a run was refused (the write to
+# debugfs run failed: unknown name, EBUSY, EOPNOTSUPP, ...).
 D=/sys/kernel/debug/qspin-demo
-moddir= source=auto runs=1 lockup=0 yes=0 scen=
+moddir='' source=auto runs=1 lockup=0 yes=0 load=1 unload=0 scen=''
 
 die() { echo "qspin-demo.sh: $*" >&2; exit 2; }
 while [ $# -gt 0 ]; do
@@ -35,75 +42,135 @@ while [ $# -gt 0 ]; do
 	-m) moddir=$2; shift 2 ;;
 	-s) source=$2; shift 2 ;;
 	-n) runs=$2; shift 2 ;;
+	--no-load) load=0; shift ;;
+	--unload) unload=1; shift ;;
 	--lockup) lockup=1; shift ;;
 	--yes-hang-this-cpu) yes=1; shift ;;
-	-h|--help) sed -n '3,28p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	-h|--help) sed -n '3,34p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	-*) die "unknown option $1 (see --help)" ;;
 	*) scen="$scen $1"; shift ;;
 	esac
 done
 [ "$(id -u)" = 0 ] || die "run as root"
-[ -n "$scen" ] && [ "$scen" != " all" ] ||
-	scen="irq-deadlock irq-fixed bh-deadlock bh-fixed cross-cpu shared-helper"
 if [ $lockup = 1 ]; then
 	[ $yes = 1 ] || die "--lockup hangs a CPU for real: add --yes-hang-this-cpu"
+	[ $load = 1 ] || die "--lockup loads the modules itself: no --no-load"
+	# shellcheck disable=SC2086 # the names, one word each
 	set -- $scen
 	[ $# = 1 ] || die "--lockup takes one scenario (irq-deadlock or bh-deadlock)"
+	scen=$1
 fi
 
 grep -q ' /sys/kernel/debug ' /proc/mounts ||
 	mount -t debugfs debugfs /sys/kernel/debug || die "cannot mount debugfs"
 
-# Load qspin (detection on) and a fresh qspin-demo with our parameters.
-params="source=$source"
-[ $lockup = 1 ] && params="$params allow_lockup=1"
-rmmod qspin-demo 2>/dev/null
+# ---- the modules ----------------------------------------------------------
+# qspin with detection on (safe mode) or off (lockup: nothing catches the
+# bug, the handler's plain qspin_lock() spins), and a fresh qspin-demo.
 find_ko() {
 	for f in "$moddir/$1" "$moddir/kmod/$2/$1"; do
 		[ -f "$f" ] && { echo "$f"; return 0; }
 	done
 	return 1
 }
-if [ -n "$moddir" ]; then
-	q=$(find_ko qspin.ko qspin) || die "no qspin.ko in $moddir"
-	qd=$(find_ko qspin-demo.ko demo) || die "no qspin-demo.ko in $moddir"
-	grep -q '^qspin ' /proc/modules || insmod "$q" || die "insmod $q failed"
-	# shellcheck disable=SC2086
-	insmod "$qd" $params || die "insmod $qd $params failed (dmesg says why)"
+load_modules() {
+	want=Y qparams='' params="source=$source"
+	if [ $lockup = 1 ]; then
+		want=N qparams=detect=0 params="$params allow_lockup=1"
+	fi
+	rmmod qspin-demo 2>/dev/null
+	if grep -q '^qspin ' /proc/modules &&
+	   [ "$(cat /sys/module/qspin/parameters/detect)" != $want ]; then
+		rmmod qspin || die "qspin.ko is loaded with the other detect= and in use"
+	fi
+	if [ -n "$moddir" ]; then
+		q=$(find_ko qspin.ko qspin) || die "no qspin.ko in $moddir"
+		qd=$(find_ko qspin-demo.ko demo) || die "no qspin-demo.ko in $moddir"
+		grep -q '^qspin ' /proc/modules || insmod "$q" $qparams ||
+			die "insmod $q $qparams failed"
+		# shellcheck disable=SC2086
+		insmod "$qd" $params || die "insmod $qd $params failed (dmesg says why)"
+	else
+		# shellcheck disable=SC2086
+		modprobe qspin $qparams ||
+			die "modprobe qspin failed (use -m DIR for a build tree)"
+		# shellcheck disable=SC2086
+		modprobe qspin-demo $params ||
+			die "modprobe qspin-demo $params failed (dmesg says why)"
+	fi
+}
+if [ $load = 1 ]; then
+	load_modules
 else
-	modprobe qspin || die "modprobe qspin failed (use -m DIR for a build tree)"
-	# shellcheck disable=SC2086
-	modprobe qspin-demo $params || die "modprobe qspin-demo failed (dmesg says why)"
+	[ -d "$D" ] || die "--no-load, but qspin-demo is not loaded"
 fi
+
+# ---- the scenarios: the module's list ---------------------------------------
+known=$(cut -d' ' -f1 "$D/list")
 case " $scen " in
 *" list "*) cat "$D/list"; exit 0 ;;
+*" names "*) echo "$known"; exit 0 ;;
 esac
-echo "qspin-demo: source $(sed -n 's/^source //p' $D/status), irq $(sed -n 's/^irq //p' $D/status)," \
-	"on CPU $(sed -n 's/^irq_cpu //p' $D/status); qspin detection $(sed -n 's/^detect //p' $D/status)"
+[ -n "$scen" ] && [ "$scen" != " all" ] || scen=$known
+
+field() { sed -n "s/^$1 //p" "$2"; }
+echo "qspin-demo: interrupt source $(field source $D/status)," \
+	"irq $(field irq $D/status), on CPU $(field irq_cpu $D/status);" \
+	"$(grep -c '^processor' /proc/cpuinfo) CPUs; qspin deadlock detection" \
+	"$(field detect $D/status | sed 's/1/on/;s/0/off/')"
 
 if [ $lockup = 1 ]; then
-	echo "qspin-demo: $scen with allow_lockup=1: this CPU locks up now; watch the console"
+	echo "qspin-demo: $scen with allow_lockup=1 and qspin detect=0: this CPU locks up now; watch the console"
 	echo "$scen" > "$D/run"
-	echo "qspin-demo: $scen returned?! (status $?)"
+	# shellcheck disable=SC2320 # the echo's status is the write's
+	st=$?
+	echo "qspin-demo: $scen returned (status $st): the CPU did NOT lock up"
 	exit 1
 fi
 
+# ---- safe mode: each scenario, its kernel lines, its counter -------------------
+up() { cut -d' ' -f1 /proc/uptime; }
 rc=0
 for s in $scen; do
 	echo
 	echo "=== $s"
 	sed -n "s/^$s  *//p" "$D/list" | sed 's/^/    /'
 	echo "qspin-demo.sh: begin $s $$" > /dev/kmsg
+	t0=$(up)
 	if ! echo "$s $runs" > "$D/run"; then
-		echo "    run failed (unknown name? see: qspin-demo.sh list)"
-		rc=1
+		echo "    run refused (see the kernel log; known: $(echo "$known" | tr '\n' ' '))"
+		dmesg | sed -n "/qspin-demo.sh: begin $s $$\$/,\$p" | sed 1d |
+			sed 's/^\[ *[0-9.]*\] /    | /'
+		rc=3
 		continue
 	fi
+	t1=$(up)
+	echo "  kernel log:"
 	dmesg | sed -n "/qspin-demo.sh: begin $s $$\$/,\$p" | sed 1d |
 		grep -v -E '\] (RSP|RAX|RDX|RBP|R10|R13|Code|FS|CS|CR2|PKRU): ' |
 		sed 's/^\[ *[0-9.]*\] /    | /'
-	v=$(sed -n 's/^verdict //p' "$D/last")
-	echo "  counter: expected $(sed -n 's/^expected //p' "$D/last"), actual $(sed -n 's/^actual //p' "$D/last"); verdict $v"
-	[ "$v" = PASS ] || rc=1
+	L=$D/last
+	v=$(field verdict $L)
+	echo "  counter: expected $(field expected $L), actual $(field actual $L)" \
+		"(updates lost: $(field lost $L)); source $(field source $L);" \
+		"CPU task $(field task_cpu $L), handler $(field handler_cpu $L)"
+	[ "$runs" = 1 ] || echo "  runs: $(field runs $L) (pass $(field pass $L)," \
+		"inconclusive $(field inconclusive $L), fail $(field fail $L))"
+	echo "  verdict: $v ($(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", b - a }')s)"
+	[ "$v" = PASS ] || [ $rc = 3 ] || rc=1
 done
+[ $load = 1 ] || exit $rc
+
+echo
+echo "=== qspin's deadlock table (/sys/kernel/debug/qspin/deadlocks)"
+sed 's/^/    /' /sys/kernel/debug/qspin/deadlocks
+echo
+echo "=== still alive: uptime $(up)s, CPUs online $(cat /sys/devices/system/cpu/online)"
+if [ $unload = 1 ]; then
+	if rmmod qspin-demo && rmmod qspin; then
+		echo "    modules unloaded cleanly"
+	else
+		rc=2
+	fi
+fi
 exit $rc

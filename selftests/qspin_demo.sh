@@ -4,7 +4,10 @@
 # exact qspin report text; then every scenario 100 times with exact
 # counters every time and no stray report or warning; the other interrupt
 # sources (irq_work fallback, edu INTx); the load-time scenario= parameter;
-# and the system alive and the module unloadable afterwards.
+# and the system alive and the module unloadable afterwards. Every run goes
+# through the demo runner (qspin-demo.sh, installed beside this test from
+# scripts/), which takes the scenarios from the module's debugfs list; its
+# transcript (the kernel lines of the run) is what the checks read.
 #
 # Expected console output: two qspin reports, each with a dump_stack()
 # ("Call Trace:"), first lines
@@ -20,16 +23,19 @@
 D=/sys/kernel/debug/qspin-demo
 Q=/sys/kernel/debug/qspin
 reps=${QSPIN_DEMO_RUNS:-100}
+runner=$(dirname "$0")/qspin-demo.sh
 . "$(dirname "$0")/qspin_tap.sh"
 
 echo "TAP version 13"
 if ! modinfo qspin-demo >/dev/null 2>&1; then
 	tap_skip_all "qspin-demo.ko not installed"
 fi
+[ -f "$runner" ] || { echo "not ok 1 no demo runner at $runner"; echo "1..1"; exit 1; }
 
 
 # mark NAME, run things, snap NAME: the dmesg lines since the mark, kept in
-# $snap for has/hasnot/clean (one dmesg per step: TCG is slow)
+# $snap for has/hasnot/clean (one dmesg per step: TCG is slow); a run
+# through the runner (demo) keeps its transcript there instead
 snap=/tmp/qspin_demo.$$
 mark() { echo "qspin_demo.sh: mark $1 $$" > /dev/kmsg; }
 snap() { dmesg | sed -n "/qspin_demo.sh: mark $1 $$/,\$p" > "$snap"; }
@@ -55,23 +61,26 @@ load() {
 	echo reset > "$Q/deadlocks"
 }
 
-# run NAME [RUNS]: one write to debugfs run; its status
-run() {
-	echo "$*" > "$D/run"
+# demo [-n RUNS] NAME: the runner on the loaded module, its transcript in
+# $snap; sets $st to its status: 0 PASS, 1 another verdict, 3 refused
+demo() {
+	sh "$runner" --no-load "$@" > "$snap" 2>&1
+	st=$?
 }
+ran() { [ "$st" = 0 ] || [ "$st" = 1 ]; }
 
 # single NAME: run once and check counters, verdict and dmesg
 single() {
 	s=$1
-	mark "$s"
-	if ! run "$s"; then
-		nok "$s: run failed"
+	demo "$s"
+	if ! ran; then
+		nok "$s: run failed (runner status $st)"
 		return
 	fi
-	snap "$s"
 	v=$(last verdict) e=$(last expected) a=$(last actual) l=$(last lost)
 	log "$s: $(grep 'qspin_demo: result' "$snap" | sed 's/.*qspin_demo: //')"
-	check "$s: verdict PASS ($v)" [ "$v" = PASS ]
+	check "$s: verdict PASS ($(last scenario) $v, runner status $st)" \
+		cond '[ "$(last scenario)" = "$s" ] && [ "$v" = PASS ] && [ $st = 0 ]'
 	case $s in
 	*-deadlock)
 		check "$s: counter one short (expected 1, actual $a, lost $l)" \
@@ -88,23 +97,26 @@ single() {
 	irq-deadlock)
 		check "$s: report title" has \
 			'qspin: possible same-CPU deadlock: lock taken in hardirq context is held by interrupted task context'
-		check "$s: report names the lock" has 'qspin:  lock: demo_lock \[qspin_demo\]'
+		check "$s: report names the lock" has 'qspin:  lock: irq_deadlock_lock \[qspin_demo\]'
 		check "$s: report names the holder" has \
-			'qspin:  held by: task context (qspin-demo/[0-9]*, pid [0-9]*) on CPU [0-9]*, taken at demo_process_side+'
+			'qspin:  held by: task context (qspin-demo/[0-9]*, pid [0-9]*) on CPU [0-9]*, taken at irq_deadlock_task+'
 		check "$s: report names the interrupting handler" has \
-			'qspin:  interrupted by: hardirq context on CPU [0-9]*, in demo_handler_update+'
+			'qspin:  interrupted by: hardirq context on CPU [0-9]*, in irq_deadlock_handler+'
 		check "$s: report scenario table" has 'qspin:   <Interrupt>'
 		check "$s: report gives the fix" has \
-			'qspin:  fix: take this lock with qspin_lock_irqsave() in process context, because demo_handler_update+.* takes it in hardirq context'
+			'qspin:  fix: take this lock with qspin_lock_irqsave() in process context, because irq_deadlock_handler+.* takes it in hardirq context'
 		check "$s: report says -EDEADLK" has 'returns -EDEADLK instead of spinning'
 		check "$s: report has the stack" has 'Call Trace:'
 		;;
 	bh-deadlock)
 		check "$s: report title" has \
 			'qspin: possible same-CPU deadlock: lock taken in softirq context is held by interrupted task context'
+		check "$s: report names its own lock" has 'qspin:  lock: bh_deadlock_lock \[qspin_demo\]'
+		check "$s: report names the holder" has \
+			'qspin:  held by: task context (qspin-demo/[0-9]*, pid [0-9]*) on CPU [0-9]*, taken at bh_deadlock_task+'
 		check "$s: report scenario table" has 'qspin:   <Softirq>'
 		check "$s: report gives the fix" has \
-			'qspin:  fix: take this lock with qspin_lock_bh() in process context, because demo_handler_update+.* takes it in softirq context'
+			'qspin:  fix: take this lock with qspin_lock_bh() in process context, because bh_deadlock_handler+.* takes it in softirq context'
 		check "$s: report has the stack" has 'Call Trace:'
 		;;
 	*)
@@ -117,14 +129,13 @@ single() {
 # repeated NAME: run $reps times in one go: exact counters every time
 repeated() {
 	s=$1
-	mark "$s-x$reps"
 	t0=$(cut -d' ' -f1 /proc/uptime)
-	if ! run "$s" "$reps"; then
-		nok "$s x$reps: run failed"
+	demo -n "$reps" "$s"
+	if ! ran; then
+		nok "$s x$reps: run failed (runner status $st)"
 		return
 	fi
 	t1=$(cut -d' ' -f1 /proc/uptime)
-	snap "$s-x$reps"
 	v=$(last verdict) r=$(last runs) p=$(last pass) f=$(last fail)
 	e=$(last expected) a=$(last actual)
 	log "$s x$reps: verdict $v, pass $p, inconclusive $(last inconclusive), fail $f, counter expected $e actual $a, $(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2fs", b - a }')"
@@ -137,20 +148,26 @@ repeated() {
 		check "$s x$reps: every run PASS ($v, $p/$r)" \
 			cond '[ "$v" = PASS ] && [ "$r" = "$reps" ] && [ "$p" = "$reps" ]'
 	fi
-	check "$s x$reps: counters exact every time ($e = $a)" cond '[ "$e" = "$a" ] && [ "$f" = 0 ]'
+	check "$s x$reps: counters exact every time ($e = $a)" \
+		cond '[ "$(last scenario)" = "$s" ] && [ "$e" = "$a" ] && [ "$f" = 0 ]'
 	check "$s x$reps: no new report, no warning" hasnot 'qspin: possible'
 	check "$s x$reps: no kernel warning" clean
 }
 
-scenarios="irq-deadlock irq-fixed bh-deadlock bh-fixed cross-cpu shared-helper"
+# What the module must list, in this order; the runs below take the list
+# from the module through the runner.
+expected="irq-deadlock irq-fixed bh-deadlock bh-fixed cross-cpu shared-helper"
 
 # ---- the edu device (or whatever auto finds) ---------------------------
 check "modprobe qspin-demo" load
 src=$(sed -n 's/^source //p' "$D/status")
 log "interrupt source: $src, $cpus CPUs"
-for s in $scenarios; do
+for s in $expected; do
 	check "list names $s" grep -q "^$s " "$D/list"
 done
+scenarios=$(sh "$runner" --no-load names | tr '\n' ' ')
+check "the runner lists the module's scenarios, in order ($scenarios)" \
+	cond '[ "$(echo $scenarios)" = "$expected" ]'
 for s in $scenarios; do
 	if [ "$s" = cross-cpu ] && [ "$cpus" -lt 2 ]; then
 		ok "$s # SKIP needs 2 CPUs"
@@ -163,9 +180,9 @@ for s in $scenarios; do
 	repeated "$s"
 done
 check "deadlocks: hardirq pair reported once, every hit counted" \
-	grep -q "holder=task waiter=hardirq .* hits=$((reps + 1)) backed_off=$((reps + 1)) lock=\"demo_lock \[qspin_demo\]\"" "$Q/deadlocks"
+	grep -q "holder=task waiter=hardirq .* hits=$((reps + 1)) backed_off=$((reps + 1)) lock=\"irq_deadlock_lock \[qspin_demo\]\"" "$Q/deadlocks"
 check "deadlocks: softirq pair reported once, every hit counted" \
-	grep -q "holder=task waiter=softirq .* hits=$((reps + 1)) backed_off=$((reps + 1))" "$Q/deadlocks"
+	grep -q "holder=task waiter=softirq .* hits=$((reps + 1)) backed_off=$((reps + 1)) lock=\"bh_deadlock_lock \[qspin_demo\]\"" "$Q/deadlocks"
 check "no stray interrupts" grep -q '^stray_hardirqs 0$' "$D/status"
 
 # ---- alive afterwards -------------------------------------------------
@@ -174,7 +191,7 @@ u0=$(cut -d' ' -f1 /proc/uptime)
 sleep 1
 u1=$(cut -d' ' -f1 /proc/uptime)
 check "alive: time goes on ($u0 -> $u1)" awk -v a="$u0" -v b="$u1" 'BEGIN { exit !(b > a + 0.5) }'
-check "alive: irq-fixed still passes" run irq-fixed
+check "alive: irq-fixed still passes" cond 'demo irq-fixed; [ $st = 0 ]'
 check "alive: every CPU online" cond '[ "$cpus" = 1 ] || [ "$(cat /sys/devices/system/cpu/online)" = "0-$((cpus - 1))" ]'
 check "rmmod qspin-demo" rmmod qspin-demo
 
@@ -189,15 +206,13 @@ for o in $others; do
 	check "source=$o: status says $o" grep -q "^source $o\$" "$D/status"
 	for s in $scenarios; do
 		[ "$s" = cross-cpu ] && [ "$cpus" -lt 2 ] && continue
-		mark "$o-$s"
-		run "$s" 20
-		snap "$o-$s"
+		demo -n 20 "$s"
 		v=$(last verdict) e=$(last expected) a=$(last actual) f=$(last fail)
 		log "source=$o $s x20: verdict $v, counter expected $e actual $a, source $(last source)"
 		if [ "$s" = cross-cpu ]; then
-			check "source=$o $s x20: counters exact, no failure" cond '[ "$e" = "$a" ] && [ "$f" = 0 ]'
+			check "source=$o $s x20: counters exact, no failure" cond 'ran && [ "$(last scenario)" = "$s" ] && [ "$e" = "$a" ] && [ "$f" = 0 ]'
 		else
-			check "source=$o $s x20: PASS, counters exact" cond '[ "$v" = PASS ] && [ "$e" = "$a" ]'
+			check "source=$o $s x20: PASS, counters exact" cond 'ran && [ "$(last scenario)" = "$s" ] && [ "$v" = PASS ] && [ "$e" = "$a" ]'
 		fi
 		check "source=$o $s: no kernel warning" clean
 	done

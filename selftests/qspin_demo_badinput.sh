@@ -3,7 +3,8 @@
 # qspin-demo's debugfs and module parameters under bad input: unknown
 # scenario names, empty, blank and oversized writes, bad repeat counts,
 # concurrent writers, a writer killed mid-run, rmmod while a scenario runs,
-# qspin loaded with detect=0. Each must give a clear error (EINVAL, EBUSY,
+# qspin loaded with detect=0, and the demo runner (qspin-demo.sh, installed
+# beside this test) given a bad name or option. Each must give a clear error (EINVAL, EBUSY,
 # EOPNOTSUPP, "in use") or finish cleanly: never a hang, an oops or a
 # warning, and the demo must work normally afterwards.
 #
@@ -12,6 +13,7 @@
 # POSIX sh: the VM runs BusyBox ash.
 
 D=/sys/kernel/debug/qspin-demo
+runner=$(dirname "$0")/qspin-demo.sh
 . "$(dirname "$0")/qspin_tap.sh"
 
 echo "TAP version 13"
@@ -209,6 +211,30 @@ else
 	ok "detect=0 # SKIP qspin is in use by another module"
 fi
 check "detect=0: no warning" clean nodetect
+
+# ---- the demo runner under bad input ----------------------------------------
+mark runner
+out=/tmp/qspin_demo_badinput.runner.$$
+if [ -f "$runner" ] && modprobe qspin-demo; then
+	sh "$runner" --no-load no-such-scenario > "$out" 2>&1
+	rc=$?
+	check "runner: unknown scenario refused with status 3 ($rc)" \
+		cond '[ $rc = 3 ] && grep -q "run refused" "$out"'
+	sh "$runner" --lockup irq-deadlock > "$out" 2>&1
+	rc=$?
+	check "runner: --lockup without --yes-hang-this-cpu refused ($rc)" \
+		cond '[ $rc = 2 ] && grep -q yes-hang-this-cpu "$out"'
+	sh "$runner" --no-such-option > "$out" 2>&1
+	rc=$?
+	check "runner: unknown option refused ($rc)" [ $rc = 2 ]
+	check "runner: a good run after them passes" \
+		cond 'sh "$runner" --no-load irq-fixed > "$out" 2>&1'
+	rmmod qspin-demo
+else
+	nok "runner: no $runner, or qspin-demo did not load"
+fi
+rm -f "$out"
+check "runner: no warning" clean runner
 
 # ---- alive and clean at the end ----------------------------------------------
 check "alive: reload and run" cond 'modprobe qspin-demo && printf "shared-helper" > "$D/run"'

@@ -22,7 +22,7 @@
 #include <linux/module.h>
 #include <linux/pci.h>
 
-#include "qspin_demo.h"
+#include "harness.h"
 
 #define EDU_VENDOR	0x1234
 #define EDU_DEVICE	0x11e8
