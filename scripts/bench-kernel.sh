@@ -199,7 +199,7 @@ def icount_section(w):
     nrounds = len({r["round"] for r in irows if r["test"] == "uncontended"})
     w("## Uncontended, instruction for instruction (TCG -icount)")
     w("")
-    w("A second, short boot runs the uncontended test alone under `-accel tcg,thread=single "
+    w("A separate, short boot runs the uncontended test alone under `-accel tcg,thread=single "
       "-icount shift=0 -smp 1` (%s s). With icount QEMU advances the guest's clock by 2^shift = 1 ns "
       "per guest instruction executed, so the ns per lock+unlock pair of this boot are instructions "
       "per pair: exact and reproducible, whatever else runs on the host. qspin-bench's calibration "
@@ -242,9 +242,9 @@ def cfg_of(src, key):
 CONFIG = {}  # qspin-bench's parameters, from its "config" line
 for path in (iraw, raw):
     if path != "-":
-        for line in open(path, errors="replace"):
-            if line.startswith("cfg=base config "):
-                CONFIG = dict(f.split("=", 1) for f in line.split()[2:] if "=" in f)
+        for text in open(path, errors="replace"):
+            if text.startswith("cfg=base config "):
+                CONFIG = dict(f.split("=", 1) for f in text.split()[2:] if "=" in f)
                 break
         if CONFIG:
             break
