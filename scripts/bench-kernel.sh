@@ -120,7 +120,7 @@ fi
 secs=$((SECONDS - t0))
 python3 - "$raw" "$iraw" "$outdir" "$smp" "$(nproc)" "${QSPIN_ACCEL:-tcg}" "$secs" \
 	"$rounds" "$dur" "$args" "$load0 -> $(cut -d' ' -f1-3 /proc/loadavg)" "$isecs" <<'PY'
-import os, re, statistics as st, subprocess, sys, time
+import os, random, re, statistics as st, subprocess, sys, time
 
 raw, iraw, outdir, smp, host_cores, accel, secs, rounds, dur, args, load, isecs = sys.argv[1:]
 smp, host_cores = int(smp), int(host_cores)
@@ -164,7 +164,14 @@ def ratio(cfg, test, field, a="qspin", b="native", diff=False, src=None, **k):
         return None
     rs = [(d[a][i] - d[b][i]) if diff else d[a][i] / d[b][i]
           for i in sorted(set(d[a]) & set(d[b])) if diff or d[b][i]]
-    return med(rs), min(rs), max(rs), med(list(d[a].values())), med(list(d[b].values())), len(rs)
+    return (med(rs), min(rs), max(rs), med(list(d[a].values())), med(list(d[b].values())),
+            len(rs), median_interval(rs))
+
+def median_interval(rs, resamples=4000):
+    """95 % bootstrap interval of the median of rs (seeded: the report is reproducible)."""
+    rng = random.Random(8)
+    ms = sorted(med(rng.choices(rs, k=len(rs))) for _ in range(resamples))
+    return ms[int(0.025 * resamples)], ms[int(0.975 * resamples) - 1]
 
 variants = ["plain", "irqsave", "bh"]
 ncpus = sorted({int(r["cpus"]) for r in rows if r["test"] == "contended"})
@@ -173,8 +180,8 @@ verdicts = []
 
 def line(metric, var, res, bar, ok_fn, unit, judged=True, tas=None):
     if res is None:
-        return "| %s | %s | - | - | - | - | |" % (metric, var)
-    m, lo, hi, qa, na, n = res
+        return "| %s | %s | - | - | - | - | - | |" % (metric, var)
+    m, lo, hi, qa, na, n, ci = res
     ok = ok_fn(m)
     verdict = ("**pass**" if ok else "**MISS**") if judged else "not judged"
     if judged:
@@ -182,8 +189,8 @@ def line(metric, var, res, bar, ok_fn, unit, judged=True, tas=None):
     t = ""
     if tas is not None:
         t = " | %s" % ("%.3f" % tas[0] if tas else "-")
-    return "| %s | %s | %s | %s | %.3f | %.3f .. %.3f | %s (%s)%s |" % (
-        metric, var, fmt(qa), fmt(na), m, lo, hi, bar, verdict, t)
+    return "| %s | %s | %s | %s | %.3f | %.3f .. %.3f | %.3f .. %.3f | %s (%s)%s |" % (
+        metric, var, fmt(qa), fmt(na), m, ci[0], ci[1], lo, hi, bar, verdict, t)
 
 def icount_section(w):
     """Uncontended instructions per pair, from the -icount boot."""
@@ -229,7 +236,7 @@ def icount_section(w):
         if res is None:
             w("| %s | - | - | - | - | - | | %s | %s |" % (v, extra[0], extra[1]))
             continue
-        m, lo, hi, qa, na, n = res
+        m, lo, hi, qa, na, n, _ = res
         ok = m <= UNCONTENDED_BAR
         if exact:
             verdicts.append(("uncontended instructions/pair (icount)", v, ok))
@@ -298,7 +305,9 @@ w("Method: the same harness drives qspin (qspin.ko's exported API, as a driver c
   "the kernel's `spinlock_t` (`native`), and `tas`, the test-and-set lock Linux falls back to "
   "in a guest without paravirt spinlocks (`virt_spin_lock()`; extra column, not a bar). "
   "Types run interleaved (qspin, native, tas, then reversed in the next round); each ratio is taken per round "
-  "between the qspin and native runs of that round; the table shows the median over the rounds and the "
+  "between the qspin and native runs of that round; the table shows the median over the rounds (the bars "
+  "judge it), the 95 % bootstrap interval of that median (how far another run of as many rounds could "
+  "land: a bar met or missed by less than that is the host's noise, not the lock's), and the "
   "spread (min .. max of the per-round ratios). Uncontended: ns per lock+unlock pair, clock read only "
   "around a batch, median of 21 batches of 2000 pairs. Contended: kthreads bound to CPUs 0..n-1 loop "
   "lock, 20 iterations of work, unlock, 20 iterations outside; throughput in acquisitions/ms; fairness = "
@@ -327,8 +336,8 @@ if ho:
 
 w("## Ratios, qspin / native (base: detect=0, stats off)")
 w("")
-w("| metric | variant | qspin | native | ratio (median) | spread | bar | tas/native |")
-w("|---|---|---|---|---|---|---|---|")
+w("| metric | variant | qspin | native | ratio (median) | median's 95 % interval | spread | bar | tas/native |")
+w("|---|---|---|---|---|---|---|---|---|")
 for v in variants:
     res = ratio("base", "uncontended", "ns_per_pair", variant=v)
     tas = ratio("base", "uncontended", "ns_per_pair", a="tas", variant=v)
