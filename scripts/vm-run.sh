@@ -7,7 +7,7 @@
 #        [--append "KERNEL ARGS"]... [--timeout SECS] [--log FILE] [--out FILE]
 #        [--extra-dir HOSTDIR:/GUEST/PATH]... [--module FILE.ko]...
 #        [--no-repo-modules] [--debian-module NAME]... [--qemu-arg ARG]...
-#        [--follow] [--console] [--quiet]
+#        [--tcg-opts OPTS] [--follow] [--console] [--quiet]
 #
 #   --guest-script FILE  run as "sh /qspin/guest.sh" in /root (BusyBox ash, not
 #                        bash), stdin /dev/null, as root, PATH set. Its exit
@@ -34,11 +34,16 @@
 #   --no-repo-modules    leave out the *.ko found under kmod/ and selftests/module/
 #   --debian-module NAME add one of Debian's own modules (+ dependencies)
 #   --qemu-arg ARG       one more QEMU argument (repeat for each word)
+#   --tcg-opts OPTS      TCG's -accel options (default $QSPIN_TCG_OPTS, else
+#                        thread=multi); e.g. "thread=single" with
+#                        --qemu-arg -icount --qemu-arg shift=0 for instruction
+#                        counting (scripts/bench-kernel.sh)
 #   --follow             stream the guest output to stderr as it comes
 #   --console            stream the whole console to stderr as it comes
 #   --quiet              no progress lines
 #
-# Environment: QSPIN_ACCEL=kvm uses KVM (default tcg: TCG, multi-threaded);
+# Environment: QSPIN_ACCEL=kvm uses KVM (default tcg: TCG, multi-threaded,
+# QSPIN_TCG_OPTS as --tcg-opts);
 # QSPIN_VM_CPU replaces the -cpu model (default max,-hypervisor);
 # QSPIN_SMP, QSPIN_VM_MEM, QSPIN_VM_TIMEOUT, QSPIN_VM_APPEND as above.
 #
@@ -65,11 +70,11 @@ vm_tag=vm
 # shellcheck source=scripts/lib/vm.sh
 . "$top/scripts/lib/vm.sh"
 
-usage() { sed -n '5,10p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 126; }
+usage() { sed -n '5,11p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 126; }
 
 guest='' smp=${QSPIN_SMP:-4} mem=${QSPIN_VM_MEM:-1G} append=${QSPIN_VM_APPEND:-}
 timeout_s=${QSPIN_VM_TIMEOUT:-300} log='' out='' follow=0 console=0 quiet=0
-accel=${QSPIN_ACCEL:-tcg}
+accel=${QSPIN_ACCEL:-tcg} tcg_opts=${QSPIN_TCG_OPTS:-thread=multi}
 mk_args=() qemu_extra=()
 while [ $# -gt 0 ]; do
 	case $1 in
@@ -83,6 +88,7 @@ while [ $# -gt 0 ]; do
 	--extra-dir|--module|--debian-module) mk_args+=("$1" "$2"); shift 2 ;;
 	--no-repo-modules) mk_args+=("$1"); shift ;;
 	--qemu-arg) qemu_extra+=("$2"); shift 2 ;;
+	--tcg-opts) tcg_opts=$2; shift 2 ;;
 	--follow) follow=1; shift ;;
 	--console) console=1; shift ;;
 	--quiet) quiet=1; shift ;;
@@ -110,7 +116,7 @@ case $accel in
 kvm)
 	[ -w /dev/kvm ] || vm_die "QSPIN_ACCEL=kvm but /dev/kvm is not usable"
 	accel_args=(-accel kvm) accel_name=KVM ;;
-tcg) accel_args=(-accel tcg,thread=multi) accel_name=TCG ;;
+tcg) accel_args=(-accel "tcg,$tcg_opts") accel_name="TCG $tcg_opts" ;;
 *) vm_die "QSPIN_ACCEL must be tcg or kvm, not '$accel'" ;;
 esac
 

@@ -22,6 +22,11 @@
  *    was seen in time ("nowaiter"): for native that is the proof that the
  *    kernel runs its queued lock here (the test-and-set fallback has no
  *    pending or tail bits, spin_is_contended() stays false).
+ *  8 calibrate (x86): ns for a loop of a known number of instructions, the
+ *    clock's own cost taken out. Under TCG with -icount shift=0 (guest time
+ *    advances 1 ns per instruction executed) it reads 1.00 ns per
+ *    instruction, the proof that the uncontended ns/pair of such a run is
+ *    instructions per pair (scripts/bench-kernel.sh's icount mode).
  * Every measurement is repeated `rounds` times, the types interleaved
  * (qspin, native, tas, then the next round in reverse order).
  *
@@ -56,7 +61,7 @@ MODULE_PARM_DESC(rounds, "Repetitions of every measurement, types interleaved");
 
 static int tests = 7;
 module_param(tests, int, 0444);
-MODULE_PARM_DESC(tests, "Bitmask: 1 uncontended, 2 contended, 4 handoff");
+MODULE_PARM_DESC(tests, "Bitmask: 1 uncontended, 2 contended, 4 handoff, 8 calibrate");
 
 static int types = 7;
 module_param(types, int, 0444);
@@ -213,6 +218,21 @@ static __always_inline void work(int n)
 		barrier();
 }
 
+/* ---- calibration: a loop of a known instruction count ------------------ */
+
+#ifdef CONFIG_X86
+/* 2 * n instructions between the two clock reads: dec and jnz, n times. */
+static noinline u64 calib_loop(unsigned long n)
+{
+	u64 t0, t1;
+
+	t0 = ktime_get_ns();
+	asm volatile("1:\tdec %0\n\tjnz 1b" : "+r" (n) : : "cc");
+	t1 = ktime_get_ns();
+	return t1 - t0;
+}
+#endif
+
 /* ---- the loops, one instance per (type, variant) ------------------------ */
 
 struct bworker {
@@ -353,6 +373,34 @@ static void run_uncontended(int round, int t, int v)
 	kfree(ns);
 }
 
+/*
+ * The median of `batches` runs of the loop with n = batch_iters * 100, minus
+ * the median with n = 1: 2 * (n - 1) instructions, without the clock reads
+ * (reported as ns and clock_ns; the reader subtracts).
+ */
+static void run_calibrate(int round)
+{
+#ifdef CONFIG_X86
+	unsigned long n = (unsigned long)batch_iters * 100;
+	u64 *ns = kcalloc(2 * batches, sizeof(u64), GFP_KERNEL);
+	u64 *empty = ns + batches;
+	int i;
+
+	if (!ns)
+		return;
+	for (i = 0; i < batches; i++) {
+		empty[i] = calib_loop(1);
+		ns[i] = calib_loop(n);
+		cond_resched();
+	}
+	sort(ns, batches, sizeof(u64), cmp_u64, NULL);
+	sort(empty, batches, sizeof(u64), cmp_u64, NULL);
+	emit("calibrate round=%d insns=%lu ns=%llu clock_ns=%llu\n", round,
+	     2 * (n - 1), ns[batches / 2], empty[batches / 2]);
+	kfree(ns);
+#endif
+}
+
 static enum hrtimer_restart stop_timer_fn(struct hrtimer *hrt)
 {
 	bt1 = ktime_get_ns();
@@ -491,6 +539,8 @@ static int bench_fn(void *arg)
 	     ncpus, num_online_cpus(), cs_work, ncs_work, HZ);
 
 	for (r = 0; r < rounds && !kthread_should_stop(); r++) {
+		if (tests & 8)
+			run_calibrate(r);
 		for (v = 0; v < NR_VARS; v++) {
 			if (!(variants & (1 << v)))
 				continue;
