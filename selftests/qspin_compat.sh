@@ -25,7 +25,9 @@ args=${QSPIN_COMPAT_ARGS:-}
 . "$(dirname "$0")/qspin_tap.sh"
 
 echo "TAP version 13"
-if ! modinfo "$module" >/dev/null 2>&1; then
+# kmod's modinfo: a bare "modinfo" is BusyBox's applet, which finds no
+# module by name and still exits 0.
+if ! /sbin/modinfo "$module" >/dev/null 2>&1; then
 	tap_skip_all "$module.ko not installed"
 fi
 
@@ -39,7 +41,7 @@ modprobe qspin || { nok "modprobe qspin"; tap_done; }
 
 # Every object was built with the header: a module mapped in some files
 # only would take one lock with two algorithms.
-objs=$(modinfo -F qspin_compat "$module" | sort | tr '\n' ' ')
+objs=$(/sbin/modinfo -F qspin_compat "$module" | sort | tr '\n' ' ')
 check "every object mapped (modinfo qspin_compat: $objs)" \
 	cond '[ "$objs" = "sample_irq sample_main " ]'
 

@@ -64,6 +64,8 @@
 #error "qspin/spinlock_compat.h: on PREEMPT_RT spinlock_t sleeps (an rt_mutex); qspin spins, so it is no drop-in there. Build this module without the header, or convert the locks that must spin to qspinlock_t by hand."
 #endif
 
+#else /* the rest only off PREEMPT_RT, so the #error above stands alone */
+
 #ifndef QSPIN_COMPAT_ROOT
 #error "qspin/spinlock_compat.h: say which files are the module's: ccflags-y += -DQSPIN_COMPAT_ROOT='\"$(src)/\"'"
 #endif
@@ -115,12 +117,12 @@ _Static_assert(qspin_compat_in_module(__BASE_FILE__),
  * The renaming: qspinlock_t in the module's files, the kernel's spinlock_t
  * in everyone else's. __FILE__ is the file this token is written in, or for
  * a kernel macro (DECLARE_WAIT_QUEUE_HEAD(), ...) the file that uses the
- * macro, which is why __SPIN_LOCK_UNLOCKED is chosen by type below.
+ * macro, which is why __SPIN_LOCK_UNLOCKED is chosen by type below. The
+ * inner spinlock_t is the kernel's: a macro is not expanded in itself.
  */
 #define spinlock_t							\
 	__typeof__(__builtin_choose_expr(qspin_compat_in_module(__FILE__), \
-					 *(qspinlock_t *)0,		\
-					 *(qspin_compat_kernel_spinlock_t *)0))
+					 *(qspinlock_t *)0, *(spinlock_t *)0))
 
 /* Whether @lock points to a lock of this module, a qspinlock_t. */
 #define qspin_compat_mapped(lock)					\
@@ -346,4 +348,5 @@ static __always_inline int qspin_compat_trylock_irq(qspinlock_t *lock)
 	} while (0)
 
 #endif /* !__CHECKER__ */
+#endif /* !CONFIG_PREEMPT_RT */
 #endif /* _QSPIN_SPINLOCK_COMPAT_H */

@@ -37,6 +37,8 @@ struct sample_worker {
 
 static struct sample_dev sample;
 static struct sample_worker workers[SAMPLE_MAX_WORKERS];
+/* All workers start at once, so that they contend for the locks. */
+static DECLARE_COMPLETION(sample_start);
 
 /*
  * One round: dev->lock with each variant process context may use on a lock
@@ -84,6 +86,7 @@ static int sample_worker_fn(void *data)
 	struct sample_worker *w = data;
 	unsigned int i;
 
+	wait_for_completion(&sample_start);
 	for (i = 0; i < iterations; i++) {
 		sample_worker_round(w);
 		if (i % 256 == 0)
@@ -155,8 +158,9 @@ static int __init sample_init(void)
 	spin_lock_init(&dev->lock);
 	sample_irq_init(dev, rounds);
 
-	sample_irq_start(dev);
 	n = sample_start_workers(dev);
+	sample_irq_start(dev);
+	complete_all(&sample_start);
 	for (i = 0; i < n; i++)
 		wait_for_completion(&workers[i].finished);
 	sample_irq_stop(dev);
