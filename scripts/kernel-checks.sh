@@ -168,4 +168,8 @@ else
 	result FAIL lock-word-header-compiles-as-c-and-cxx
 fi
 
+# ---- the spinlock_t drop-in -----------------------------------------------
+# Its build checks live in their own file (same suite, same results file).
+source scripts/compat-checks.sh
+
 ! grep -q '^FAIL' "$results_file"

@@ -62,8 +62,6 @@
 
 #ifdef CONFIG_PREEMPT_RT
 #error "qspin/spinlock_compat.h: on PREEMPT_RT spinlock_t sleeps (an rt_mutex); qspin spins, so it is no drop-in there. Build this module without the header, or convert the locks that must spin to qspinlock_t by hand."
-#endif
-
 #else /* the rest only off PREEMPT_RT, so the #error above stands alone */
 
 #ifndef QSPIN_COMPAT_ROOT
