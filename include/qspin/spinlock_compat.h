@@ -207,17 +207,26 @@ static __always_inline int qspin_compat_trylock_irq(qspinlock_t *lock)
 #define DEFINE_SPINLOCK(x)	DEFINE_QSPINLOCK(x)
 
 /*
- * Kernel initialisers (__WAIT_QUEUE_HEAD_INITIALIZER(), XARRAY_INIT(), ...)
- * expand this in the module's files for locks the kernel owns, and drivers
- * write `.lock = __SPIN_LOCK_UNLOCKED(foo.lock)` for their own: the lock's
- * own type decides.
+ * __SPIN_LOCK_UNLOCKED(name) is expanded in the module's files both for
+ * the kernel's locks, by kernel initialisers (__WAIT_QUEUE_HEAD_INITIALIZER(),
+ * XARRAY_INIT(), DEFINE_IDA(), ...), and for the module's own, by drivers
+ * (`.lock = __SPIN_LOCK_UNLOCKED(foo.lock)`). Neither the file nor the
+ * argument tells which: IDA_INIT(ida) passes `ida.xa_lock`, which is no
+ * expression at all, so __typeof__(name) cannot decide. Without lock
+ * debugging an unlocked spinlock_t is all zeroes, as an unlocked
+ * qspinlock_t is, so one untyped initialiser fits both. With lock
+ * debugging the kernel's has fields to fill: it stays the kernel's, and a
+ * module lock initialised with it fails to compile (use spin_lock_init()
+ * or DEFINE_SPINLOCK). Either way, a driver assigning it
+ * (`l = __SPIN_LOCK_UNLOCKED(l)`) instead of initialising fails to compile.
  */
 #undef __SPIN_LOCK_UNLOCKED
-#define __SPIN_LOCK_UNLOCKED(lockname)					\
-	__builtin_choose_expr(						\
-		__builtin_types_compatible_p(__typeof__(lockname), qspinlock_t), \
-		(qspinlock_t)__QSPIN_LOCK_UNLOCKED(lockname),		\
-		(qspin_compat_kernel_spinlock_t)__SPIN_LOCK_INITIALIZER(lockname))
+#if defined(CONFIG_DEBUG_SPINLOCK) || defined(CONFIG_DEBUG_LOCK_ALLOC)
+#define __SPIN_LOCK_UNLOCKED(name)					\
+	(qspin_compat_kernel_spinlock_t)__SPIN_LOCK_INITIALIZER(name)
+#else
+#define __SPIN_LOCK_UNLOCKED(name)	{}
+#endif
 
 /*
  * The kernel branch is the kernel's own spin_lock_init() (6.1, !RT), with
