@@ -44,8 +44,8 @@
  *   spin_lock_nest_lock(), raw access to ->rlock) stops the build with
  *   "incompatible pointer type" instead of running on the wrong lock.
  *
- * Mapped: spinlock_t, DEFINE_SPINLOCK, __SPIN_LOCK_UNLOCKED (by the type of
- * its argument), spin_lock_init, spin_lock, spin_lock_nested, spin_lock_bh,
+ * Mapped: spinlock_t, DEFINE_SPINLOCK, __SPIN_LOCK_UNLOCKED (as an
+ * initialiser; see there), spin_lock_init, spin_lock, spin_lock_nested, spin_lock_bh,
  * spin_lock_irq, spin_lock_irqsave, spin_lock_irqsave_nested, their
  * unlocks, spin_trylock, spin_trylock_bh, spin_trylock_irq,
  * spin_trylock_irqsave, spin_is_locked, spin_is_contended,
