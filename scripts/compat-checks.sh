@@ -15,27 +15,42 @@
 #     handed to a kernel API taking spinlock_t * does not compile, for
 #     that reason; PREEMPT_RT, a missing and a wrong QSPIN_COMPAT_ROOT stop
 #     the build with the header's own message.
+#
+#   scripts/compat-checks.sh --module X.ko   for any module built with the
+#       header: names each object in X.mod (Kbuild writes it beside X.ko)
+#       without the header's marker; exit 1 if there is one
 set -u
+
+# compat_unmapped MODFILE: the objects listed in a module's .mod file that
+# lack the header's modinfo marker "qspin_compat=<object>".
+compat_unmapped() {
+	local obj base
+	while read -r obj; do
+		[ -n "$obj" ] || continue
+		base=$(basename "$obj" .o)
+		readelf -p .modinfo "$obj" 2>/dev/null |
+			grep -q "qspin_compat=$base\$" || basename "$obj"
+	done < <(tr ' ' '\n' < "$1")
+}
+
+if [ "${BASH_SOURCE[0]}" = "$0" ] && [ "${1:-}" = --module ]; then
+	mod=${2%.ko}.mod
+	[ -f "$mod" ] || { echo "no $mod: build the module first" >&2; exit 2; }
+	unmapped=$(compat_unmapped "$mod")
+	[ -z "$unmapped" ] && { echo "every object of ${2%.ko}.ko was built with spinlock_compat.h"; exit 0; }
+	echo "built without spinlock_compat.h: ${unmapped//$'\n'/ }" >&2
+	exit 1
+fi
 if [ "${BASH_SOURCE[0]}" = "$0" ]; then
 	top=$(cd "$(dirname "$0")/.." && pwd)
 	cd "$top" || exit 1
+	# shellcheck source=scripts/lib/results.sh
 	source scripts/lib/results.sh
 	results_init compat-checks
 	kdir=/usr/src/linux-headers-$(cat .cache/vm-abi)
 	log=build/logs
 	mkdir -p "$log"
 fi
-
-# compat_unmapped MODFILE: the objects listed in a module's .mod file that
-# lack the header's modinfo marker "qspin_compat=<object>".
-compat_unmapped() {
-	local obj base
-	for obj in $(cat "$1"); do
-		base=$(basename "$obj" .o)
-		readelf -p .modinfo "$obj" 2>/dev/null |
-			grep -q "qspin_compat=$base\$" || echo "$(basename "$obj")"
-	done
-}
 
 # compat_calls OBJ: the lock functions OBJ calls (undefined symbols).
 compat_calls() {
@@ -83,9 +98,11 @@ else
 fi
 if [ -f "$sample/qspin-compat-sample.mod" ]; then
 	unmapped=$(compat_unmapped "$sample/qspin-compat-sample.mod")
-	[ -z "$unmapped" ] &&
-		result PASS compat-sample-every-object-mapped ||
+	if [ -z "$unmapped" ]; then
+		result PASS compat-sample-every-object-mapped
+	else
 		result FAIL compat-sample-every-object-mapped "no marker: $unmapped"
+	fi
 fi
 # sample_irq.c takes its own lock and, through the same spin_lock_irqsave(),
 # the kernel's lock of a wait queue.
@@ -126,13 +143,17 @@ if compat_build builds; then
 		result PASS compat-kernel-locks-call-kernel
 	fi
 	unmapped=$(compat_unmapped "$dir/compat-mapping.mod")
-	[ -z "$unmapped" ] &&
-		result PASS compat-mapped-module-passes-object-check ||
+	if [ -z "$unmapped" ]; then
+		result PASS compat-mapped-module-passes-object-check
+	else
 		result FAIL compat-mapped-module-passes-object-check "flagged: $unmapped"
+	fi
 	unmapped=$(compat_unmapped "$dir/compat-partial.mod")
-	[ "$unmapped" = partial_plain.o ] &&
-		result PASS compat-partial-module-caught ||
-		result FAIL compat-partial-module-caught "flagged: '${unmapped}', want partial_plain.o"
+	if [ "$unmapped" = partial_plain.o ]; then
+		result PASS compat-partial-module-caught
+	else
+		result FAIL compat-partial-module-caught "flagged: '$unmapped', want partial_plain.o"
+	fi
 else
 	result FAIL compat-builds "$(grep -m 3 'error' "$log/compat-builds.log")"
 fi
@@ -154,5 +175,5 @@ compat_must_fail compat-wrong-root-stops-build wrong-root \
 	'static assertion failed: "qspin/spinlock_compat.h: QSPIN_COMPAT_ROOT is not the folder of'
 
 if [ "${BASH_SOURCE[0]}" = "$0" ]; then
-	! grep -q '^FAIL' "$results_file"
+	! grep -q '^FAIL' "${results_file:?}"
 fi

@@ -17,8 +17,8 @@
  * to build, and the lock word is corrupted at run time. So that a partial
  * use can be found, every object built with this header carries a modinfo
  * line "qspin_compat=<object>": `modinfo -F qspin_compat x.ko` lists the
- * mapped objects, and scripts/compat-checks.sh fails a module where one of
- * the objects in its .mod file lacks the line.
+ * mapped objects, and `scripts/compat-checks.sh --module x.ko` names each
+ * object in the module's x.mod that lacks the line (and fails).
  *
  * How it stays safe whatever order the headers come in. `-include` puts
  * this header before every kernel header of the file, so a plain
@@ -45,14 +45,20 @@
  *   "incompatible pointer type" instead of running on the wrong lock.
  *
  * Mapped: spinlock_t, DEFINE_SPINLOCK, __SPIN_LOCK_UNLOCKED (as an
- * initialiser; see there), spin_lock_init, spin_lock, spin_lock_nested, spin_lock_bh,
- * spin_lock_irq, spin_lock_irqsave, spin_lock_irqsave_nested, their
- * unlocks, spin_trylock, spin_trylock_bh, spin_trylock_irq,
+ * initialiser; see there), spin_lock_init, spin_lock, spin_lock_nested,
+ * spin_lock_bh, spin_lock_irq, spin_lock_irqsave, spin_lock_irqsave_nested,
+ * their unlocks, spin_trylock, spin_trylock_bh, spin_trylock_irq,
  * spin_trylock_irqsave, spin_is_locked, spin_is_contended,
  * assert_spin_locked, lockdep_assert_held. raw_spinlock_t stays the
  * kernel's (a raw lock is raw on purpose). A kernel macro that declares a
  * spinlock_t variable in the caller's code (pte_offset_map_lock()) fails
  * to compile in a mapped file.
+ *
+ * The header reads <linux/spinlock.h>, and so printk.h, before the file
+ * starts: a file that defines pr_fmt() before its includes gets a
+ * "pr_fmt redefined" warning (its own definition still applies to its
+ * messages). Written against 6.1: the kernel branches of spin_lock_init()
+ * and lockdep_assert_held() repeat 6.1's definitions.
  *
  * Not for PREEMPT_RT, where spinlock_t is a sleeping lock (an rt_mutex):
  * a spinning lock is no drop-in for it, so the build stops there.
@@ -115,8 +121,8 @@ _Static_assert(qspin_compat_in_module(__BASE_FILE__),
  * The renaming: qspinlock_t in the module's files, the kernel's spinlock_t
  * in everyone else's. __FILE__ is the file this token is written in, or for
  * a kernel macro (DECLARE_WAIT_QUEUE_HEAD(), ...) the file that uses the
- * macro, which is why __SPIN_LOCK_UNLOCKED is chosen by type below. The
- * inner spinlock_t is the kernel's: a macro is not expanded in itself.
+ * macro, which is why __SPIN_LOCK_UNLOCKED needs care below. The inner
+ * spinlock_t is the kernel's: a macro is not expanded in itself.
  */
 #define spinlock_t							\
 	__typeof__(__builtin_choose_expr(qspin_compat_in_module(__FILE__), \
