@@ -284,7 +284,8 @@ int _qspin_trylock_irqsave(qspinlock_t *lock, unsigned long *flags)
 {
 	local_irq_save(*flags);
 	preempt_disable();
-	if (qspin_try_acquire(lock, _RET_IP_, QSPIN_IRQS_OFF))
+	/* No caller to record: a holder with IRQs off cannot be interrupted. */
+	if (qspin_try_acquire(lock, 0, QSPIN_IRQS_OFF))
 		return 1;
 	local_irq_restore(*flags);
 	preempt_enable();
