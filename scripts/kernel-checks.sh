@@ -12,6 +12,7 @@
 #     kernel's primitives and the slow path, within an instruction budget;
 #   - g++ accepted every flag taken from the kernel (none "valid for C only");
 #   - sparse (make C=2) finds nothing in the C sources of qspin;
+#   - kernel-doc on every function and macro of include/qspin.h and debug.h;
 #   - README's client example builds a driver exactly as written.
 # Each check is one result line (scripts/lib/results.sh, suite kernel-checks).
 set -u
@@ -264,6 +265,27 @@ if make -s -C "$kdir" M="$top" C=2 modules > "$log/sparse.log" 2>&1; then
 else
 	result FAIL sparse "build failed: $(tail -n 3 "$log/sparse.log")"
 fi
+
+# The driver's header and the test hooks: kernel-doc on every public
+# function and macro (not the _-prefixed ones the macros call), and
+# scripts/kernel-doc finds nothing wrong in it.
+for hdr in include/qspin.h include/qspin/debug.h; do
+	name=kernel-doc-$(basename "$hdr" .h)
+	scanned=$(perl "$kdir/scripts/kernel-doc" -none -v -Werror "$hdr" 2>&1)
+	status=$?
+	declared=$(grep -Eo '^(#define |typedef struct [a-z_]+ \{|[a-z].*[ *])(qspin_[a-z_]+|DEFINE_QSPINLOCK)\(' "$hdr" |
+		grep -Eo '(qspin_[a-z_]+|DEFINE_QSPINLOCK)\($' | tr -d '(' | sort -u)
+	undocumented=$(for fn in $declared; do
+		echo "$scanned" | grep -q "Scanning doc for function $fn\$" || echo "$fn"
+	done)
+	if [ $status -ne 0 ]; then
+		result FAIL "$name" "$(echo "$scanned" | grep -Ev ': info: ' | head -n 3)"
+	elif [ -n "$undocumented" ]; then
+		result FAIL "$name" "no kernel-doc: $(echo $undocumented)"
+	else
+		result PASS "$name" "$(echo $declared | wc -w) documented"
+	fi
+done
 
 # README's client example, built exactly as written: its Kbuild snippet and
 # make line (section "Build and load on your own test VM", the ```make block
