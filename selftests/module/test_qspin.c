@@ -743,7 +743,9 @@ enum report_variant {
 	R_NR
 };
 
-static qspinlock_t report_locks[R_NR];
+static qspinlock_t report_locks[R_NR] = {
+	[0 ... R_NR - 1] = __QSPIN_LOCK_UNLOCKED(report_locks)
+};
 static qspinlock_t *report_lock;
 static int report_ret;
 static bool report_done;
@@ -833,7 +835,6 @@ static void test_reports_name_callers(void)
 		return;
 	}
 	for (r = 0; r < R_NR; r++) {
-		qspin_lock_init(&report_locks[r]);
 		holders[r](&report_locks[r]);
 		CHECK(qspin_word_read(&report_locks[r].word) == 0,
 		      "variant %d: word %x", r,
