@@ -743,8 +743,18 @@ enum report_variant {
 	R_NR
 };
 
-static qspinlock_t report_locks[R_NR] = {
-	[0 ... R_NR - 1] = __QSPIN_LOCK_UNLOCKED(report_locks)
+/* One lock per variant, each a symbol of its own: reports name it. */
+static DEFINE_QSPINLOCK(report_lock_plain);
+static DEFINE_QSPINLOCK(report_lock_bh);
+static DEFINE_QSPINLOCK(report_lock_try);
+static DEFINE_QSPINLOCK(report_lock_try_bh);
+static DEFINE_QSPINLOCK(report_lock_checked);
+static qspinlock_t *const report_locks[R_NR] = {
+	[R_LOCK] = &report_lock_plain,
+	[R_LOCK_BH] = &report_lock_bh,
+	[R_TRYLOCK] = &report_lock_try,
+	[R_TRYLOCK_BH] = &report_lock_try_bh,
+	[R_LOCK_CHECKED] = &report_lock_checked,
 };
 static qspinlock_t *report_lock;
 static int report_ret;
@@ -835,10 +845,10 @@ static void test_reports_name_callers(void)
 		return;
 	}
 	for (r = 0; r < R_NR; r++) {
-		holders[r](&report_locks[r]);
-		CHECK(qspin_word_read(&report_locks[r].word) == 0,
+		holders[r](report_locks[r]);
+		CHECK(qspin_word_read(&report_locks[r]->word) == 0,
 		      "variant %d: word %x", r,
-		      qspin_word_read(&report_locks[r].word));
+		      qspin_word_read(&report_locks[r]->word));
 	}
 	irq_work_sync(&report_irq_work);
 }
