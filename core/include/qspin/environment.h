@@ -6,7 +6,7 @@
 // Each build supplies one type with static member functions, and the slow
 // path is instantiated with it (qspin::slow_path<Env>):
 //
-//   kernel:  KernelEnvironment (kmod/qspin/qspin_core.cpp) over per-CPU node
+//   kernel:  KernelEnvironment (kmod/qspin/core_env.cpp) over per-CPU node
 //            blocks from alloc_percpu(), smp_processor_id(), cpu_relax().
 //   host:    ThreadCpuEnvironment (core/tests/thread_cpu_env.h), where each
 //            test thread is given a "CPU" id indexing a global array of node
