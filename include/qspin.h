@@ -11,11 +11,14 @@
  * local_irq_disable(), local_bh_disable() and preempt_disable(), in the
  * order the kernel's spinlock uses them; release goes in reverse.
  *
- * Each operation is one call into qspin.ko; the one-CAS fast path is inlined
- * there and only contention calls the C++ slow path (core/).
+ * Each operation is one call into qspin.ko (kmod/qspin/lock_api.c); the
+ * one-CAS fast path is inlined there and only contention calls the C++ slow
+ * path (core/). Test and diagnostic hooks are in <qspin/debug.h>.
  *
- * Build a client module with KBUILD_EXTRA_SYMBOLS=<qspin build>/Module.symvers
- * and -I for kmod/qspin/include and core/include (see README.md).
+ * Build a client module with -I<qspin>/include, the one folder this header
+ * and <qspin/lock_word.h> live in, and
+ * KBUILD_EXTRA_SYMBOLS=<qspin>/Module.symvers (README.md, "Build and load on
+ * your own test VM").
  */
 #ifndef _QSPIN_H
 #define _QSPIN_H
@@ -26,6 +29,12 @@
 #include <linux/types.h>
 #include <qspin/lock_word.h>
 
+/**
+ * typedef qspinlock_t - a queued spinlock: one 32-bit word
+ *
+ * The word's layout (locked byte, pending byte, queue tail) is in
+ * <qspin/lock_word.h>; a driver never reads it directly.
+ */
 typedef struct qspin_lock {
 	struct qspin_lock_word word;
 } qspinlock_t;
@@ -33,58 +42,204 @@ typedef struct qspin_lock {
 static_assert(sizeof(qspinlock_t) == 4, "qspinlock_t is the 32-bit word");
 static_assert(__alignof__(qspinlock_t) == 4, "qspinlock_t is aligned");
 
+/**
+ * __QSPIN_LOCK_UNLOCKED() - initialiser of an unlocked qspinlock_t
+ * @name: the lock's name (unused; kept for <linux/spinlock.h>'s shape)
+ */
 #define __QSPIN_LOCK_UNLOCKED(name) { .word = QSPIN_WORD_INIT }
-/* Usable as `static DEFINE_QSPINLOCK(name);`, like DEFINE_SPINLOCK. */
+
+/**
+ * DEFINE_QSPINLOCK() - define and initialise an unlocked qspinlock_t
+ * @name: the variable; usable as `static DEFINE_QSPINLOCK(name);`
+ *
+ * Like DEFINE_SPINLOCK(). Deadlock reports name such a lock by its symbol.
+ */
 #define DEFINE_QSPINLOCK(name) qspinlock_t name = __QSPIN_LOCK_UNLOCKED(name)
 
-/* Dynamic initialisation; the call site is remembered for diagnostics. */
+/**
+ * qspin_lock_init() - initialise a qspinlock_t at run time
+ * @lock: the lock, unlocked afterwards
+ *
+ * Like spin_lock_init(), for locks in allocated memory. With deadlock
+ * detection on, the call site is remembered: reports name the lock by it.
+ * Must not be called on a lock that may be held.
+ */
 void qspin_lock_init(qspinlock_t *lock);
 
+/**
+ * qspin_lock() - acquire a lock
+ * @lock: the lock
+ *
+ * Like spin_lock(): disables preemption, then spins until the lock is
+ * taken. Interrupts and softirqs stay as they were, so a lock also taken
+ * by an interrupt handler needs qspin_lock_irqsave() (or _irq, _bh) here.
+ * Release with qspin_unlock().
+ */
 void qspin_lock(qspinlock_t *lock) __acquires(lock);
+
+/**
+ * qspin_unlock() - release a lock taken with qspin_lock()
+ * @lock: the lock
+ *
+ * Releases the lock, then enables preemption (rescheduling if needed).
+ */
 void qspin_unlock(qspinlock_t *lock) __releases(lock);
 
 unsigned long _qspin_lock_irqsave(qspinlock_t *lock) __acquires(lock);
-void qspin_unlock_irqrestore(qspinlock_t *lock, unsigned long flags)
-	__releases(lock);
+
+/**
+ * qspin_lock_irqsave() - acquire a lock, with interrupts disabled
+ * @lock: the lock
+ * @flags: an unsigned long lvalue that receives the saved interrupt state
+ *
+ * Like spin_lock_irqsave(): saves the interrupt state in @flags and
+ * disables interrupts on this CPU (local_irq_save()), disables preemption,
+ * then spins until the lock is taken. Safe from any context; the form for
+ * a lock that an interrupt handler also takes. Release with
+ * qspin_unlock_irqrestore() and the same @flags.
+ */
 #define qspin_lock_irqsave(lock, flags)				\
 	do {							\
 		typecheck(unsigned long, flags);		\
 		flags = _qspin_lock_irqsave(lock);		\
 	} while (0)
 
+/**
+ * qspin_unlock_irqrestore() - release a lock taken with qspin_lock_irqsave()
+ * @lock: the lock
+ * @flags: the interrupt state qspin_lock_irqsave() saved
+ *
+ * Releases the lock, restores the interrupt state from @flags
+ * (local_irq_restore()), then enables preemption. Interrupts must still be
+ * disabled when it is called.
+ */
+void qspin_unlock_irqrestore(qspinlock_t *lock, unsigned long flags)
+	__releases(lock);
+
+/**
+ * qspin_lock_irq() - acquire a lock, with interrupts disabled
+ * @lock: the lock
+ *
+ * Like spin_lock_irq(): disables interrupts on this CPU
+ * (local_irq_disable()) and preemption, then spins until the lock is
+ * taken. Only where interrupts are known to be enabled: qspin_unlock_irq()
+ * enables them unconditionally. Otherwise use qspin_lock_irqsave().
+ */
 void qspin_lock_irq(qspinlock_t *lock) __acquires(lock);
+
+/**
+ * qspin_unlock_irq() - release a lock taken with qspin_lock_irq()
+ * @lock: the lock
+ *
+ * Releases the lock, enables interrupts (local_irq_enable()), then enables
+ * preemption. Interrupts must still be disabled when it is called.
+ */
 void qspin_unlock_irq(qspinlock_t *lock) __releases(lock);
 
+/**
+ * qspin_lock_bh() - acquire a lock, with softirqs disabled
+ * @lock: the lock
+ *
+ * Like spin_lock_bh(): disables softirqs on this CPU (local_bh_disable(),
+ * which also disables preemption), then spins until the lock is taken.
+ * The form for process context when a softirq (tasklet, timer, NAPI) takes
+ * the same lock. Not in hardirq context. Release with qspin_unlock_bh().
+ */
 void qspin_lock_bh(qspinlock_t *lock) __acquires(lock);
+
+/**
+ * qspin_unlock_bh() - release a lock taken with qspin_lock_bh()
+ * @lock: the lock
+ *
+ * Releases the lock, then enables softirqs (local_bh_enable_ip(), which
+ * runs pending softirqs and may reschedule).
+ */
 void qspin_unlock_bh(qspinlock_t *lock) __releases(lock);
 
-/* The trylocks return 1 when the lock was taken, 0 with no state changed. */
 int _qspin_trylock(qspinlock_t *lock);
 int _qspin_trylock_irqsave(qspinlock_t *lock, unsigned long *flags);
 int _qspin_trylock_bh(qspinlock_t *lock);
+
+/**
+ * qspin_trylock() - try to acquire a lock without spinning
+ * @lock: the lock
+ *
+ * Like spin_trylock(): disables preemption and takes the lock if it is
+ * free; if not, enables preemption again. It does not write the lock word
+ * when the lock is taken. Release with qspin_unlock().
+ *
+ * Return: 1 if the lock was taken, 0 with no state changed.
+ */
 #define qspin_trylock(lock) __cond_lock(lock, _qspin_trylock(lock))
+
+/**
+ * qspin_trylock_bh() - try to acquire a lock, with softirqs disabled
+ * @lock: the lock
+ *
+ * Like spin_trylock_bh(): disables softirqs (and so preemption) and takes
+ * the lock if it is free; if not, enables softirqs again. Release with
+ * qspin_unlock_bh().
+ *
+ * Return: 1 if the lock was taken, 0 with no state changed.
+ */
 #define qspin_trylock_bh(lock) __cond_lock(lock, _qspin_trylock_bh(lock))
+
+/**
+ * qspin_trylock_irqsave() - try to acquire a lock, with interrupts disabled
+ * @lock: the lock
+ * @flags: an unsigned long lvalue that receives the saved interrupt state
+ *
+ * Like spin_trylock_irqsave(): saves the interrupt state in @flags,
+ * disables interrupts and preemption, and takes the lock if it is free; if
+ * not, restores both. Release with qspin_unlock_irqrestore().
+ *
+ * Return: 1 if the lock was taken, 0 with no state changed.
+ */
 #define qspin_trylock_irqsave(lock, flags)				\
 	({								\
 		typecheck(unsigned long, flags);			\
 		__cond_lock(lock, _qspin_trylock_irqsave(lock, &(flags))); \
 	})
 
-/*
- * Checked acquisition, for code that can run in interrupt context: with
- * deadlock detection on (qspin.ko parameter detect=1), returns -EDEADLK
- * instead of spinning forever when the lock is held by a context this one
- * interrupted on the same CPU, after reporting it once in dmesg. Returns 0
- * with the lock held otherwise. Preemption is disabled only on success.
+/**
+ * qspin_lock_checked() - acquire a lock, or back off from a same-CPU deadlock
+ * @lock: the lock
+ *
+ * For code that can run in interrupt context. Disables preemption and
+ * acquires like qspin_lock(). With deadlock detection on (qspin.ko
+ * parameter detect=1, the default), when the lock is held by a context
+ * this one interrupted on the same CPU (so spinning could never end), or by
+ * this very context, it reports the deadlock once in dmesg, enables
+ * preemption again and returns instead of spinning. With detection off it
+ * is qspin_lock(). Release with qspin_unlock().
+ *
+ * Return: 0 with the lock held, or -EDEADLK with the lock not taken and
+ * preemption as it was.
  */
 int qspin_lock_checked(qspinlock_t *lock);
 
+/**
+ * qspin_is_locked() - whether a lock is held
+ * @lock: the lock
+ *
+ * Like spin_is_locked(): a snapshot, for assertions and diagnostics.
+ *
+ * Return: nonzero if the lock word is not free (held, or being handed on).
+ */
 static inline int qspin_is_locked(qspinlock_t *lock)
 {
 	return qspin_word_is_locked(&lock->word);
 }
 
-/* Someone waits besides the owner: a pending waiter or a queue. */
+/**
+ * qspin_is_contended() - whether someone waits for a lock
+ * @lock: the lock
+ *
+ * Like spin_is_contended(): a snapshot; lets a long critical section
+ * drop the lock for a waiter.
+ *
+ * Return: nonzero if a pending waiter or a queue is there besides the owner.
+ */
 static inline int qspin_is_contended(qspinlock_t *lock)
 {
 	return qspin_word_is_contended(&lock->word);

@@ -6,7 +6,12 @@
 #  2. a stack_trace_save() taken from inside the core lists the C++ frame
 #     followed by its C callers: qspin's API function, then the client
 #     module (the ORC unwinder walked through objtool's data for C++);
-#  3. the function tracer really traces the C++ function.
+#  3. the function tracer really traces the C++ function;
+#  4. the caller's address reaches the instrumented path as an argument:
+#     the deadlock reports test_qspin.ko provokes (a hardirq asking with
+#     qspin_lock_checked() for a lock its CPU's task holds, once per
+#     variant that leaves interrupts on) name the holder's function,
+#     report_holder_<variant>, and the waiter's, report_waiter_irq.
 # Contention comes from test_qspin.ko, whose tests take the slow path.
 # Output: TAP; exit 0 all passed, 1 any failed, 4 skipped.
 
@@ -29,14 +34,17 @@ else
 	nok "cxx_function_in_available_filter_functions # qspin_slowpath missing"
 fi
 
+detect=$(sed -n 's/^detect //p' "$D/info")
+echo reset > "$D/deadlocks"
 echo arm > "$D/slowpath_trace"
 contend
 trace=$(cat "$D/slowpath_trace")
 echo "$trace" | sed 's/^/# slowpath_trace: /'
 # After qspin_slowpath come at most a few of qspin's C frames (the API
-# function, or its instrumented twin when statistics or detection are on:
-# the API function itself may have left by a tail call), then the client
-# module's own code.
+# function and, when statistics or detection are on, the instrumented path
+# it called, or only the latter when the call was a tail call; GCC may
+# name a specialised copy "name.constprop.N"), then the client module's own
+# code.
 callers=$(echo "$trace" | awk '
 	found && / \[qspin\]$/ { printf "%s ", $1; next }
 	found { print "| " $0; exit }
@@ -44,7 +52,7 @@ callers=$(echo "$trace" | awk '
 c_frames=$(echo "$callers" | sed 's/ *|.*//')
 client=$(echo "$callers" | sed -n 's/.*| //p')
 bad_frames=$(for f in $c_frames; do
-	echo "$f" | grep -Eqv '^_?qspin_(lock|lock_irqsave|lock_irq|lock_bh|lock_checked)(_instrumented)?\+0x[0-9a-f]+/0x[0-9a-f]+$' && echo "$f"
+	echo "$f" | grep -Eqv '^(_?qspin_(lock|lock_irqsave|lock_irq|lock_bh|lock_checked)|qspin_acquire_instrumented)(\.[a-z]+\.[0-9]+)?\+0x[0-9a-f]+/0x[0-9a-f]+$' && echo "$f"
 done)
 if [ -z "$bad_frames" ] && echo "$client" | grep -q '\[test_qspin\]$'; then
 	ok "stack_trace_from_cxx_core_reaches_c_callers"
@@ -69,5 +77,20 @@ if [ "${hits:-0}" -gt 0 ]; then
 else
 	nok "function_tracer_traces_cxx_function # no qspin_slowpath in the trace"
 fi
+
+# The reports of the first load (reset above), symbolised when they were
+# made: the names hold after test_qspin.ko is gone.
+reports=$(cat "$D/deadlocks")
+echo "$reports" | sed 's/^/# deadlocks: /'
+sym='+0x[0-9a-f]*/0x[0-9a-f]* \[test_qspin\]'
+for v in lock lock_bh trylock trylock_bh lock_checked; do
+	if [ "$detect" != 1 ]; then
+		ok "deadlock_report_names_callers_$v # SKIP detection is off"
+	elif echo "$reports" | grep -q "^same-cpu holder=task waiter=hardirq .* backed_off=[1-9][0-9]* .* holder_fn=\"report_holder_$v$sym\" waiter_fn=\"report_waiter_irq$sym\"$"; then
+		ok "deadlock_report_names_callers_$v"
+	else
+		nok "deadlock_report_names_callers_$v # no report with holder_fn=report_holder_$v and waiter_fn=report_waiter_irq"
+	fi
+done
 
 tap_done

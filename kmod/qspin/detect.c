@@ -33,7 +33,7 @@
  *    The lock found twice in the caller's own set is recursive locking.
  *
  * Switch: the static key qspin_detect_key (parameter `detect`, on by
- * default); off, qspin_main.c never calls in here and the fast path is the
+ * default); off, lock_api.c never calls in here and the fast path is the
  * plain one. The key is set once at load and never flipped while locks
  * may be held, so every add has its del.
  */
@@ -43,6 +43,7 @@
 #include <linux/hash.h>
 #include <linux/irqflags.h>
 #include <linux/kernel.h>
+#include <linux/lockdep.h>
 #include <linux/module.h>
 #include <linux/percpu.h>
 #include <linux/preempt.h>
@@ -54,7 +55,7 @@
 #include <linux/string.h>
 
 #include <qspin/debug.h>
-#include "qspin_internal.h"
+#include "internal.h"
 
 DEFINE_STATIC_KEY_TRUE(qspin_detect_key);
 
@@ -121,6 +122,7 @@ void qspin_held_add(qspinlock_t *lock, unsigned long ip)
 	struct qspin_held *set;
 	unsigned int i;
 
+	lockdep_assert_preemption_disabled();
 	if (irqs_disabled())
 		return;
 	set = this_cpu_ptr(&qspin_held_cpu)->set[qspin_ctx_level()];
@@ -383,15 +385,10 @@ EXPORT_SYMBOL_GPL(qspin_detect_active);
 
 /* ---- setup and debugfs --------------------------------------------- */
 
-int qspin_detect_init(void)
+void qspin_detect_init(void)
 {
 	if (!detect)
 		static_branch_disable(&qspin_detect_key);
-	return 0;
-}
-
-void qspin_detect_exit(void)
-{
 }
 
 static int deadlocks_show(struct seq_file *m, void *v)

@@ -15,7 +15,11 @@
  *  - the MCS nesting depths 2 and 3 are really used on one CPU (a task
  *    waits on lock A, a softirq on B, a hardirq on C), proven by the tail
  *    index seen in each word and by qspin's stats counters;
- *  - mutual exclusion under a contended multi-CPU run mixing variants.
+ *  - mutual exclusion under a contended multi-CPU run mixing variants;
+ *  - with deadlock detection on, a hardirq that wants a lock its CPU's task
+ *    holds gets -EDEADLK from qspin_lock_checked(), for every variant that
+ *    leaves interrupts on; the reports must name the holder's function
+ *    (selftests/qspin_unwind.sh reads them back from debugfs).
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -718,6 +722,137 @@ static void test_mutual_exclusion(void)
 		stat_of("queued") - queued0);
 }
 
+/* ---- deadlock reports name the holder's and the waiter's function --- */
+
+/*
+ * Each exported operation takes its caller's address (_RET_IP_) and hands
+ * it to the instrumented path, which records it with the held lock. Here
+ * each variant that leaves interrupts on is called from a function of its
+ * own, report_holder_<variant>(); a hardirq on the same CPU then asks for
+ * the lock with qspin_lock_checked() from report_waiter_irq(). Detection
+ * must report the deadlock (one lock per variant: one report each) and back
+ * off. The report text is checked from user space: holder_fn must be
+ * report_holder_<variant>, waiter_fn report_waiter_irq.
+ */
+enum report_variant {
+	R_LOCK,
+	R_LOCK_BH,
+	R_TRYLOCK,
+	R_TRYLOCK_BH,
+	R_LOCK_CHECKED,
+	R_NR
+};
+
+/* One lock per variant, each a symbol of its own: reports name it. */
+static DEFINE_QSPINLOCK(report_lock_plain);
+static DEFINE_QSPINLOCK(report_lock_bh);
+static DEFINE_QSPINLOCK(report_lock_try);
+static DEFINE_QSPINLOCK(report_lock_try_bh);
+static DEFINE_QSPINLOCK(report_lock_checked);
+static qspinlock_t *const report_locks[R_NR] = {
+	[R_LOCK] = &report_lock_plain,
+	[R_LOCK_BH] = &report_lock_bh,
+	[R_TRYLOCK] = &report_lock_try,
+	[R_TRYLOCK_BH] = &report_lock_try_bh,
+	[R_LOCK_CHECKED] = &report_lock_checked,
+};
+static qspinlock_t *report_lock;
+static int report_ret;
+static bool report_done;
+
+static void report_waiter_irq(struct irq_work *w)
+{
+	report_ret = qspin_lock_checked(report_lock);
+	if (!report_ret)
+		qspin_unlock(report_lock);
+	WRITE_ONCE(report_done, true);
+}
+static struct irq_work report_irq_work = IRQ_WORK_INIT_HARD(report_waiter_irq);
+
+/* With `lock` held and interrupts on: the hardirq must back off. */
+static void report_interrupt(qspinlock_t *lock, const char *variant)
+{
+	report_lock = lock;
+	report_ret = 1;
+	WRITE_ONCE(report_done, false);
+	irq_work_queue(&report_irq_work);
+	/* Not irq_work_sync(): it may sleep, and preemption is off here. */
+	CHECK(SPIN_UNTIL(READ_ONCE(report_done)), "%s: hardirq did not run",
+	      variant);
+	CHECK(report_ret == -EDEADLK,
+	      "%s: qspin_lock_checked() in the hardirq returned %d",
+	      variant, report_ret);
+}
+
+static noinline void report_holder_lock(qspinlock_t *lock)
+{
+	qspin_lock(lock);
+	report_interrupt(lock, "lock");
+	qspin_unlock(lock);
+}
+
+static noinline void report_holder_lock_bh(qspinlock_t *lock)
+{
+	qspin_lock_bh(lock);
+	report_interrupt(lock, "lock_bh");
+	qspin_unlock_bh(lock);
+}
+
+static noinline void report_holder_trylock(qspinlock_t *lock)
+{
+	if (!qspin_trylock(lock)) {
+		CHECK(0, "trylock on a free lock failed");
+		return;
+	}
+	report_interrupt(lock, "trylock");
+	qspin_unlock(lock);
+}
+
+static noinline void report_holder_trylock_bh(qspinlock_t *lock)
+{
+	if (!qspin_trylock_bh(lock)) {
+		CHECK(0, "trylock_bh on a free lock failed");
+		return;
+	}
+	report_interrupt(lock, "trylock_bh");
+	qspin_unlock_bh(lock);
+}
+
+static noinline void report_holder_lock_checked(qspinlock_t *lock)
+{
+	int ret = qspin_lock_checked(lock);
+
+	CHECK(ret == 0, "lock_checked on a free lock returned %d", ret);
+	if (ret)
+		return;
+	report_interrupt(lock, "lock_checked");
+	qspin_unlock(lock);
+}
+
+static void test_reports_name_callers(void)
+{
+	void (*const holders[R_NR])(qspinlock_t *) = {
+		[R_LOCK] = report_holder_lock,
+		[R_LOCK_BH] = report_holder_lock_bh,
+		[R_TRYLOCK] = report_holder_trylock,
+		[R_TRYLOCK_BH] = report_holder_trylock_bh,
+		[R_LOCK_CHECKED] = report_holder_lock_checked,
+	};
+	int r;
+
+	if (!qspin_detect_active()) {
+		SKIP("deadlock detection is off (qspin.ko detect=0)");
+		return;
+	}
+	for (r = 0; r < R_NR; r++) {
+		holders[r](report_locks[r]);
+		CHECK(qspin_word_read(&report_locks[r]->word) == 0,
+		      "variant %d: word %x", r,
+		      qspin_word_read(&report_locks[r]->word));
+	}
+	irq_work_sync(&report_irq_work);
+}
+
 /* ---- qspin's stats, read the way a user does ------------------------ */
 
 /*
@@ -750,6 +885,7 @@ static void selftest(void)
 	test_is_contended();
 	test_nesting();
 	test_mutual_exclusion();
+	test_reports_name_callers();
 
 	if (pinned)
 		set_cpus_allowed_ptr(current, saved);

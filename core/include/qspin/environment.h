@@ -6,8 +6,9 @@
 // Each build supplies one type with static member functions, and the slow
 // path is instantiated with it (qspin::slow_path<Env>):
 //
-//   kernel:  KernelEnvironment (kmod/qspin/qspin_core.cpp) over per-CPU node
-//            blocks from alloc_percpu(), smp_processor_id(), cpu_relax().
+//   kernel:  KernelEnvironment (kmod/qspin/core_env.cpp) over the per-CPU
+//            node blocks of lock_api.c; the caller hands the slow path this
+//            CPU's block and number (smp_processor_id()).
 //   host:    ThreadCpuEnvironment (core/tests/thread_cpu_env.h), where each
 //            test thread is given a "CPU" id indexing a global array of node
 //            blocks.

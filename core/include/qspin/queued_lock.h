@@ -3,7 +3,7 @@
 // qspin's queued spinlock: the slow path (pending bit + MCS queue) and a C++
 // lock type over it.
 //
-// Used by the kernel module (kmod/qspin/qspin_core.cpp instantiates
+// Used by the kernel module (kmod/qspin/core_env.cpp instantiates
 // slow_path() with the kernel's environment) and by the host tests and
 // benchmark (core/tests/, with threads playing CPUs). The lock word and the
 // one-CAS fast path live in lock_word.h, shared with the kernel's C side.

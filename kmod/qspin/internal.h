@@ -1,0 +1,148 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Shared inside qspin.ko (C only), between the files that make it up:
+ *
+ *   lock_api.c   the exported lock API, the instrumentation switch, load/unload
+ *   core_env.cpp the C++ slow path in the kernel environment (core_env.h)
+ *   stats.c      per-CPU path counters and the slow-path stack trace
+ *   detect.c     same-CPU deadlock detection
+ *   debugfs.c    /sys/kernel/debug/qspin/
+ */
+#ifndef QSPIN_INTERNAL_H
+#define QSPIN_INTERNAL_H
+
+#include <linux/jump_label.h>
+#include <linux/kallsyms.h>
+#include <linux/percpu.h>
+#include <linux/seq_file.h>
+#include <qspin.h>
+
+#define QSPIN_VERSION "0.1.0"
+
+/* ---- the switch between the plain and the instrumented path (lock_api.c) */
+
+/*
+ * On while statistics or deadlock detection is: the one key each lock
+ * operation tests, so that with both off the fast path is the plain one.
+ * qspin_instrument_update() recomputes it after either changes.
+ */
+DECLARE_STATIC_KEY_TRUE(qspin_instrument_key);
+
+static __always_inline bool qspin_instrumented(void)
+{
+	return static_branch_unlikely(&qspin_instrument_key);
+}
+
+void qspin_instrument_update(void);
+
+/* ---- statistics (stats.c) ------------------------------------------ */
+
+/* Per-CPU path counters: the core's events (QSPIN_EVENTS), then "fast". */
+#define QSPIN_STAT_FAST QSPIN_EV_NR
+#define QSPIN_STAT_NR (QSPIN_EV_NR + 1)
+
+struct qspin_stats {
+	unsigned long count[QSPIN_STAT_NR];
+};
+
+DECLARE_PER_CPU(struct qspin_stats, qspin_stats);
+DECLARE_STATIC_KEY_TRUE(qspin_stats_key);
+/* The counters' names in debugfs "stats", indexed like qspin_stats.count. */
+extern const char *const qspin_stat_names[QSPIN_STAT_NR];
+
+static __always_inline void qspin_stat_inc(unsigned int stat)
+{
+	if (static_branch_likely(&qspin_stats_key))
+		this_cpu_inc(qspin_stats.count[stat]);
+}
+
+static inline bool qspin_stats_enabled(void)
+{
+	return static_key_enabled(&qspin_stats_key);
+}
+
+void qspin_stats_init(void);
+void qspin_stats_switch(bool on);
+void qspin_stats_reset(void);
+
+/*
+ * The slow-path stack trace (debugfs slowpath_trace): armed from debugfs,
+ * taken by the next slow-path event on any CPU, kept until armed again.
+ */
+enum qspin_trace_state {
+	QSPIN_TRACE_IDLE,
+	QSPIN_TRACE_ARMED,
+	QSPIN_TRACE_CAPTURING,	/* a CPU is saving its stack right now */
+	QSPIN_TRACE_CAPTURED,
+};
+
+#define QSPIN_TRACE_DEPTH 16
+
+struct qspin_slowpath_trace {
+	int cpu;
+	unsigned int len;
+	/* Symbolised at capture time: a client module may be gone when read. */
+	char frames[QSPIN_TRACE_DEPTH][KSYM_SYMBOL_LEN];
+};
+
+int qspin_slowpath_trace_arm(void);
+/* The state; with QSPIN_TRACE_CAPTURED, *trace is the captured one. */
+enum qspin_trace_state
+qspin_slowpath_trace_get(const struct qspin_slowpath_trace **trace);
+
+/* ---- deadlock detection (detect.c) --------------------------------- */
+
+DECLARE_STATIC_KEY_TRUE(qspin_detect_key);
+
+static __always_inline bool qspin_detect_enabled(void)
+{
+	return static_branch_unlikely(&qspin_detect_key);
+}
+
+/* Before the atomic that takes the lock; records only with IRQs on. */
+void qspin_held_add(qspinlock_t *lock, unsigned long ip);
+/* After the release. */
+void qspin_held_del(qspinlock_t *lock);
+/*
+ * On contention, before the waiter touches the lock word: true (after a
+ * report) when a context this one interrupted on this CPU holds the lock.
+ * `checked`: the caller backs off with -EDEADLK instead of spinning.
+ */
+bool qspin_detect_deadlock(qspinlock_t *lock, unsigned long ip, bool checked);
+/* qspin_lock_init(): remember a dynamic lock's init site for reports. */
+void qspin_detect_note_init(qspinlock_t *lock, unsigned long ip);
+
+void qspin_detect_init(void);
+void qspin_detect_debugfs(struct dentry *dir);
+
+/* ---- debugfs (debugfs.c) ------------------------------------------- */
+
+void qspin_debugfs_init(void);
+void qspin_debugfs_exit(void);
+
+/*
+ * debugfs command files: one word written, no trailing newline; -EINVAL for
+ * an empty or oversized write.
+ */
+int qspin_debugfs_word(const char __user *ubuf, size_t len, char *buf,
+		       size_t size);
+
+/*
+ * A debugfs file read through seq_file (name##_show) that takes commands
+ * (name##_write): DEFINE_SHOW_ATTRIBUTE's read-write twin.
+ */
+#define QSPIN_DEFINE_RW_ATTRIBUTE(name)					\
+static int name##_open(struct inode *inode, struct file *file)		\
+{									\
+	return single_open(file, name##_show, inode->i_private);	\
+}									\
+static const struct file_operations name##_fops = {			\
+	.owner = THIS_MODULE,						\
+	.open = name##_open,						\
+	.read = seq_read,						\
+	.llseek = seq_lseek,						\
+	.release = single_release,					\
+	.write = name##_write,						\
+}
+
+#endif /* QSPIN_INTERNAL_H */

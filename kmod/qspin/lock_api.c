@@ -1,0 +1,354 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * qspin.ko's exported lock API (include/qspin.h): the kernel's spinlock
+ * operations over qspin's queued spinlock, and the module's load and unload.
+ *
+ * Each operation is laid out as the kernel's: first the primitives its
+ * variant needs, in the order include/linux/spinlock_api_smp.h uses them
+ * (local_irq_save() / local_irq_disable() / local_bh_disable(), then
+ * preempt_disable() where those did not already disable preemption); then
+ * one switch point, the static key qspin_instrument_key:
+ *
+ *  - off (stats=0 detect=0): qspin_acquire(), as the kernel's
+ *    queued_spin_lock() in include/asm-generic/qspinlock.h: one CAS
+ *    (qspin_word_lock_fast(), include/qspin/lock_word.h) and, only on
+ *    contention, the one call into the C++ slow path (qspin_slowpath(),
+ *    core_env.cpp), handed this CPU's node block and number;
+ *  - on: qspin_acquire_instrumented(), out of line, handed the caller's
+ *    address (_RET_IP_, taken here in the exported function, as the
+ *    kernel's spin_acquire() takes it): it records and checks the
+ *    acquisition for same-CPU deadlocks (detect.c) and counts the path
+ *    (stats.c) around the same fast and slow path.
+ *
+ * Release goes in reverse.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/bottom_half.h>
+#include <linux/cpumask.h>
+#include <linux/irqflags.h>
+#include <linux/jump_label.h>
+#include <linux/kernel.h>
+#include <linux/lockdep.h>
+#include <linux/module.h>
+#include <linux/mutex.h>
+#include <linux/percpu.h>
+#include <linux/preempt.h>
+#include <linux/smp.h>
+
+#include <qspin.h>
+#include "core_env.h"
+#include "internal.h"
+
+/* ---- queue nodes and the instrumentation switch --------------------- */
+
+/* Each CPU's four MCS queue nodes, as the kernel's qnodes in qspinlock.c. */
+static DEFINE_PER_CPU_ALIGNED(struct qspin_node_block, qspin_nodes);
+
+struct qspin_node_block *qspin_env_cpu_nodes(unsigned int cpu)
+{
+	return per_cpu_ptr(&qspin_nodes, cpu);
+}
+
+DEFINE_STATIC_KEY_TRUE(qspin_instrument_key);
+static DEFINE_MUTEX(qspin_instrument_mutex);
+
+void qspin_instrument_update(void)
+{
+	mutex_lock(&qspin_instrument_mutex);
+	if (qspin_stats_enabled() || static_key_enabled(&qspin_detect_key))
+		static_branch_enable(&qspin_instrument_key);
+	else
+		static_branch_disable(&qspin_instrument_key);
+	mutex_unlock(&qspin_instrument_mutex);
+}
+
+/* ---- acquire and release -------------------------------------------- */
+
+/*
+ * Whether the holder can be interrupted: detection records only holders
+ * that can (an interrupt handler taking the same lock on the same CPU
+ * would spin on them forever).
+ */
+enum qspin_irqs {
+	QSPIN_IRQS_MAY_BE_ON,	/* plain, _bh, the trylocks, _checked */
+	QSPIN_IRQS_OFF,		/* _irq, _irqsave: turned off by the variant */
+};
+
+/* Contended: the one call into the C++ core. */
+static __always_inline void qspin_acquire_contended(qspinlock_t *lock, u32 val)
+{
+	lockdep_assert_preemption_disabled();
+	qspin_slowpath(&lock->word, val, this_cpu_ptr(&qspin_nodes),
+		       smp_processor_id());
+}
+
+/* The plain path: one CAS, no stack frame, nothing else. */
+static __always_inline void qspin_acquire(qspinlock_t *lock)
+{
+	u32 val;
+
+	if (likely(qspin_word_lock_fast(&lock->word, &val)))
+		return;
+	qspin_acquire_contended(lock, val);
+}
+
+/*
+ * The instrumented path: the plain one plus statistics and detection.
+ * Detection records the acquisition before the atomic that takes the lock
+ * and checks for a same-CPU deadlock before the slow path touches the word;
+ * `ip` names the caller in those records and reports. `back_off`
+ * (qspin_lock_checked()): on a deadlock, forget the record and return
+ * -EDEADLK instead of spinning. Out of line, so that the exported
+ * functions keep the plain path's size.
+ */
+static noinline int qspin_acquire_instrumented(qspinlock_t *lock,
+					       unsigned long ip,
+					       enum qspin_irqs irqs,
+					       bool back_off)
+{
+	bool detect = qspin_detect_enabled();
+	u32 val;
+
+	if (irqs == QSPIN_IRQS_OFF)
+		lockdep_assert_irqs_disabled();
+	else if (detect)
+		qspin_held_add(lock, ip);
+	if (likely(qspin_word_lock_fast(&lock->word, &val))) {
+		qspin_stat_inc(QSPIN_STAT_FAST);
+		return 0;
+	}
+	if (detect && qspin_detect_deadlock(lock, ip, back_off) && back_off) {
+		qspin_held_del(lock);
+		return -EDEADLK;
+	}
+	qspin_acquire_contended(lock, val);
+	return 0;
+}
+
+/* A trylock that took the lock: count it, and record it for detection. */
+static noinline void qspin_trylock_instrumented(qspinlock_t *lock,
+						unsigned long ip,
+						enum qspin_irqs irqs)
+{
+	qspin_stat_inc(QSPIN_STAT_FAST);
+	if (irqs == QSPIN_IRQS_MAY_BE_ON && qspin_detect_enabled())
+		qspin_held_add(lock, ip);
+}
+
+static __always_inline int qspin_try_acquire(qspinlock_t *lock,
+					     unsigned long ip,
+					     enum qspin_irqs irqs)
+{
+	if (!qspin_word_trylock(&lock->word))
+		return 0;
+	if (qspin_instrumented())
+		qspin_trylock_instrumented(lock, ip, irqs);
+	return 1;
+}
+
+static __always_inline void qspin_release(qspinlock_t *lock,
+					  enum qspin_irqs irqs)
+{
+	qspin_word_unlock(&lock->word);
+	/*
+	 * After the release: a record never claims less than is held.
+	 * Detection on implies the instrumentation key, so its own key alone
+	 * decides: one nop on the plain path.
+	 */
+	if (irqs == QSPIN_IRQS_MAY_BE_ON && qspin_detect_enabled())
+		qspin_held_del(lock);
+}
+
+/* ---- the exported operations, as include/linux/spinlock_api_smp.h ---- */
+
+void qspin_lock_init(qspinlock_t *lock)
+{
+	lock->word = (struct qspin_lock_word)QSPIN_WORD_INIT;
+	qspin_detect_note_init(lock, _RET_IP_);
+}
+EXPORT_SYMBOL_GPL(qspin_lock_init);
+
+void qspin_lock(qspinlock_t *lock) __acquires(lock)
+{
+	preempt_disable();
+	__acquire(lock);
+	if (qspin_instrumented())
+		qspin_acquire_instrumented(lock, _RET_IP_, QSPIN_IRQS_MAY_BE_ON,
+					   false);
+	else
+		qspin_acquire(lock);
+}
+EXPORT_SYMBOL_GPL(qspin_lock);
+
+void qspin_unlock(qspinlock_t *lock) __releases(lock)
+{
+	__release(lock);
+	qspin_release(lock, QSPIN_IRQS_MAY_BE_ON);
+	preempt_enable();
+}
+EXPORT_SYMBOL_GPL(qspin_unlock);
+
+unsigned long _qspin_lock_irqsave(qspinlock_t *lock) __acquires(lock)
+{
+	unsigned long flags;
+
+	local_irq_save(flags);
+	preempt_disable();
+	__acquire(lock);
+	if (qspin_instrumented())
+		qspin_acquire_instrumented(lock, _RET_IP_, QSPIN_IRQS_OFF,
+					   false);
+	else
+		qspin_acquire(lock);
+	return flags;
+}
+EXPORT_SYMBOL_GPL(_qspin_lock_irqsave);
+
+void qspin_unlock_irqrestore(qspinlock_t *lock, unsigned long flags)
+	__releases(lock)
+{
+	/* Taken with _irqsave: interrupts are still off. */
+	lockdep_assert_irqs_disabled();
+	__release(lock);
+	qspin_release(lock, QSPIN_IRQS_OFF);
+	local_irq_restore(flags);
+	preempt_enable();
+}
+EXPORT_SYMBOL_GPL(qspin_unlock_irqrestore);
+
+void qspin_lock_irq(qspinlock_t *lock) __acquires(lock)
+{
+	local_irq_disable();
+	preempt_disable();
+	__acquire(lock);
+	if (qspin_instrumented())
+		qspin_acquire_instrumented(lock, _RET_IP_, QSPIN_IRQS_OFF,
+					   false);
+	else
+		qspin_acquire(lock);
+}
+EXPORT_SYMBOL_GPL(qspin_lock_irq);
+
+void qspin_unlock_irq(qspinlock_t *lock) __releases(lock)
+{
+	/* Taken with _irq: interrupts are still off. */
+	lockdep_assert_irqs_disabled();
+	__release(lock);
+	qspin_release(lock, QSPIN_IRQS_OFF);
+	local_irq_enable();
+	preempt_enable();
+}
+EXPORT_SYMBOL_GPL(qspin_unlock_irq);
+
+/*
+ * The kernel's __raw_spin_lock_bh() raises softirq and preempt count in one
+ * step (SOFTIRQ_LOCK_OFFSET) and drops both with __local_bh_enable_ip();
+ * modules have neither, nor preempt_enable_no_resched(). local_bh_disable()
+ * alone is the same protection: a raised softirq count disables preemption
+ * too (preemptible() is false), and local_bh_enable_ip() runs pending
+ * softirqs and reschedules on the way out, as the kernel's unlock does.
+ * Both warn when called in hardirq context, where _bh makes no sense.
+ */
+void qspin_lock_bh(qspinlock_t *lock) __acquires(lock)
+{
+	local_bh_disable();
+	__acquire(lock);
+	if (qspin_instrumented())
+		qspin_acquire_instrumented(lock, _RET_IP_, QSPIN_IRQS_MAY_BE_ON,
+					   false);
+	else
+		qspin_acquire(lock);
+}
+EXPORT_SYMBOL_GPL(qspin_lock_bh);
+
+void qspin_unlock_bh(qspinlock_t *lock) __releases(lock)
+{
+	__release(lock);
+	qspin_release(lock, QSPIN_IRQS_MAY_BE_ON);
+	local_bh_enable_ip(_RET_IP_);
+}
+EXPORT_SYMBOL_GPL(qspin_unlock_bh);
+
+int _qspin_trylock(qspinlock_t *lock)
+{
+	preempt_disable();
+	if (qspin_try_acquire(lock, _RET_IP_, QSPIN_IRQS_MAY_BE_ON))
+		return 1;
+	preempt_enable();
+	return 0;
+}
+EXPORT_SYMBOL_GPL(_qspin_trylock);
+
+int _qspin_trylock_irqsave(qspinlock_t *lock, unsigned long *flags)
+{
+	local_irq_save(*flags);
+	preempt_disable();
+	/* No caller to record: a holder with IRQs off cannot be interrupted. */
+	if (qspin_try_acquire(lock, 0, QSPIN_IRQS_OFF))
+		return 1;
+	local_irq_restore(*flags);
+	preempt_enable();
+	return 0;
+}
+EXPORT_SYMBOL_GPL(_qspin_trylock_irqsave);
+
+int _qspin_trylock_bh(qspinlock_t *lock)
+{
+	local_bh_disable();
+	if (qspin_try_acquire(lock, _RET_IP_, QSPIN_IRQS_MAY_BE_ON))
+		return 1;
+	local_bh_enable_ip(_RET_IP_);
+	return 0;
+}
+EXPORT_SYMBOL_GPL(_qspin_trylock_bh);
+
+int qspin_lock_checked(qspinlock_t *lock)
+{
+	int ret = 0;
+
+	preempt_disable();
+	if (qspin_instrumented())
+		ret = qspin_acquire_instrumented(lock, _RET_IP_,
+						 QSPIN_IRQS_MAY_BE_ON, true);
+	else
+		qspin_acquire(lock);
+	if (ret)
+		preempt_enable();
+	return ret;
+}
+EXPORT_SYMBOL_GPL(qspin_lock_checked);
+
+/* ---- load and unload ------------------------------------------------ */
+
+static int __init qspin_init(void)
+{
+	if (nr_cpu_ids - 1 > QSPIN_MAX_CPU) {
+		pr_err("%u CPUs do not fit the tail's 14-bit CPU field (max %u)\n",
+		       nr_cpu_ids, QSPIN_MAX_CPU + 1);
+		return -EINVAL;
+	}
+	qspin_stats_init();
+	qspin_detect_init();
+	qspin_instrument_update();
+	qspin_debugfs_init();
+
+	pr_info("queued spinlock v%s loaded: %u CPUs, stats %s, deadlock detection %s\n",
+		QSPIN_VERSION, num_possible_cpus(),
+		qspin_stats_enabled() ? "on" : "off",
+		qspin_detect_enabled() ? "on" : "off");
+	return 0;
+}
+
+static void __exit qspin_exit(void)
+{
+	qspin_debugfs_exit();
+	pr_info("unloaded\n");
+}
+
+module_init(qspin_init);
+module_exit(qspin_exit);
+
+MODULE_LICENSE("GPL");
+MODULE_DESCRIPTION("qspin: queued spinlock in freestanding C++ with the kernel's spinlock API");
+MODULE_VERSION(QSPIN_VERSION);
