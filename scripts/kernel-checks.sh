@@ -13,7 +13,8 @@
 #   - g++ accepted every flag taken from the kernel (none "valid for C only");
 #   - sparse (make C=2) finds nothing in the C sources of qspin;
 #   - kernel-doc on every function and macro of include/qspin.h and debug.h;
-#   - README's client example builds a driver exactly as written.
+#   - README's client example builds a driver exactly as written;
+#   - at the end, the spinlock_t drop-in's build checks (scripts/compat-checks.sh).
 # Each check is one result line (scripts/lib/results.sh, suite kernel-checks).
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
