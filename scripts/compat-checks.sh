@@ -6,7 +6,7 @@
 #
 #   - the sample (samples/compat-driver) was built, every object of it with
 #     the header, its own locks calling qspin and the kernel's wait-queue
-#     lock calling the kernel;
+#     lock calling the kernel; README shows its Kbuild lines as they are;
 #   - samples/compat-checks, one build per case (its Kbuild says which):
 #     every mapped call on a module lock is qspin's and none the kernel's;
 #     every call on a kernel lock, under kernel headers read after the
@@ -112,6 +112,16 @@ if [[ " $calls " == *" qspin_lock "* && " $calls " == *" _qspin_lock_irqsave "* 
 	result PASS compat-sample-module-locks-qspin-kernel-lock-kernel
 else
 	result FAIL compat-sample-module-locks-qspin-kernel-lock-kernel "sample_irq.o calls: $calls"
+fi
+
+# README shows the sample's compat lines as they are in its Kbuild.
+readme_lines=$(sed -n '/^## Drop-in for spinlock_t drivers/,/^## /p' README.md |
+	sed -n '/^```make$/,/^```$/p' | grep '^ccflags-y')
+kbuild_lines=$(grep '^ccflags-y' "$sample/Kbuild")
+if [ -n "$readme_lines" ] && [ "$readme_lines" = "$kbuild_lines" ]; then
+	result PASS compat-readme-shows-sample-kbuild
+else
+	result FAIL compat-readme-shows-sample-kbuild "README: '$readme_lines'; Kbuild: '$kbuild_lines'"
 fi
 
 # ---- builds that must succeed ------------------------------------------------
