@@ -115,6 +115,7 @@ else
 fi
 
 # README shows the sample's compat lines as they are in its Kbuild.
+# shellcheck disable=SC2016 # the backquotes are the fence, not a command
 readme_lines=$(sed -n '/^## Drop-in for spinlock_t drivers/,/^## /p' README.md |
 	sed -n '/^```make$/,/^```$/p' | grep '^ccflags-y')
 kbuild_lines=$(grep '^ccflags-y' "$sample/Kbuild")
