@@ -29,9 +29,10 @@ typedef struct lock_class_key lc_key_t;
 #endif
 
 /*
- * What a case may provoke: the validator's report types
- * (include/qspin/debug.h, enum qspin_report_type), in that order, after
- * "none". Lockdep's titles map onto the same names (flavour_spin.c).
+ * What a case may provoke: the validator's report types (include/qspin/
+ * debug.h, enum qspin_report_type, as docs of issue 9 fix them) after
+ * "none". Lockdep's titles map onto the same names (flavour_spin.c), qspin's
+ * types through flavour_qspin.c's table.
  */
 enum lc_report {
 	LC_NONE,
