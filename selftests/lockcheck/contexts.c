@@ -66,8 +66,16 @@ int lc_run_in(enum lc_ctx ctx, lc_event_fn fn, struct lc_env *e)
 		WRITE_ONCE(hard_call, &c);
 		if (!irq_work_queue(&hard_work))
 			return -EBUSY;
-		irq_work_sync(&hard_work);
-		break;
+		/*
+		 * irq_work_sync() without its might_sleep(): the caller may hold
+		 * a spinning lock (unlock-in-hardirq). The self-IPI arrives as
+		 * soon as irqs are on, which they are.
+		 */
+		while (irq_work_is_busy(&hard_work))
+			cpu_relax();
+		if (!completion_done(&c.done))
+			return -EIO;
+		return c.wrong_ctx ? -EIO : 0;
 	case LC_SOFTIRQ:
 		WRITE_ONCE(soft_call, &c);
 		/* local_bh_enable() runs the tasklet at once, on this CPU. */
@@ -79,13 +87,11 @@ int lc_run_in(enum lc_ctx ctx, lc_event_fn fn, struct lc_env *e)
 		return -EINVAL;
 	}
 	if (!wait_for_completion_timeout(&c.done, 10 * HZ)) {
-		pr_err("an event in %s context never ran\n",
-		       ctx == LC_HARDIRQ ? "hardirq" : "softirq");
+		pr_err("an event in softirq context never ran\n");
 		return -ETIMEDOUT;
 	}
 	if (c.wrong_ctx) {
-		pr_err("the %s event ran outside its context\n",
-		       ctx == LC_HARDIRQ ? "hardirq" : "softirq");
+		pr_err("the softirq event ran outside softirq context\n");
 		return -EIO;
 	}
 	return 0;
@@ -146,7 +152,7 @@ int lc_run_held_elsewhere(struct lc_env *e, lc_event_fn hold, lc_event_fn act,
 {
 	struct elsewhere w = { .env = e, .hold = hold, .release = release };
 	struct task_struct *t;
-	int here = get_cpu(), cpu;
+	int here = get_cpu(), cpu, saved_preempt;
 
 	put_cpu();
 	for_each_online_cpu(cpu)
@@ -168,7 +174,10 @@ int lc_run_held_elsewhere(struct lc_env *e, lc_event_fn hold, lc_event_fn act,
 		wait_for_completion(&w.finished);
 		return -ETIMEDOUT;
 	}
+	saved_preempt = preempt_count();
 	act(e);
+	/* An unlock of the holder's lock gave back a count this task never took. */
+	lc_restore_state(saved_preempt);
 	WRITE_ONCE(w.acted, true);
 	wait_for_completion(&w.finished);
 	return 0;
