@@ -334,8 +334,14 @@ EVENT(ev_ab_bc_irqoff);
 	CASE(nm "/312", fam, fl, z, x, y, other),			\
 	CASE(nm "/321", fam, fl, z, y, x, last)
 
-#define WHY_AA_SAME "qspin tells the same lock again (a certain deadlock: qspin_lock_checked() returns -EDEADLK) from another lock of its class; lockdep calls both recursive locking"
-#define WHY_UNLOCK_IRQ "lockdep keeps held locks per task and a hardirq runs on the interrupted task, so the release finds the task's own lock; qspin keeps them per CPU and context level"
+#define WHY_AA_SAME							\
+	"qspin tells the same lock again (a certain deadlock: "	\
+	"qspin_lock_checked() returns -EDEADLK) from another lock of its " \
+	"class; lockdep calls both recursive locking"
+#define WHY_UNLOCK_IRQ							\
+	"lockdep keeps held locks per task and a hardirq runs on the "	\
+	"interrupted task, so the release finds the task's own lock; qspin " \
+	"keeps them per CPU and context level"
 
 struct lc_case lc_cases[] = {
 	CASE("AA-class", "A-A deadlock", LC_HARD, P(ev_aa_class), NOEV, NOEV,

@@ -196,8 +196,7 @@ static int __init lockcheck_init(void)
 		else if (out[i].pass)
 			passed++;
 	}
-	pr_info("%u of %u testcases passed%s\n", passed, n - skipped,
-		skipped ? "" : "");
+	pr_info("%u of %u testcases passed\n", passed, n - skipped);
 	if (skipped)
 		pr_info("%u testcases skipped\n", skipped);
 
@@ -227,4 +226,4 @@ static void __exit lockcheck_exit(void)
 module_init(lockcheck_init);
 module_exit(lockcheck_exit);
 MODULE_LICENSE("GPL");
-MODULE_DESCRIPTION("lockcheck: the validator's scenario matrix (lib/locking-selftest.c's families)");
+MODULE_DESCRIPTION("lockcheck: the validator's scenario matrix (locking-selftest's families)");
