@@ -4,6 +4,7 @@
 #   make                 build the kernel modules against KDIR
 #   make check           install deps, build, run every test (host + VM)
 #   make demo            install deps, build, boot the VM, run the deadlock demos
+#   make check-lockdep   the validator against lockdep (builds a lockdep kernel once)
 #
 # Everything that boots the test VM builds against the headers that pair
 # with the VM's kernel image (scripts/deps.sh resolves its ABI).
@@ -17,7 +18,7 @@ KDIR     ?= $(if $(wildcard $(HOST_KDIR)/Makefile),$(HOST_KDIR),$(VM_KDIR))
 export QSPIN_TOP := $(TOP)
 
 .PHONY: all modules vm-modules clean deps check host-test bench-host \
-	kernel-checks vm-test demo demo-lockup bench soak sparse
+	kernel-checks vm-test demo demo-lockup bench soak sparse check-lockdep
 
 all: modules
 
@@ -38,7 +39,8 @@ sparse: deps
 # Kbuild's external-module clean deletes every *.ko and modules.order below
 # M=, caches included: clean each module folder on its own instead.
 MODULE_DIRS := kmod/qspin kmod/demo kmod/torture kmod/bench selftests/module \
-	samples/compat-driver
+	samples/compat-driver \
+	selftests/lockcheck
 clean:
 	@if [ -d "$(KDIR)" ]; then for d in $(MODULE_DIRS); do \
 		[ -f $$d/Kbuild ] && $(MAKE) -s -C $(KDIR) M=$(TOP)/$$d clean; done; fi; true
@@ -59,6 +61,11 @@ kernel-checks: vm-modules
 
 vm-test: vm-modules
 	@scripts/vm-selftests.sh
+
+# The scenario matrix under lockdep (a lockdep kernel, cached outside the
+# clone) and under qspin's validator: their verdicts case by case.
+check-lockdep: deps
+	@scripts/check-lockdep.sh
 
 demo:
 	@scripts/demo.sh

@@ -31,7 +31,7 @@
 #                        .console.log replaced by .out.log, else LOG.out)
 #   --extra-dir H:G      copy host directory H's contents to G in the guest
 #   --module FILE.ko     add a module besides the repo's (built for the VM ABI)
-#   --no-repo-modules    leave out the *.ko found under kmod/, selftests/module/, samples/
+#   --no-repo-modules    leave out the *.ko found under kmod/, selftests/{module,lockcheck}/, samples/
 #   --debian-module NAME add one of Debian's own modules (+ dependencies)
 #   --qemu-arg ARG       one more QEMU argument (repeat for each word)
 #   --tcg-opts OPTS      TCG's -accel options (default $QSPIN_TCG_OPTS, else
@@ -46,6 +46,9 @@
 # QSPIN_TCG_OPTS as --tcg-opts);
 # QSPIN_VM_CPU replaces the -cpu model (default max,-hypervisor);
 # QSPIN_SMP, QSPIN_VM_MEM, QSPIN_VM_TIMEOUT, QSPIN_VM_APPEND as above.
+# Another kernel: KERNEL_DIR=DIR VM_ABI=RELEASE boots DIR/vmlinux (else
+# DIR/vmlinuz) with modules built for RELEASE (--no-repo-modules --module
+# FILE.ko); scripts/debug-kernel.sh lays out such a DIR.
 #
 # The VM: Debian's kernel (.cache/kernel/<abi>/vmlinuz, booted as the ELF
 # vmlinux inside it through PVH, QSPIN_VM_PVH=0 for the bzImage path),

@@ -16,6 +16,8 @@
 #                               through its PVH entry: no BIOS real-mode setup,
 #                               no XZ decompression under TCG (~3 s a boot).
 #                               QSPIN_VM_PVH=0, or a failed extraction: vmlinuz.
+#                               A KERNEL_DIR with a vmlinux of its own boots
+#                               that one (another kernel: see vm-run.sh).
 qspin_top=${qspin_top:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
 vm_build=$qspin_top/build/vm
 vm_tag=${vm_tag:-vm}
@@ -51,6 +53,11 @@ vm_kernel_image() {
 	local vmlinuz=$KERNEL_DIR/vmlinuz img=$vm_build/vmlinux-$VM_ABI off
 	if [ "${QSPIN_VM_PVH:-1}" = 0 ]; then
 		echo "$vmlinuz"
+		return
+	fi
+	# A kernel built here (scripts/debug-kernel.sh) brings its ELF vmlinux.
+	if [ -f "$KERNEL_DIR/vmlinux" ]; then
+		echo "$KERNEL_DIR/vmlinux"
 		return
 	fi
 	if [ ! -s "$img" ] || [ "$img" -ot "$vmlinuz" ]; then

@@ -1,0 +1,123 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# Builds (once) and caches the lockdep kernel: Debian's own linux-source (the
+# VM kernel's version) with a small QEMU config, tinyconfig plus
+# scripts/debug-kernel.config (PROVE_LOCKING, DEBUG_SPINLOCK,
+# DEBUG_ATOMIC_SLEEP). Prints the cached kernel's directory on stdout.
+#
+#   scripts/debug-kernel.sh [-j N] [--print-dir]
+#
+#   -j N         make jobs (default $QSPIN_DEBUG_KERNEL_JOBS, else 2)
+#   --print-dir  print where the kernel is (or would be) cached, build nothing;
+#                exit 1 when it is not built yet
+#
+# Cache: $QSPIN_DEBUG_KERNEL_CACHE (default /var/cache/qspin/debug-kernel),
+# outside the clone, one directory per key <source version>-<sha of the
+# config fragment and gcc's version>. A build runs in <key>.tmp.<pid> and is
+# renamed to <key> only when it is complete, so an interrupted build never
+# counts as cached. The directory is laid out as scripts/lib/vm.sh's
+# KERNEL_DIR is, so the test VM boots it:
+#
+#   vmlinux   the ELF image (PVH entry), booted by QEMU -kernel
+#   vmlinuz   the bzImage
+#   modules/  modules.order, modules.builtin, modules.builtin.modinfo
+#   release   the kernel release (uname -r), the VM_ABI its modules go under
+#   tree/     the built source tree: make -C <dir>/tree M=... builds modules
+#   build-time  how long the build took
+#
+#   d=$(scripts/debug-kernel.sh)
+#   KERNEL_DIR=$d VM_ABI=$(cat $d/release) scripts/vm-run.sh ...
+set -euo pipefail
+top=$(cd "$(dirname "$0")/.." && pwd)
+
+jobs=${QSPIN_DEBUG_KERNEL_JOBS:-2} print_dir=0
+while [ $# -gt 0 ]; do
+	case $1 in
+	-j) jobs=$2; shift 2 ;;
+	-j*) jobs=${1#-j}; shift ;;
+	--print-dir) print_dir=1; shift ;;
+	-h|--help) sed -n '3,29p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	*) echo "debug-kernel: unknown argument $1" >&2; exit 2 ;;
+	esac
+done
+
+log() { printf '[debug-kernel] %s\n' "$*" >&2; }
+die() { log "error: $*"; exit 1; }
+
+tarball=/usr/src/linux-source-6.1.tar.xz
+fragment=$top/scripts/debug-kernel.config
+[ -f "$tarball" ] || die "no $tarball: install Debian's linux-source-6.1"
+srcver=$(dpkg-query -W -f '${Version}' linux-source-6.1 2>/dev/null) ||
+	die "linux-source-6.1 is not installed"
+gccver=$(gcc --version | head -n1)
+key=$srcver-$( { cat "$fragment"; echo "$gccver"; } | sha1sum | cut -c1-12)
+cache=${QSPIN_DEBUG_KERNEL_CACHE:-/var/cache/qspin/debug-kernel}
+dir=$cache/$key
+
+if [ "$print_dir" = 1 ]; then
+	echo "$dir"
+	[ -f "$dir/release" ]
+	exit
+fi
+if [ -f "$dir/release" ]; then
+	log "cached: $dir ($(cat "$dir/release"), built in $(cat "$dir/build-time" 2>/dev/null || echo '?'))"
+	echo "$dir"
+	exit 0
+fi
+
+# A kernel build needs more than an external module build: Kconfig's parser
+# (flex, bison) and objtool (libelf). Install what is missing, as deps.sh does.
+need=()
+command -v flex >/dev/null || need+=(flex)
+command -v bison >/dev/null || need+=(bison)
+[ -f /usr/include/gelf.h ] || need+=(libelf-dev)
+if [ ${#need[@]} -gt 0 ]; then
+	SUDO=; [ "$(id -u)" = 0 ] || SUDO=sudo
+	log "apt-get install ${need[*]} (the kernel build needs them)"
+	DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${need[@]}" >&2 ||
+		die "cannot install ${need[*]}"
+fi
+
+mkdir -p "$cache"
+tmp=$cache/$key.tmp.$$
+trap 'rm -rf "$tmp"' EXIT
+rm -rf "$tmp"
+mkdir -p "$tmp"
+t0=$(date +%s)
+log "building the lockdep kernel from $tarball ($srcver, gcc: $gccver) in $tmp, -j$jobs"
+tar -xJf "$tarball" -C "$tmp"
+mv "$tmp/linux-source-6.1" "$tmp/tree"
+src=$tmp/tree
+mk() { make -s -C "$src" -j"$jobs" "$@"; }
+mk tinyconfig >/dev/null
+"$src/scripts/kconfig/merge_config.sh" -m -O "$src" "$src/.config" "$fragment" >/dev/null
+mk olddefconfig >/dev/null
+# Every option the fragment asks for must have survived Kconfig's dependencies.
+missing=0
+while IFS= read -r line; do
+	case $line in
+	CONFIG_*=*) grep -qxF "$line" "$src/.config" || { log "not set as asked: $line"; missing=1; } ;;
+	'# CONFIG_'*' is not set') grep -qxF "$line" "$src/.config" || { log "not unset as asked: $line"; missing=1; } ;;
+	esac
+done < "$fragment"
+[ "$missing" = 0 ] || die "the config fragment does not apply (see above)"
+log "config done; compiling (about 6 CPU-minutes on a quiet machine)"
+mk >"$tmp/build.log" 2>&1 || { tail -n 30 "$tmp/build.log" >&2; die "kernel build failed"; }
+release=$(make -s -C "$src" kernelrelease)
+cp "$src/vmlinux" "$tmp/vmlinux"
+cp "$src/arch/x86/boot/bzImage" "$tmp/vmlinuz"
+mkdir -p "$tmp/modules"
+for f in modules.order modules.builtin modules.builtin.modinfo; do
+	if [ -f "$src/$f" ]; then cp "$src/$f" "$tmp/modules/"; else : > "$tmp/modules/$f"; fi
+done
+cp "$src/.config" "$tmp/config"
+secs=$(($(date +%s) - t0))
+echo "${secs}s" > "$tmp/build-time"
+echo "$release" > "$tmp/release"
+if [ -e "$dir" ]; then
+	log "another build published $dir first; keeping it"
+else
+	mv "$tmp" "$dir"
+fi
+log "built $release in ${secs}s: $dir"
+echo "$dir"
