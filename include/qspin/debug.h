@@ -10,10 +10,61 @@
 #include <qspin.h>
 
 /**
- * qspin_detect_active() - whether deadlock detection is on
+ * enum qspin_report_type - the validator's reports, by kind
  *
- * Return: true when qspin.ko was loaded with detect=1 (the default), so
- * that qspin_lock_checked() backs off instead of spinning.
+ * Each report's title line in dmesg is "qspin: " followed by lockdep's own
+ * words for it (given here), so that people and log scanners that know
+ * lockdep recognise them.
+ */
+enum qspin_report_type {
+	QSPIN_REPORT_CIRCULAR,		/* WARNING: possible circular locking dependency detected */
+	QSPIN_REPORT_INCONSISTENT,	/* WARNING: inconsistent lock state */
+	QSPIN_REPORT_RECURSIVE,		/* WARNING: possible recursive locking detected (same class) */
+	QSPIN_REPORT_DEADLOCK,		/* same lock again (AA), and the same-CPU interrupt deadlock */
+	QSPIN_REPORT_IRQ_SAFE_UNSAFE,	/* WARNING: HARDIRQ-safe -> HARDIRQ-unsafe lock order detected (and SOFTIRQ) */
+	QSPIN_REPORT_IRQ_INVERSION,	/* WARNING: possible irq lock inversion dependency detected */
+	QSPIN_REPORT_BAD_UNLOCK,	/* WARNING: bad unlock balance detected! */
+	QSPIN_REPORT_UNINITIALIZED,	/* lock used without init (not static, never initialised) */
+	QSPIN_REPORT_HELD_REINIT,	/* init of a held lock */
+	QSPIN_REPORT_POOL_FULL,		/* a preallocated pool ran out */
+	QSPIN_REPORT_HELD_FREED,	/* WARNING: held lock freed! (module unloaded while held) */
+	QSPIN_REPORT_NR
+};
+
+/**
+ * qspin_report_count() - distinct reports of one type
+ * @type: the report type
+ *
+ * Return: how many distinct reports of @type were printed since qspin.ko
+ * was loaded or since the last qspin_validate_reset() (repeats of one
+ * report are counted in debugfs "reports", not here).
+ */
+unsigned long qspin_report_count(enum qspin_report_type type);
+
+/**
+ * qspin_validate_reset() - forget what the validator learnt
+ *
+ * Forgets the reports (so each can be printed again), the dependency
+ * graph, the usage states of every class and the chain cache; classes, the
+ * lock -> class map and the held-lock records stay. debugfs "reset" does
+ * the same. Sleeps: process context only.
+ */
+void qspin_validate_reset(void);
+
+/**
+ * qspin_validate_active() - whether the validator is on
+ *
+ * Return: true when qspin.ko validates (parameter validate=1, its alias
+ * detect=1, the default; or debugfs "validate" on): then
+ * qspin_lock_checked() backs off from a certain deadlock instead of
+ * spinning.
+ */
+bool qspin_validate_active(void);
+
+/**
+ * qspin_detect_active() - the older name of qspin_validate_active()
+ *
+ * Return: qspin_validate_active().
  */
 bool qspin_detect_active(void);
 
