@@ -395,6 +395,7 @@ static void qspin_class_forget_module(struct module *mod)
 		qspin_class_hash_rebuild();
 		qspin_chains_reset();
 	}
+	qspin_reports_forget(mod, forgot);
 }
 
 static int qspin_module_event(struct notifier_block *nb, unsigned long state,

@@ -152,6 +152,7 @@ const char *qspin_usage_name(unsigned int u);
 bool qspin_report_start_untitled(unsigned int type, unsigned long key1,
 				 unsigned long key2);
 void qspin_reports_reset(void);
+void qspin_reports_forget(struct module *mod, const unsigned long *classes);
 void qspin_stacks_reset(void);			/* graph lock held */
 void qspin_report_debugfs(struct dentry *dir);
 

@@ -190,6 +190,43 @@ unsigned long qspin_report_count(enum qspin_report_type type)
 }
 EXPORT_SYMBOL_GPL(qspin_report_count);
 
+/* Whether a report's keys name a forgotten class or a lock in `mod`. */
+static bool qspin_report_gone(const struct qspin_report_entry *e,
+			      struct module *mod, const unsigned long *classes)
+{
+	if (qspin_report_keys_are_classes(e->type) ||
+	    e->type == QSPIN_REPORT_INCONSISTENT)
+		return (e->key1 < QSPIN_MAX_CLASSES && test_bit(e->key1, classes)) ||
+		       (e->type != QSPIN_REPORT_INCONSISTENT &&
+			e->key2 < QSPIN_MAX_CLASSES && test_bit(e->key2, classes));
+	if (qspin_report_keys_are_usages(e->type))
+		return test_bit(QSPIN_USAGE_KEY_CLASS(e->key1) % QSPIN_MAX_CLASSES,
+				classes) ||
+		       test_bit(QSPIN_USAGE_KEY_CLASS(e->key2) % QSPIN_MAX_CLASSES,
+				classes);
+	if (e->type == QSPIN_REPORT_POOL_FULL)
+		return false;
+	return qspin_lock_in_module((const qspinlock_t *)e->key1, mod);
+}
+
+/*
+ * A module went: its reports go with its classes and locks, so that the
+ * same problem after a reload (class ids and addresses are reused) is
+ * reported again. The counts per type stay.
+ */
+void qspin_reports_forget(struct module *mod, const unsigned long *classes)
+{
+	unsigned long flags;
+	unsigned int i, n = 0;
+
+	raw_spin_lock_irqsave(&qspin_report_table_lock, flags);
+	for (i = 0; i < qspin_nr_report_entries; i++)
+		if (!qspin_report_gone(&qspin_report_table[i], mod, classes))
+			qspin_report_table[n++] = qspin_report_table[i];
+	qspin_nr_report_entries = n;
+	raw_spin_unlock_irqrestore(&qspin_report_table_lock, flags);
+}
+
 void qspin_reports_reset(void)
 {
 	unsigned long flags;
