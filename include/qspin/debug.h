@@ -62,6 +62,18 @@ void qspin_validate_reset(void);
 bool qspin_validate_active(void);
 
 /**
+ * qspin_validate_set() - switch the validator on or off
+ * @on: the new state
+ *
+ * As debugfs "validate". Records start at the switch: a lock taken before
+ * validation was switched on is released without a report. Sleeps:
+ * process context only, with no qspin lock held by the caller.
+ *
+ * Return: 0.
+ */
+int qspin_validate_set(bool on);
+
+/**
  * qspin_detect_active() - the older name of qspin_validate_active()
  *
  * Return: qspin_validate_active().

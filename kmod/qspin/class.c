@@ -318,7 +318,7 @@ unsigned int qspin_class_register_lock(qspinlock_t *lock, unsigned long ip)
 				      "(uninitialised, first taken in %ps)",
 				      (void *)ip);
 		if (qspin_report_start(QSPIN_REPORT_UNINITIALIZED,
-				       (unsigned long)lock, 0)) {
+				       (unsigned long)lock, ip)) {
 			pr_err(" lock %px (not a static object: on the stack or allocated) was never initialised, first taken at %pS\n",
 			       lock, (void *)ip);
 			pr_err(" fix: call qspin_lock_init() on it before its first use (or define it with DEFINE_QSPINLOCK() at file scope)\n");
@@ -369,7 +369,13 @@ static void qspin_class_forget_module(struct module *mod)
 	for (c = 0; c < QSPIN_MAX_CLASSES; c++) {
 		const void *key = qspin_classes[c].key;
 
-		if (!key || !qspin_in_module((unsigned long)key, mod))
+		/*
+		 * Its key is the module's (an init site's key, a static
+		 * lock), or the module's code made it (a lock used without
+		 * init, keyed by its address).
+		 */
+		if (!key || !(qspin_in_module((unsigned long)key, mod) ||
+			      qspin_in_module(qspin_classes[c].first.ip, mod)))
 			continue;
 		qspin_graph_forget_class(c);
 		__set_bit(c, forgot);

@@ -41,6 +41,7 @@
 #include <qspin.h>
 #include "class.h"
 #include "core_env.h"
+#include "held.h"
 #include "internal.h"
 
 /* ---- queue nodes and the instrumentation switch --------------------- */
@@ -95,7 +96,7 @@ static __always_inline void qspin_acquire(qspinlock_t *lock)
  * return -EDEADLK instead of spinning. Out of line, so that the exported
  * functions keep the plain path's size.
  */
-static noinline int qspin_acquire_instrumented(qspinlock_t *lock,
+static noinline notrace int qspin_acquire_instrumented(qspinlock_t *lock,
 					       unsigned long ip,
 					       unsigned int subclass,
 					       bool back_off)
@@ -104,7 +105,9 @@ static noinline int qspin_acquire_instrumented(qspinlock_t *lock,
 	u32 val;
 
 	if (validate)
-		recorded = qspin_validate_acquire(lock, ip, subclass, false);
+		recorded = subclass ?
+			qspin_validate_acquire(lock, ip, subclass, false) :
+			qspin_validate_acquire_fast(lock, ip);
 	if (likely(qspin_word_lock_fast(&lock->word, &val))) {
 		qspin_stat_inc(QSPIN_STAT_FAST);
 		return 0;
@@ -139,17 +142,42 @@ static __always_inline int qspin_try_acquire(qspinlock_t *lock,
 }
 
 /*
+ * Release with the validator on: it releases the word itself (after its
+ * checks, before its record goes: a record never claims less than is
+ * held), then the variant's own steps follow here. Out of line and called
+ * last (a tail call) by the exported function, so that its plain path
+ * keeps no register across a call: the plain unlock stays what it was.
  * Validation on implies the instrumentation key, so its own key alone
- * decides: one nop on the plain path. The validator releases the word
- * itself (after its checks, before its record goes: a record never claims
- * less than is held).
+ * decides: one nop on the plain path.
  */
-static __always_inline void qspin_release(qspinlock_t *lock, unsigned long ip)
+enum qspin_unlock_kind {
+	QSPIN_UNLOCK,			/* preempt_enable() */
+	QSPIN_UNLOCK_IRQRESTORE,	/* local_irq_restore(arg), preempt_enable() */
+	QSPIN_UNLOCK_IRQ,		/* local_irq_enable(), preempt_enable() */
+	QSPIN_UNLOCK_BH,		/* local_bh_enable_ip(arg) */
+};
+
+static noinline notrace void qspin_unlock_validated(qspinlock_t *lock,
+						    enum qspin_unlock_kind kind,
+						    unsigned long arg)
 {
-	if (qspin_validate_enabled())
-		qspin_validate_release(lock, ip);
-	else
-		qspin_word_unlock(&lock->word);
+	qspin_validate_release(lock);
+	switch (kind) {
+	case QSPIN_UNLOCK:
+		preempt_enable();
+		break;
+	case QSPIN_UNLOCK_IRQRESTORE:
+		local_irq_restore(arg);
+		preempt_enable();
+		break;
+	case QSPIN_UNLOCK_IRQ:
+		local_irq_enable();
+		preempt_enable();
+		break;
+	case QSPIN_UNLOCK_BH:
+		local_bh_enable_ip(arg);
+		break;
+	}
 }
 
 /* ---- the exported operations, as include/linux/spinlock_api_smp.h ---- */
@@ -195,7 +223,9 @@ EXPORT_SYMBOL_GPL(qspin_lock_nested);
 void qspin_unlock(qspinlock_t *lock) __releases(lock)
 {
 	__release(lock);
-	qspin_release(lock, _RET_IP_);
+	if (qspin_validate_enabled())
+		return qspin_unlock_validated(lock, QSPIN_UNLOCK, 0);
+	qspin_word_unlock(&lock->word);
 	preempt_enable();
 }
 EXPORT_SYMBOL_GPL(qspin_unlock);
@@ -221,7 +251,10 @@ void qspin_unlock_irqrestore(qspinlock_t *lock, unsigned long flags)
 	/* Taken with _irqsave: interrupts are still off. */
 	lockdep_assert_irqs_disabled();
 	__release(lock);
-	qspin_release(lock, _RET_IP_);
+	if (qspin_validate_enabled())
+		return qspin_unlock_validated(lock, QSPIN_UNLOCK_IRQRESTORE,
+					      flags);
+	qspin_word_unlock(&lock->word);
 	local_irq_restore(flags);
 	preempt_enable();
 }
@@ -244,7 +277,9 @@ void qspin_unlock_irq(qspinlock_t *lock) __releases(lock)
 	/* Taken with _irq: interrupts are still off. */
 	lockdep_assert_irqs_disabled();
 	__release(lock);
-	qspin_release(lock, _RET_IP_);
+	if (qspin_validate_enabled())
+		return qspin_unlock_validated(lock, QSPIN_UNLOCK_IRQ, 0);
+	qspin_word_unlock(&lock->word);
 	local_irq_enable();
 	preempt_enable();
 }
@@ -273,7 +308,9 @@ EXPORT_SYMBOL_GPL(qspin_lock_bh);
 void qspin_unlock_bh(qspinlock_t *lock) __releases(lock)
 {
 	__release(lock);
-	qspin_release(lock, _RET_IP_);
+	if (qspin_validate_enabled())
+		return qspin_unlock_validated(lock, QSPIN_UNLOCK_BH, _RET_IP_);
+	qspin_word_unlock(&lock->word);
 	local_bh_enable_ip(_RET_IP_);
 }
 EXPORT_SYMBOL_GPL(qspin_unlock_bh);

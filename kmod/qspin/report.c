@@ -8,8 +8,10 @@
  * validator"): a class pair for the graph's reports, (class, hardirq or
  * softirq) for an inconsistent lock state, (held class, new class) for
  * recursive locking, (lock, holder and waiter context) for a deadlock,
- * (lock, why) for a bad unlock, the lock for used-without-init, init of a
- * held lock and a held lock freed, the pool for a full pool. The table has
+ * (lock, why) for a bad unlock, (lock, first taker) for used-without-init,
+ * the lock for init of a held lock and a held lock freed, the pool for a
+ * full pool. A module that unloads takes its reports along (its classes,
+ * its locks, its code), so a reload reports the same problem again. The table has
  * QSPIN_REPORTS_MAX entries; when it is full, new problems are counted in
  * "unrecorded" and not printed (a pool-full report says so, once).
  *
@@ -206,6 +208,10 @@ static bool qspin_report_gone(const struct qspin_report_entry *e,
 				classes);
 	if (e->type == QSPIN_REPORT_POOL_FULL)
 		return false;
+	/* Used without init: key2 is the first taker, the module's code. */
+	if (e->type == QSPIN_REPORT_UNINITIALIZED &&
+	    qspin_lock_in_module((const qspinlock_t *)e->key2, mod))
+		return true;
 	return qspin_lock_in_module((const qspinlock_t *)e->key1, mod);
 }
 

@@ -54,6 +54,7 @@
 #include <qspin/debug.h>
 #include "class.h"
 #include "graph.h"
+#include "held.h"
 #include "internal.h"
 
 DEFINE_STATIC_KEY_TRUE(qspin_validate_key);
@@ -76,33 +77,7 @@ const char *const qspin_ctx_names[QSPIN_CTX_NR] = {
 
 /* ---- held locks ------------------------------------------------------- */
 
-/* Locks one context can hold at once, per CPU (lockdep: 48 per task). */
-#define QSPIN_HELD_MAX 16
-
-enum qspin_held_flags {
-	QSPIN_HELD_TRYLOCK = BIT(0),
-	QSPIN_HELD_IRQS_OFF = BIT(1),		/* hardirqs off at acquisition */
-	QSPIN_HELD_SOFTIRQS_OFF = BIT(2),	/* softirqs off at acquisition */
-};
-
-struct qspin_held {
-	qspinlock_t *lock;	/* NULL: free; written last */
-	unsigned long ip;	/* the caller of the lock operation */
-	u16 cls;		/* QSPIN_CLASS_NONE: unvalidated */
-	u8 flags;		/* enum qspin_held_flags */
-};
-
-struct qspin_held_stack {
-	unsigned int depth;
-	struct qspin_held held[QSPIN_HELD_MAX];
-};
-
-struct qspin_held_cpu {
-	struct qspin_held_stack ctx[QSPIN_CTX_NR];
-	unsigned long overflow;	/* acquisitions not recorded: stack full */
-};
-
-static DEFINE_PER_CPU(struct qspin_held_cpu, qspin_held_cpu);
+DEFINE_PER_CPU(struct qspin_held_cpu, qspin_held_cpu);
 
 /*
  * The context level: in_nmi(), in_hardirq(), in_serving_softirq() (the
@@ -439,8 +414,8 @@ static noinline void qspin_held_overflow(void)
 	}
 }
 
-bool qspin_validate_acquire(qspinlock_t *lock, unsigned long ip,
-			    unsigned int subclass, bool trylock)
+bool notrace qspin_validate_acquire(qspinlock_t *lock, unsigned long ip,
+				    unsigned int subclass, bool trylock)
 {
 	enum qspin_ctx ctx = qspin_ctx_now();
 	struct qspin_held_stack *hs = this_cpu_ptr(&qspin_held_cpu.ctx[ctx]);
@@ -607,10 +582,26 @@ static void qspin_release_usage(const struct qspin_held *h, unsigned long ip)
 		qspin_mark_usage(h->cls, need, ip, true);
 }
 
-static noinline bool qspin_validate_release_slow(qspinlock_t *lock,
-						 unsigned long ip,
-						 struct qspin_held_stack *hs)
+/*
+ * The first caller outside qspin.ko: who released the lock. The release
+ * path takes no caller's address (on the plain path even loading one costs
+ * an instruction), so its rare reports find it on the stack.
+ */
+static noinline unsigned long qspin_outside_caller(void)
 {
+	unsigned long entries[8];
+	unsigned int n = stack_trace_save(entries, ARRAY_SIZE(entries), 1), i;
+
+	for (i = 0; i < n; i++)
+		if (!within_module_core(entries[i], THIS_MODULE))
+			return entries[i];
+	return n ? entries[n - 1] : 0;
+}
+
+static bool qspin_validate_release_slow(qspinlock_t *lock,
+					struct qspin_held_stack *hs)
+{
+	unsigned long ip = qspin_outside_caller();
 	struct qspin_holder who;
 	unsigned int i;
 
@@ -644,26 +635,50 @@ static noinline bool qspin_validate_release_slow(qspinlock_t *lock,
 	return true;
 }
 
-/* Releases the lock (the word), unless it is a bad unlock. */
-void qspin_validate_release(qspinlock_t *lock, unsigned long ip)
+static noinline void qspin_validate_release_general(qspinlock_t *lock)
 {
 	struct qspin_held_stack *hs =
 		this_cpu_ptr(&qspin_held_cpu.ctx[qspin_ctx_now()]);
-	unsigned int depth = hs->depth;
-	struct qspin_held *h = &hs->held[depth ? depth - 1 : 0];
 
-	if (unlikely(!depth || h->lock != lock ||
-		     !(qspin_word_read(&lock->word) & QSPIN_LOCKED_MASK))) {
-		qspin_validate_release_slow(lock, ip, hs);
-		return;
-	}
-	if (unlikely(h->flags & (QSPIN_HELD_IRQS_OFF | QSPIN_HELD_SOFTIRQS_OFF)))
-		qspin_release_usage(h, ip);
+	qspin_validate_release_slow(lock, hs);
+}
+
+/* Whether the interrupt state at release is the one at acquisition. */
+static __always_inline bool qspin_release_state_same(u8 flags, unsigned int pc)
+{
+	if (!flags)
+		return true;
+	if (arch_irqs_disabled())
+		return true;
+	/* Hardirqs are on now: fine only for a _bh holder still in _bh. */
+	return !(flags & QSPIN_HELD_IRQS_OFF) && (pc & SOFTIRQ_MASK);
+}
+
+/* Releases the lock (the word), unless it is a bad unlock. */
+void notrace qspin_validate_release(qspinlock_t *lock)
+{
+	unsigned int pc = preempt_count(), depth;
+	struct qspin_held_stack *hs;
+	struct qspin_held *h;
+
+	if (IS_ENABLED(CONFIG_PREEMPT_RT) || unlikely(pc & QSPIN_NOT_TASK))
+		goto general;
+	hs = this_cpu_ptr(&qspin_held_cpu.ctx[QSPIN_CTX_TASK]);
+	depth = hs->depth;
+	if (unlikely(!depth))
+		goto general;
+	h = &hs->held[depth - 1];
+	if (unlikely(h->lock != lock || !READ_ONCE(lock->word.locked) ||
+		     !qspin_release_state_same(h->flags, pc)))
+		goto general;
 	qspin_word_unlock(&lock->word);
 	/* After the release: a record never claims less than is held. */
 	barrier();
 	WRITE_ONCE(h->lock, NULL);
 	hs->depth = depth - 1;
+	return;
+general:
+	qspin_validate_release_general(lock);
 }
 
 /* ---- init of a lock, held locks freed ------------------------------------------ */
@@ -748,6 +763,14 @@ void qspin_validate_switch(bool on)
 	}
 	mutex_unlock(&qspin_validate_mutex);
 }
+
+int qspin_validate_set(bool on)
+{
+	might_sleep();
+	qspin_validate_switch(on);
+	return 0;
+}
+EXPORT_SYMBOL_GPL(qspin_validate_set);
 
 void qspin_validate_reset(void)
 {

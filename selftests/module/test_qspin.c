@@ -948,6 +948,314 @@ static void test_reports_name_callers(void)
 	      qspin_report_count(QSPIN_REPORT_DEADLOCK) - deadlocks, R_NR);
 }
 
+/* ---- the validator: one report of each kind this module can cause ---- */
+
+/*
+ * Each case checks that exactly the expected report type grew (by one)
+ * and, where it matters, that the lock word was left as it was. Reports
+ * are counted per type (qspin_report_count()); each case has its own
+ * locks, so no case feeds another's classes. The lock-order cases (ABBA
+ * and the irq-safe -> unsafe ones) live in the scenario matrix.
+ */
+static unsigned long counts_before[QSPIN_REPORT_NR];
+
+static void counts_snapshot(void)
+{
+	int t;
+
+	for (t = 0; t < QSPIN_REPORT_NR; t++)
+		counts_before[t] = qspin_report_count(t);
+}
+
+/* Exactly one new report, of type `want` (QSPIN_REPORT_NR: none at all). */
+static void counts_expect(enum qspin_report_type want, const char *what)
+{
+	int t;
+
+	for (t = 0; t < QSPIN_REPORT_NR; t++) {
+		unsigned long grew = qspin_report_count(t) - counts_before[t];
+
+		CHECK(grew == (t == want ? 1 : 0),
+		      "%s: report type %d grew by %lu", what, t, grew);
+	}
+}
+
+/* A lock held by a kthread on another CPU until told. */
+struct owner {
+	qspinlock_t *lock;
+	atomic_t state;		/* HELD_* */
+};
+
+static int owner_fn(void *arg)
+{
+	struct owner *o = arg;
+
+	qspin_lock(o->lock);
+	atomic_set(&o->state, HELD_TAKEN);
+	while (atomic_read(&o->state) != HELD_RELEASE)
+		cpu_relax();
+	qspin_unlock(o->lock);
+	atomic_set(&o->state, HELD_RELEASED);
+	while (!kthread_should_stop())
+		schedule_timeout_interruptible(1);
+	return 0;
+}
+
+static struct task_struct *owner_start(struct owner *o, qspinlock_t *lock)
+{
+	struct task_struct *t;
+
+	o->lock = lock;
+	atomic_set(&o->state, HELD_WAIT);
+	t = start_on(owner_fn, o, other_cpu(raw_smp_processor_id(), 0),
+		     "qspin_owner");
+	if (!IS_ERR(t))
+		while (atomic_read(&o->state) != HELD_TAKEN)
+			msleep(1);
+	return t;
+}
+
+static void owner_stop(struct owner *o, struct task_struct *t)
+{
+	atomic_set(&o->state, HELD_RELEASE);
+	while (atomic_read(&o->state) != HELD_RELEASED)
+		msleep(1);
+	stop_and_put(t);
+}
+
+static DEFINE_QSPINLOCK(aa_lock);
+
+/* The same lock again: certain deadlock; qspin_lock_checked() backs off. */
+static void validate_aa(void)
+{
+	int ret;
+
+	counts_snapshot();
+	qspin_lock(&aa_lock);
+	ret = qspin_lock_checked(&aa_lock);
+	CHECK(ret == -EDEADLK, "AA: qspin_lock_checked() returned %d", ret);
+	CHECK(qspin_word_read(&aa_lock.word) == QSPIN_LOCKED_VAL, "word %x",
+	      qspin_word_read(&aa_lock.word));
+	qspin_unlock(&aa_lock);
+	counts_expect(QSPIN_REPORT_DEADLOCK, "AA");
+	CHECK(qspin_word_read(&aa_lock.word) == 0, "word %x",
+	      qspin_word_read(&aa_lock.word));
+}
+
+struct two_locks {
+	qspinlock_t lock;
+	unsigned long data;
+};
+
+static struct two_locks rec_pair[2], nest_pair[2];
+
+/* One call site each: one class for each pair. */
+static void rec_pair_init(struct two_locks *p)
+{
+	qspin_lock_init(&p->lock);
+}
+
+static void nest_pair_init(struct two_locks *p)
+{
+	qspin_lock_init(&p->lock);
+}
+
+/* Two locks of one class: recursive, unless annotated with a subclass. */
+static void validate_recursive(void)
+{
+	rec_pair_init(&rec_pair[0]);
+	rec_pair_init(&rec_pair[1]);
+	nest_pair_init(&nest_pair[0]);
+	nest_pair_init(&nest_pair[1]);
+
+	counts_snapshot();
+	qspin_lock(&rec_pair[0].lock);
+	qspin_lock(&rec_pair[1].lock);
+	qspin_unlock(&rec_pair[1].lock);
+	qspin_unlock(&rec_pair[0].lock);
+	counts_expect(QSPIN_REPORT_RECURSIVE, "same class twice");
+
+	counts_snapshot();
+	qspin_lock(&nest_pair[0].lock);
+	qspin_lock_nested(&nest_pair[1].lock, 1);
+	qspin_unlock(&nest_pair[1].lock);
+	qspin_unlock(&nest_pair[0].lock);
+	counts_expect(QSPIN_REPORT_NR, "same class, qspin_lock_nested()");
+}
+
+static DEFINE_QSPINLOCK(unlocked_lock);
+static DEFINE_QSPINLOCK(double_lock);
+static DEFINE_QSPINLOCK(elsewhere_lock);
+
+/* Releasing what is not held here: reported, the word left alone. */
+static void validate_bad_unlock(void)
+{
+	struct task_struct *t;
+	struct owner o;
+
+	counts_snapshot();
+	preempt_disable();	/* what the missing qspin_lock() would have done */
+	qspin_unlock(&unlocked_lock);
+	counts_expect(QSPIN_REPORT_BAD_UNLOCK, "unlock of a free lock");
+	CHECK(qspin_word_read(&unlocked_lock.word) == 0, "word %x",
+	      qspin_word_read(&unlocked_lock.word));
+
+	/* Double unlock: the second one is the bad one. */
+	counts_snapshot();
+	qspin_lock(&double_lock);
+	qspin_unlock(&double_lock);
+	preempt_disable();
+	qspin_unlock(&double_lock);
+	counts_expect(QSPIN_REPORT_BAD_UNLOCK, "double unlock");
+	CHECK(qspin_word_read(&double_lock.word) == 0, "word %x",
+	      qspin_word_read(&double_lock.word));
+
+	/* The same bad unlock again: counted, not reported again. */
+	counts_snapshot();
+	preempt_disable();
+	qspin_unlock(&double_lock);
+	counts_expect(QSPIN_REPORT_NR, "the same bad unlock again");
+
+	if (num_online_cpus() < 2) {
+		SKIP("unlock of a lock held elsewhere needs 2 CPUs");
+		return;
+	}
+	t = owner_start(&o, &elsewhere_lock);
+	if (IS_ERR(t)) {
+		CHECK(0, "kthread_create failed");
+		return;
+	}
+	counts_snapshot();
+	preempt_disable();
+	qspin_unlock(&elsewhere_lock);
+	counts_expect(QSPIN_REPORT_BAD_UNLOCK, "unlock of a lock another CPU holds");
+	CHECK(qspin_word_read(&elsewhere_lock.word) == QSPIN_LOCKED_VAL,
+	      "the owner's word changed: %x",
+	      qspin_word_read(&elsewhere_lock.word));
+	owner_stop(&o, t);
+	CHECK(qspin_word_read(&elsewhere_lock.word) == 0, "word %x",
+	      qspin_word_read(&elsewhere_lock.word));
+}
+
+static struct two_locks reinit_obj;
+
+/* Never initialised, not static; and init of a held lock. */
+static void validate_init(void)
+{
+	qspinlock_t *l = kzalloc(sizeof(*l), GFP_KERNEL);
+
+	if (!l) {
+		CHECK(0, "no memory");
+		return;
+	}
+	counts_snapshot();
+	qspin_lock(l);
+	qspin_unlock(l);
+	counts_expect(QSPIN_REPORT_UNINITIALIZED, "allocated, never initialised");
+	kfree(l);
+
+	qspin_lock_init(&reinit_obj.lock);
+	counts_snapshot();
+	qspin_lock(&reinit_obj.lock);
+	qspin_lock_init(&reinit_obj.lock);
+	CHECK(qspin_word_read(&reinit_obj.lock.word) == QSPIN_LOCKED_VAL,
+	      "init of a held lock changed its word: %x",
+	      qspin_word_read(&reinit_obj.lock.word));
+	qspin_unlock(&reinit_obj.lock);
+	counts_expect(QSPIN_REPORT_HELD_REINIT, "init of a held lock");
+}
+
+/*
+ * The seed's bug without the collision: task context takes the lock with
+ * interrupts on, releases it; later a hardirq takes it (nobody holds it).
+ * Nothing deadlocks, yet the two uses conflict: reported at once.
+ */
+static DEFINE_QSPINLOCK(inconsistent_lock);
+
+static void inconsistent_irq_fn(struct irq_work *w)
+{
+	qspin_lock(&inconsistent_lock);
+	qspin_unlock(&inconsistent_lock);
+}
+static struct irq_work inconsistent_irq_work =
+	IRQ_WORK_INIT_HARD(inconsistent_irq_fn);
+
+static DEFINE_QSPINLOCK(enabled_inside_lock);
+
+static void enabled_inside_irq_fn(struct irq_work *w)
+{
+	qspin_lock(&enabled_inside_lock);
+	qspin_unlock(&enabled_inside_lock);
+}
+static struct irq_work enabled_inside_irq_work =
+	IRQ_WORK_INIT_HARD(enabled_inside_irq_fn);
+
+static void validate_inconsistent(void)
+{
+	unsigned long flags;
+
+	counts_snapshot();
+	qspin_lock(&inconsistent_lock);
+	qspin_unlock(&inconsistent_lock);
+	irq_work_queue(&inconsistent_irq_work);
+	irq_work_sync(&inconsistent_irq_work);
+	counts_expect(QSPIN_REPORT_INCONSISTENT, "hardirq-safe, taken with irqs on");
+
+	/*
+	 * Taken with interrupts off, but the critical section turns them on:
+	 * found at release (no irq-flag tracing on a stock kernel).
+	 */
+	counts_snapshot();
+	irq_work_queue(&enabled_inside_irq_work);
+	irq_work_sync(&enabled_inside_irq_work);
+	qspin_lock_irqsave(&enabled_inside_lock, flags);
+	local_irq_enable();
+	qspin_unlock(&enabled_inside_lock);
+	local_irq_restore(flags);
+	counts_expect(QSPIN_REPORT_INCONSISTENT, "irqs enabled inside the section");
+}
+
+static DEFINE_QSPINLOCK(switch_lock);
+
+/* Switched on while a lock is held: its unlock has no record, no report. */
+static void validate_switch(void)
+{
+	struct task_struct *t;
+	struct owner o;
+
+	if (num_online_cpus() < 2) {
+		SKIP("needs 2 CPUs");
+		return;
+	}
+	CHECK(qspin_validate_set(false) == 0, "validate off");
+	t = owner_start(&o, &switch_lock);
+	if (IS_ERR(t)) {
+		CHECK(0, "kthread_create failed");
+		qspin_validate_set(true);
+		return;
+	}
+	CHECK(qspin_validate_set(true) == 0, "validate on");
+	counts_snapshot();
+	owner_stop(&o, t);
+	counts_expect(QSPIN_REPORT_NR, "unlock of a lock taken before the switch");
+	CHECK(qspin_word_read(&switch_lock.word) == 0, "word %x",
+	      qspin_word_read(&switch_lock.word));
+}
+
+static void test_validator(void)
+{
+	if (!qspin_validate_active()) {
+		SKIP("the validator is off (qspin.ko validate=0)");
+		return;
+	}
+	validate_aa();
+	validate_recursive();
+	validate_bad_unlock();
+	validate_init();
+	validate_inconsistent();
+	validate_switch();
+}
+
 /* ---- qspin's stats, read the way a user does ------------------------ */
 
 /*
@@ -981,6 +1289,7 @@ static void selftest(void)
 	test_nesting();
 	test_mutual_exclusion();
 	test_reports_name_callers();
+	test_validator();
 
 	if (pinned)
 		set_cpus_allowed_ptr(current, saved);

@@ -1,0 +1,104 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The validator's held-lock records (validate.c) and the common case of an
+ * acquisition, inline for lock_api.c's instrumented path: task context,
+ * nothing else held there, the lock's class found at its first map slot
+ * and its usage already recorded. That costs one preempt-count read, the
+ * interrupt flag, one map probe, one usage byte and one record; anything
+ * else goes to qspin_validate_acquire().
+ */
+#ifndef QSPIN_HELD_H
+#define QSPIN_HELD_H
+
+#include <linux/irqflags.h>
+#include <linux/percpu.h>
+#include <linux/preempt.h>
+#include "class.h"
+#include "internal.h"
+
+/* Locks one context can hold at once, per CPU (lockdep: 48 per task). */
+#define QSPIN_HELD_MAX 16
+
+enum qspin_held_flags {
+	QSPIN_HELD_TRYLOCK = BIT(0),
+	QSPIN_HELD_IRQS_OFF = BIT(1),		/* hardirqs off at acquisition */
+	QSPIN_HELD_SOFTIRQS_OFF = BIT(2),	/* softirqs off at acquisition */
+};
+
+struct qspin_held {
+	qspinlock_t *lock;	/* NULL: free; written last */
+	unsigned long ip;	/* the caller of the lock operation */
+	u16 cls;		/* QSPIN_CLASS_NONE: unvalidated */
+	u8 flags;		/* enum qspin_held_flags */
+};
+
+struct qspin_held_stack {
+	unsigned int depth;
+	struct qspin_held held[QSPIN_HELD_MAX];
+};
+
+struct qspin_held_cpu {
+	struct qspin_held_stack ctx[QSPIN_CTX_NR];
+	unsigned long overflow;	/* acquisitions not recorded: stack full */
+};
+
+DECLARE_PER_CPU(struct qspin_held_cpu, qspin_held_cpu);
+
+/* The context levels the inline paths leave to validate.c. */
+#define QSPIN_NOT_TASK (NMI_MASK | HARDIRQ_MASK | SOFTIRQ_OFFSET)
+
+/* Hardirqs on: HARDIRQ-ON; and softirqs on too: SOFTIRQ-ON. */
+#define QSPIN_NEED_BOTH (BIT(QSPIN_ENABLED_HARDIRQ) | BIT(QSPIN_ENABLED_SOFTIRQ))
+
+/*
+ * qspin_validate_acquire() for a plain (not trylock, not nested)
+ * acquisition, before the atomic. Return: whether a record was made.
+ */
+static __always_inline bool qspin_validate_acquire_fast(qspinlock_t *lock,
+							unsigned long ip)
+{
+	unsigned int pc = preempt_count(), slot, cls, need;
+	struct qspin_held_stack *hs;
+	struct qspin_held *h;
+	bool irqs_off;
+	u8 flags;
+
+	/* PREEMPT_RT keeps softirq state per task: the general path. */
+	if (IS_ENABLED(CONFIG_PREEMPT_RT) || unlikely(pc & QSPIN_NOT_TASK))
+		goto general;
+	hs = this_cpu_ptr(&qspin_held_cpu.ctx[QSPIN_CTX_TASK]);
+	slot = qspin_map_slot((unsigned long)lock);
+	if (unlikely(hs->depth ||
+		     smp_load_acquire(&qspin_lock_map[slot].lock) !=
+		     (unsigned long)lock))
+		goto general;
+	cls = READ_ONCE(qspin_lock_map[slot].cls);
+	irqs_off = arch_irqs_disabled();
+	if (irqs_off) {
+		need = 0;
+		flags = QSPIN_HELD_IRQS_OFF | QSPIN_HELD_SOFTIRQS_OFF;
+	} else if (pc & SOFTIRQ_MASK) {
+		need = BIT(QSPIN_ENABLED_HARDIRQ);
+		flags = QSPIN_HELD_SOFTIRQS_OFF;
+	} else {
+		need = QSPIN_NEED_BOTH;
+		flags = 0;
+	}
+	if (unlikely((READ_ONCE(qspin_usage_bits[cls]) & need) != need))
+		goto general;
+	h = &hs->held[0];
+	h->ip = ip;
+	h->cls = cls;
+	h->flags = flags;
+	/* An interrupting reader sees the record once it sees the lock. */
+	barrier();
+	WRITE_ONCE(h->lock, lock);
+	hs->depth = 1;
+	/* Published before the caller's atomic on the lock word. */
+	barrier();
+	return true;
+general:
+	return qspin_validate_acquire(lock, ip, 0, false);
+}
+
+#endif /* QSPIN_HELD_H */
