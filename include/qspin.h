@@ -59,6 +59,7 @@ static_assert(__alignof__(qspinlock_t) == 4, "qspinlock_t is aligned");
 
 /**
  * struct qspin_class_key - the key of a lock class
+ * @unused: never read; there only so that each key is an object of its own
  *
  * A static object whose address identifies a class of locks, as lockdep's
  * struct lock_class_key: qspin_lock_init() defines one per call site. Its

@@ -101,4 +101,44 @@ general:
 	return qspin_validate_acquire(lock, ip, 0, false);
 }
 
+/* Whether the interrupt state at release is the one at acquisition. */
+static __always_inline bool qspin_release_state_same(u8 flags, unsigned int pc)
+{
+	if (!flags)
+		return true;
+	if (arch_irqs_disabled())
+		return true;
+	/* Hardirqs are on now: fine only for a _bh holder still in _bh. */
+	return !(flags & QSPIN_HELD_IRQS_OFF) && (pc & SOFTIRQ_MASK);
+}
+
+/*
+ * The common release: task context, the lock on top of the stack, locked,
+ * interrupts as they were at acquisition. Releases the word and drops the
+ * record; false: nothing done, qspin_validate_release_general() decides.
+ */
+static __always_inline bool qspin_validate_release_fast(qspinlock_t *lock)
+{
+	unsigned int pc = preempt_count(), depth;
+	struct qspin_held_stack *hs;
+	struct qspin_held *h;
+
+	if (IS_ENABLED(CONFIG_PREEMPT_RT) || unlikely(pc & QSPIN_NOT_TASK))
+		return false;
+	hs = this_cpu_ptr(&qspin_held_cpu.ctx[QSPIN_CTX_TASK]);
+	depth = hs->depth;
+	if (unlikely(!depth))
+		return false;
+	h = &hs->held[depth - 1];
+	if (unlikely(h->lock != lock || !READ_ONCE(lock->word.locked) ||
+		     !qspin_release_state_same(h->flags, pc)))
+		return false;
+	qspin_word_unlock(&lock->word);
+	/* After the release: a record never claims less than is held. */
+	barrier();
+	WRITE_ONCE(h->lock, NULL);
+	hs->depth = depth - 1;
+	return true;
+}
+
 #endif /* QSPIN_HELD_H */

@@ -161,7 +161,8 @@ static noinline notrace void qspin_unlock_validated(qspinlock_t *lock,
 						    enum qspin_unlock_kind kind,
 						    unsigned long arg)
 {
-	qspin_validate_release(lock);
+	if (!qspin_validate_release_fast(lock))
+		qspin_validate_release_general(lock);
 	switch (kind) {
 	case QSPIN_UNLOCK:
 		preempt_enable();

@@ -95,15 +95,6 @@ static bool qspin_report_keys_are_usages(enum qspin_report_type type)
 	       type == QSPIN_REPORT_IRQ_INVERSION;
 }
 
-static bool qspin_report_lock_table(unsigned long *flags)
-{
-	if (in_nmi())
-		return raw_spin_trylock_irqsave(&qspin_report_table_lock,
-						*flags);
-	raw_spin_lock_irqsave(&qspin_report_table_lock, *flags);
-	return true;
-}
-
 /*
  * New: true. The title is printed by the caller's title override (the
  * deadlock reports keep their own wording) or here.
@@ -116,8 +107,15 @@ static bool qspin_report_enter(enum qspin_report_type type, unsigned long key1,
 	bool full = false;
 	unsigned int i;
 
-	if (type >= QSPIN_REPORT_NR || !qspin_report_lock_table(&flags))
+	if (type >= QSPIN_REPORT_NR)
 		return false;
+	/* In NMI the table may be held by the context underneath: give up. */
+	if (in_nmi()) {
+		if (!raw_spin_trylock_irqsave(&qspin_report_table_lock, flags))
+			return false;
+	} else {
+		raw_spin_lock_irqsave(&qspin_report_table_lock, flags);
+	}
 	for (i = 0; i < qspin_nr_report_entries; i++) {
 		e = &qspin_report_table[i];
 		if (e->type == type && e->key1 == key1 && e->key2 == key2) {

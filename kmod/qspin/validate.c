@@ -635,7 +635,7 @@ static bool qspin_validate_release_slow(qspinlock_t *lock,
 	return true;
 }
 
-static noinline void qspin_validate_release_general(qspinlock_t *lock)
+noinline void qspin_validate_release_general(qspinlock_t *lock)
 {
 	struct qspin_held_stack *hs =
 		this_cpu_ptr(&qspin_held_cpu.ctx[qspin_ctx_now()]);
@@ -643,42 +643,11 @@ static noinline void qspin_validate_release_general(qspinlock_t *lock)
 	qspin_validate_release_slow(lock, hs);
 }
 
-/* Whether the interrupt state at release is the one at acquisition. */
-static __always_inline bool qspin_release_state_same(u8 flags, unsigned int pc)
-{
-	if (!flags)
-		return true;
-	if (arch_irqs_disabled())
-		return true;
-	/* Hardirqs are on now: fine only for a _bh holder still in _bh. */
-	return !(flags & QSPIN_HELD_IRQS_OFF) && (pc & SOFTIRQ_MASK);
-}
-
 /* Releases the lock (the word), unless it is a bad unlock. */
 void notrace qspin_validate_release(qspinlock_t *lock)
 {
-	unsigned int pc = preempt_count(), depth;
-	struct qspin_held_stack *hs;
-	struct qspin_held *h;
-
-	if (IS_ENABLED(CONFIG_PREEMPT_RT) || unlikely(pc & QSPIN_NOT_TASK))
-		goto general;
-	hs = this_cpu_ptr(&qspin_held_cpu.ctx[QSPIN_CTX_TASK]);
-	depth = hs->depth;
-	if (unlikely(!depth))
-		goto general;
-	h = &hs->held[depth - 1];
-	if (unlikely(h->lock != lock || !READ_ONCE(lock->word.locked) ||
-		     !qspin_release_state_same(h->flags, pc)))
-		goto general;
-	qspin_word_unlock(&lock->word);
-	/* After the release: a record never claims less than is held. */
-	barrier();
-	WRITE_ONCE(h->lock, NULL);
-	hs->depth = depth - 1;
-	return;
-general:
-	qspin_validate_release_general(lock);
+	if (!qspin_validate_release_fast(lock))
+		qspin_validate_release_general(lock);
 }
 
 /* ---- init of a lock, held locks freed ------------------------------------------ */
