@@ -51,11 +51,13 @@ DECLARE_PER_CPU(struct qspin_held_cpu, qspin_held_cpu);
 #define QSPIN_NEED_BOTH (BIT(QSPIN_ENABLED_HARDIRQ) | BIT(QSPIN_ENABLED_SOFTIRQ))
 
 /*
- * qspin_validate_acquire() for a plain (not trylock, not nested)
- * acquisition, before the atomic. Return: whether a record was made.
+ * The common case of qspin_validate_acquire() for a plain (not trylock,
+ * not nested) acquisition, before the atomic. Return: true when it applied
+ * (the record is made); false: nothing was done, the caller goes the
+ * general way (qspin_validate_acquire()).
  */
-static __always_inline bool qspin_validate_acquire_fast(qspinlock_t *lock,
-							unsigned long ip)
+static __always_inline bool qspin_validate_record_fast(qspinlock_t *lock,
+						       unsigned long ip)
 {
 	unsigned int pc = preempt_count(), slot, cls, need;
 	struct qspin_held_stack *hs;
@@ -65,13 +67,13 @@ static __always_inline bool qspin_validate_acquire_fast(qspinlock_t *lock,
 
 	/* PREEMPT_RT keeps softirq state per task: the general path. */
 	if (IS_ENABLED(CONFIG_PREEMPT_RT) || unlikely(pc & QSPIN_NOT_TASK))
-		goto general;
+		return false;
 	hs = this_cpu_ptr(&qspin_held_cpu.ctx[QSPIN_CTX_TASK]);
 	slot = qspin_map_slot((unsigned long)lock);
 	if (unlikely(hs->depth ||
 		     smp_load_acquire(&qspin_lock_map[slot].lock) !=
 		     (unsigned long)lock))
-		goto general;
+		return false;
 	cls = READ_ONCE(qspin_lock_map[slot].cls);
 	irqs_off = arch_irqs_disabled();
 	if (irqs_off) {
@@ -85,7 +87,7 @@ static __always_inline bool qspin_validate_acquire_fast(qspinlock_t *lock,
 		flags = 0;
 	}
 	if (unlikely((READ_ONCE(qspin_usage_bits[cls]) & need) != need))
-		goto general;
+		return false;
 	h = &hs->held[0];
 	h->ip = ip;
 	h->cls = cls;
@@ -97,8 +99,6 @@ static __always_inline bool qspin_validate_acquire_fast(qspinlock_t *lock,
 	/* Published before the caller's atomic on the lock word. */
 	barrier();
 	return true;
-general:
-	return qspin_validate_acquire(lock, ip, 0, false);
 }
 
 /* Whether the interrupt state at release is the one at acquisition. */

@@ -94,25 +94,19 @@ static __always_inline void qspin_acquire(qspinlock_t *lock)
  * touches the word; `ip` names the caller in its records and reports.
  * `back_off` (qspin_lock_checked()): on a deadlock, forget the record and
  * return -EDEADLK instead of spinning. Out of line, so that the exported
- * functions keep the plain path's size.
+ * functions keep the plain path's size; split in three so that the common
+ * case (held.h: task context, nothing else held, usage known) keeps no
+ * register across a call: the rest are tail calls.
  */
-static noinline notrace int qspin_acquire_instrumented(qspinlock_t *lock,
-					       unsigned long ip,
-					       unsigned int subclass,
-					       bool back_off)
-{
-	bool validate = qspin_validate_enabled(), recorded = false;
-	u32 val;
 
-	if (validate)
-		recorded = subclass ?
-			qspin_validate_acquire(lock, ip, subclass, false) :
-			qspin_validate_acquire_fast(lock, ip);
-	if (likely(qspin_word_lock_fast(&lock->word, &val))) {
-		qspin_stat_inc(QSPIN_STAT_FAST);
-		return 0;
-	}
-	if (validate && qspin_validate_contended(lock, ip, recorded, back_off) &&
+/* Contended, with the validator on: a same-CPU deadlock first. */
+static noinline notrace int qspin_acquire_validated_contended(qspinlock_t *lock,
+							     unsigned long ip,
+							     u32 val,
+							     bool recorded,
+							     bool back_off)
+{
+	if (qspin_validate_contended(lock, ip, recorded, back_off) &&
 	    back_off) {
 		if (recorded)
 			qspin_validate_back_off(lock);
@@ -120,6 +114,47 @@ static noinline notrace int qspin_acquire_instrumented(qspinlock_t *lock,
 	}
 	qspin_acquire_contended(lock, val);
 	return 0;
+}
+
+/* Everything but the common case: statistics alone, or the validator's general way. */
+static noinline notrace int qspin_acquire_general(qspinlock_t *lock,
+						  unsigned long ip,
+						  unsigned int subclass,
+						  bool back_off)
+{
+	bool validate = qspin_validate_enabled(), recorded = false;
+	u32 val;
+
+	if (validate)
+		recorded = qspin_validate_acquire(lock, ip, subclass, false);
+	if (likely(qspin_word_lock_fast(&lock->word, &val))) {
+		qspin_stat_inc(QSPIN_STAT_FAST);
+		return 0;
+	}
+	if (validate)
+		return qspin_acquire_validated_contended(lock, ip, val,
+							 recorded, back_off);
+	qspin_acquire_contended(lock, val);
+	return 0;
+}
+
+static noinline notrace int qspin_acquire_instrumented(qspinlock_t *lock,
+						       unsigned long ip,
+						       unsigned int subclass,
+						       bool back_off)
+{
+	u32 val;
+
+	if (qspin_validate_enabled() && !subclass &&
+	    likely(qspin_validate_record_fast(lock, ip))) {
+		if (likely(qspin_word_lock_fast(&lock->word, &val))) {
+			qspin_stat_inc(QSPIN_STAT_FAST);
+			return 0;
+		}
+		return qspin_acquire_validated_contended(lock, ip, val, true,
+							 back_off);
+	}
+	return qspin_acquire_general(lock, ip, subclass, back_off);
 }
 
 /* A trylock that took the lock: count it, and record it for validation. */
