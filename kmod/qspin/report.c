@@ -322,12 +322,18 @@ unsigned int qspin_stack_save(void)
 
 void qspin_stack_print(unsigned int stack)
 {
+	unsigned int skip = 0, len;
+
 	if (!stack || stack > QSPIN_STACK_POOL) {
 		pr_err("   (no stack saved)\n");
 		return;
 	}
-	stack_trace_print(&qspin_stack_pool[stack], qspin_stack_pool[stack - 1],
-			  4);
+	/* From the lock operation's caller on: qspin.ko's own frames are noise. */
+	len = qspin_stack_pool[stack - 1];
+	while (skip + 1 < len &&
+	       within_module_core(qspin_stack_pool[stack + skip], THIS_MODULE))
+		skip++;
+	stack_trace_print(&qspin_stack_pool[stack + skip], len - skip, 4);
 }
 
 void qspin_stacks_reset(void)
