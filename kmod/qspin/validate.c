@@ -551,9 +551,15 @@ static void qspin_report_bad_unlock(qspinlock_t *lock, unsigned long ip,
 	if (!qspin_report_start(QSPIN_REPORT_BAD_UNLOCK, (unsigned long)lock,
 				who ? 2 : 1))
 		return;
-	pr_err(" %s (%s context, CPU %d) is trying to release lock %s at %pS\n",
-	       current->comm, qspin_ctx_names[qspin_ctx_now()],
-	       raw_smp_processor_id(), qspin_class_name(cls), (void *)ip);
+	if (cls != QSPIN_CLASS_NONE)
+		pr_err(" %s (%s context, CPU %d) is trying to release lock %s at %pS\n",
+		       current->comm, qspin_ctx_names[qspin_ctx_now()],
+		       raw_smp_processor_id(), qspin_class_name(cls),
+		       (void *)ip);
+	else	/* never taken under validation: no class, its symbol if any */
+		pr_err(" %s (%s context, CPU %d) is trying to release lock %pS at %pS\n",
+		       current->comm, qspin_ctx_names[qspin_ctx_now()],
+		       raw_smp_processor_id(), lock, (void *)ip);
 	if (who)
 		pr_err(" but it is held by CPU %d in %s context, taken at %pS\n",
 		       who->cpu, qspin_ctx_names[who->ctx], (void *)who->ip);
