@@ -76,15 +76,16 @@ static __always_inline bool qspin_validate_record_fast(qspinlock_t *lock,
 		return false;
 	cls = READ_ONCE(qspin_lock_map[slot].cls);
 	irqs_off = arch_irqs_disabled();
-	if (irqs_off) {
-		need = 0;
-		flags = QSPIN_HELD_IRQS_OFF | QSPIN_HELD_SOFTIRQS_OFF;
-	} else if (pc & SOFTIRQ_MASK) {
-		need = BIT(QSPIN_ENABLED_HARDIRQ);
-		flags = QSPIN_HELD_SOFTIRQS_OFF;
-	} else {
+	if (likely(!irqs_off && !(pc & SOFTIRQ_MASK))) {
+		/* The most common: plain qspin_lock() with everything on. */
 		need = QSPIN_NEED_BOTH;
 		flags = 0;
+	} else if (irqs_off) {
+		need = 0;
+		flags = QSPIN_HELD_IRQS_OFF | QSPIN_HELD_SOFTIRQS_OFF;
+	} else {
+		need = BIT(QSPIN_ENABLED_HARDIRQ);
+		flags = QSPIN_HELD_SOFTIRQS_OFF;
 	}
 	if (unlikely((READ_ONCE(qspin_usage_bits[cls]) & need) != need))
 		return false;

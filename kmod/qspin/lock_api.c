@@ -185,36 +185,24 @@ static __always_inline int qspin_try_acquire(qspinlock_t *lock,
  * Validation on implies the instrumentation key, so its own key alone
  * decides: one nop on the plain path.
  */
-enum qspin_unlock_kind {
-	QSPIN_UNLOCK,			/* preempt_enable() */
-	QSPIN_UNLOCK_IRQRESTORE,	/* local_irq_restore(arg), preempt_enable() */
-	QSPIN_UNLOCK_IRQ,		/* local_irq_enable(), preempt_enable() */
-	QSPIN_UNLOCK_BH,		/* local_bh_enable_ip(arg) */
-};
-
-static noinline notrace void qspin_unlock_validated(qspinlock_t *lock,
-						    enum qspin_unlock_kind kind,
-						    unsigned long arg)
-{
-	if (!qspin_validate_release_fast(lock))
-		qspin_validate_release_general(lock);
-	switch (kind) {
-	case QSPIN_UNLOCK:
-		preempt_enable();
-		break;
-	case QSPIN_UNLOCK_IRQRESTORE:
-		local_irq_restore(arg);
-		preempt_enable();
-		break;
-	case QSPIN_UNLOCK_IRQ:
-		local_irq_enable();
-		preempt_enable();
-		break;
-	case QSPIN_UNLOCK_BH:
-		local_bh_enable_ip(arg);
-		break;
-	}
+#define QSPIN_UNLOCK_VALIDATED(name, params, rest)			\
+static noinline notrace void name params				\
+{									\
+	if (!qspin_validate_release_fast(lock))				\
+		qspin_validate_release_general(lock);			\
+	rest;								\
 }
+
+QSPIN_UNLOCK_VALIDATED(qspin_unlock_validated, (qspinlock_t *lock),
+		       preempt_enable())
+QSPIN_UNLOCK_VALIDATED(qspin_unlock_irqrestore_validated,
+		       (qspinlock_t *lock, unsigned long flags),
+		       local_irq_restore(flags); preempt_enable())
+QSPIN_UNLOCK_VALIDATED(qspin_unlock_irq_validated, (qspinlock_t *lock),
+		       local_irq_enable(); preempt_enable())
+QSPIN_UNLOCK_VALIDATED(qspin_unlock_bh_validated,
+		       (qspinlock_t *lock, unsigned long ip),
+		       local_bh_enable_ip(ip))
 
 /* ---- the exported operations, as include/linux/spinlock_api_smp.h ---- */
 
@@ -260,7 +248,7 @@ void qspin_unlock(qspinlock_t *lock) __releases(lock)
 {
 	__release(lock);
 	if (qspin_validate_enabled())
-		return qspin_unlock_validated(lock, QSPIN_UNLOCK, 0);
+		return qspin_unlock_validated(lock);
 	qspin_word_unlock(&lock->word);
 	preempt_enable();
 }
@@ -288,8 +276,7 @@ void qspin_unlock_irqrestore(qspinlock_t *lock, unsigned long flags)
 	lockdep_assert_irqs_disabled();
 	__release(lock);
 	if (qspin_validate_enabled())
-		return qspin_unlock_validated(lock, QSPIN_UNLOCK_IRQRESTORE,
-					      flags);
+		return qspin_unlock_irqrestore_validated(lock, flags);
 	qspin_word_unlock(&lock->word);
 	local_irq_restore(flags);
 	preempt_enable();
@@ -314,7 +301,7 @@ void qspin_unlock_irq(qspinlock_t *lock) __releases(lock)
 	lockdep_assert_irqs_disabled();
 	__release(lock);
 	if (qspin_validate_enabled())
-		return qspin_unlock_validated(lock, QSPIN_UNLOCK_IRQ, 0);
+		return qspin_unlock_irq_validated(lock);
 	qspin_word_unlock(&lock->word);
 	local_irq_enable();
 	preempt_enable();
@@ -345,7 +332,7 @@ void qspin_unlock_bh(qspinlock_t *lock) __releases(lock)
 {
 	__release(lock);
 	if (qspin_validate_enabled())
-		return qspin_unlock_validated(lock, QSPIN_UNLOCK_BH, _RET_IP_);
+		return qspin_unlock_bh_validated(lock, _RET_IP_);
 	qspin_word_unlock(&lock->word);
 	local_bh_enable_ip(_RET_IP_);
 }
