@@ -28,8 +28,14 @@ enum qspin_held_flags {
 struct qspin_held {
 	qspinlock_t *lock;	/* NULL: free; written last */
 	unsigned long ip;	/* the caller of the lock operation */
-	u16 cls;		/* QSPIN_CLASS_NONE: unvalidated */
-	u8 flags;		/* enum qspin_held_flags */
+	union {
+		struct {
+			u16 cls;	/* QSPIN_CLASS_NONE: unvalidated */
+			u8 flags;	/* enum qspin_held_flags */
+			u8 unused;
+		};
+		u32 info;	/* both, in one store */
+	};
 };
 
 struct qspin_held_stack {
@@ -50,6 +56,30 @@ DECLARE_PER_CPU(struct qspin_held_cpu, qspin_held_cpu);
 /* Hardirqs on: HARDIRQ-ON; and softirqs on too: SOFTIRQ-ON. */
 #define QSPIN_NEED_BOTH (BIT(QSPIN_ENABLED_HARDIRQ) | BIT(QSPIN_ENABLED_SOFTIRQ))
 
+/* cls and flags as struct qspin_held's info: one store. */
+#ifdef __LITTLE_ENDIAN
+#define QSPIN_HELD_INFO(cls, flags) ((u32)(cls) | (u32)(flags) << 16)
+#else
+#define QSPIN_HELD_INFO(cls, flags) ((u32)(cls) << 16 | (u32)(flags) << 8)
+#endif
+
+/* The first record of an empty stack, published before the lock's atomic. */
+static __always_inline void qspin_held_push0(struct qspin_held_stack *hs,
+					     qspinlock_t *lock, unsigned long ip,
+					     unsigned int cls, u8 flags)
+{
+	struct qspin_held *h = &hs->held[0];
+
+	h->ip = ip;
+	h->info = QSPIN_HELD_INFO(cls, flags);
+	/* An interrupting reader sees the record once it sees the lock. */
+	barrier();
+	WRITE_ONCE(h->lock, lock);
+	hs->depth = 1;
+	/* Published before the caller's atomic on the lock word. */
+	barrier();
+}
+
 /*
  * The common case of qspin_validate_acquire() for a plain (not trylock,
  * not nested) acquisition, before the atomic. Return: true when it applied
@@ -59,11 +89,9 @@ DECLARE_PER_CPU(struct qspin_held_cpu, qspin_held_cpu);
 static __always_inline bool qspin_validate_record_fast(qspinlock_t *lock,
 						       unsigned long ip)
 {
-	unsigned int pc = preempt_count(), slot, cls, need;
+	unsigned int pc = preempt_count(), slot, cls;
 	struct qspin_held_stack *hs;
-	struct qspin_held *h;
 	bool irqs_off;
-	u8 flags;
 
 	/* PREEMPT_RT keeps softirq state per task: the general path. */
 	if (IS_ENABLED(CONFIG_PREEMPT_RT) || unlikely(pc & QSPIN_NOT_TASK))
@@ -76,29 +104,24 @@ static __always_inline bool qspin_validate_record_fast(qspinlock_t *lock,
 		return false;
 	cls = READ_ONCE(qspin_lock_map[slot].cls);
 	irqs_off = arch_irqs_disabled();
+	/* Separate branches: the most common case must not pay for the others. */
 	if (likely(!irqs_off && !(pc & SOFTIRQ_MASK))) {
-		/* The most common: plain qspin_lock() with everything on. */
-		need = QSPIN_NEED_BOTH;
-		flags = 0;
+		/* Plain qspin_lock() with everything on: both ENABLED bits. */
+		if (unlikely((READ_ONCE(qspin_usage_bits[cls]) &
+			      QSPIN_NEED_BOTH) != QSPIN_NEED_BOTH))
+			return false;
+		qspin_held_push0(hs, lock, ip, cls, 0);
 	} else if (irqs_off) {
-		need = 0;
-		flags = QSPIN_HELD_IRQS_OFF | QSPIN_HELD_SOFTIRQS_OFF;
+		/* _irqsave, _irq: no usage to learn. */
+		qspin_held_push0(hs, lock, ip, cls,
+				 QSPIN_HELD_IRQS_OFF | QSPIN_HELD_SOFTIRQS_OFF);
 	} else {
-		need = BIT(QSPIN_ENABLED_HARDIRQ);
-		flags = QSPIN_HELD_SOFTIRQS_OFF;
+		/* _bh: hardirqs on, softirqs off. */
+		if (unlikely(!(READ_ONCE(qspin_usage_bits[cls]) &
+			       BIT(QSPIN_ENABLED_HARDIRQ))))
+			return false;
+		qspin_held_push0(hs, lock, ip, cls, QSPIN_HELD_SOFTIRQS_OFF);
 	}
-	if (unlikely((READ_ONCE(qspin_usage_bits[cls]) & need) != need))
-		return false;
-	h = &hs->held[0];
-	h->ip = ip;
-	h->cls = cls;
-	h->flags = flags;
-	/* An interrupting reader sees the record once it sees the lock. */
-	barrier();
-	WRITE_ONCE(h->lock, lock);
-	hs->depth = 1;
-	/* Published before the caller's atomic on the lock word. */
-	barrier();
 	return true;
 }
 
