@@ -140,12 +140,11 @@ static noinline notrace int qspin_acquire_general(qspinlock_t *lock,
 
 static noinline notrace int qspin_acquire_instrumented(qspinlock_t *lock,
 						       unsigned long ip,
-						       unsigned int subclass,
 						       bool back_off)
 {
 	u32 val;
 
-	if (qspin_validate_enabled() && !subclass &&
+	if (qspin_validate_enabled() &&
 	    likely(qspin_validate_record_fast(lock, ip))) {
 		if (likely(qspin_word_lock_fast(&lock->word, &val))) {
 			qspin_stat_inc(QSPIN_STAT_FAST);
@@ -154,7 +153,7 @@ static noinline notrace int qspin_acquire_instrumented(qspinlock_t *lock,
 		return qspin_acquire_validated_contended(lock, ip, val, true,
 							 back_off);
 	}
-	return qspin_acquire_general(lock, ip, subclass, back_off);
+	return qspin_acquire_general(lock, ip, 0, back_off);
 }
 
 /* A trylock that took the lock: count it, and record it for validation. */
@@ -224,7 +223,7 @@ void qspin_lock(qspinlock_t *lock) __acquires(lock)
 	preempt_disable();
 	__acquire(lock);
 	if (qspin_instrumented())
-		qspin_acquire_instrumented(lock, _RET_IP_, 0, false);
+		qspin_acquire_instrumented(lock, _RET_IP_, false);
 	else
 		qspin_acquire(lock);
 }
@@ -236,9 +235,9 @@ void qspin_lock_nested(qspinlock_t *lock, unsigned int subclass)
 	preempt_disable();
 	__acquire(lock);
 	if (qspin_instrumented())
-		qspin_acquire_instrumented(lock, _RET_IP_,
-					   min(subclass, QSPIN_MAX_SUBCLASS - 1),
-					   false);
+		/* Subclasses are never the common case: the general way. */
+		qspin_acquire_general(lock, _RET_IP_,
+				      min(subclass, QSPIN_MAX_SUBCLASS - 1), false);
 	else
 		qspin_acquire(lock);
 }
@@ -262,7 +261,7 @@ unsigned long _qspin_lock_irqsave(qspinlock_t *lock) __acquires(lock)
 	preempt_disable();
 	__acquire(lock);
 	if (qspin_instrumented())
-		qspin_acquire_instrumented(lock, _RET_IP_, 0, false);
+		qspin_acquire_instrumented(lock, _RET_IP_, false);
 	else
 		qspin_acquire(lock);
 	return flags;
@@ -289,7 +288,7 @@ void qspin_lock_irq(qspinlock_t *lock) __acquires(lock)
 	preempt_disable();
 	__acquire(lock);
 	if (qspin_instrumented())
-		qspin_acquire_instrumented(lock, _RET_IP_, 0, false);
+		qspin_acquire_instrumented(lock, _RET_IP_, false);
 	else
 		qspin_acquire(lock);
 }
@@ -322,7 +321,7 @@ void qspin_lock_bh(qspinlock_t *lock) __acquires(lock)
 	local_bh_disable();
 	__acquire(lock);
 	if (qspin_instrumented())
-		qspin_acquire_instrumented(lock, _RET_IP_, 0, false);
+		qspin_acquire_instrumented(lock, _RET_IP_, false);
 	else
 		qspin_acquire(lock);
 }
@@ -376,7 +375,7 @@ int qspin_lock_checked(qspinlock_t *lock)
 
 	preempt_disable();
 	if (qspin_instrumented())
-		ret = qspin_acquire_instrumented(lock, _RET_IP_, 0, true);
+		ret = qspin_acquire_instrumented(lock, _RET_IP_, true);
 	else
 		qspin_acquire(lock);
 	if (ret)
