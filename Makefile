@@ -37,7 +37,8 @@ sparse: deps
 
 # Kbuild's external-module clean deletes every *.ko and modules.order below
 # M=, caches included: clean each module folder on its own instead.
-MODULE_DIRS := kmod/qspin kmod/demo kmod/torture kmod/bench selftests/module
+MODULE_DIRS := kmod/qspin kmod/demo kmod/torture kmod/bench selftests/module \
+	samples/compat-driver
 clean:
 	@if [ -d "$(KDIR)" ]; then for d in $(MODULE_DIRS); do \
 		[ -f $$d/Kbuild ] && $(MAKE) -s -C $(KDIR) M=$(TOP)/$$d clean; done; fi; true

@@ -47,7 +47,7 @@ resolve_abi() {
 host_packages=(
 	make gcc g++ cmake pkg-config bc kmod cpio xz-utils file binutils rsync
 	libgtest-dev libgmock-dev googletest libbenchmark-dev libck-dev
-	qemu-system-x86 busybox-static sparse gnuplot-nox python3
+	qemu-system-x86 busybox-static sparse gnuplot-nox python3 perl
 	linux-headers-amd64 linux-source
 )
 

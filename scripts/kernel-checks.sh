@@ -13,7 +13,8 @@
 #   - g++ accepted every flag taken from the kernel (none "valid for C only");
 #   - sparse (make C=2) finds nothing in the C sources of qspin;
 #   - kernel-doc on every function and macro of include/qspin.h and debug.h;
-#   - README's client example builds a driver exactly as written.
+#   - README's client example builds a driver exactly as written;
+#   - at the end, the spinlock_t drop-in's build checks (scripts/compat-checks.sh).
 # Each check is one result line (scripts/lib/results.sh, suite kernel-checks).
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -372,5 +373,9 @@ if gcc -std=gnu11 -Wall -Werror -c -Iinclude -Icore/include "$probe/probe.c" -o 
 else
 	result FAIL lock-word-header-compiles-as-c-and-cxx
 fi
+
+# ---- the spinlock_t drop-in -----------------------------------------------
+# Its build checks live in their own file (same suite, same results file).
+source scripts/compat-checks.sh
 
 ! grep -q '^FAIL' "$results_file"

@@ -18,7 +18,7 @@
 #    /usr/bin/timeout: a shim over BusyBox's timeout for kselftest's runner.sh
 #      (drops --foreground, turns an expiry into exit status 124)
 #  overlay (built every run):
-#    /lib/modules/<abi>/extra/*.ko  every *.ko under kmod/ and selftests/module/
+#    /lib/modules/<abi>/extra/*.ko  every *.ko under kmod/, selftests/module/, samples/
 #      (unless --no-repo-modules) and each --module FILE.ko; each must have been
 #      built for the VM's ABI (make vm-modules), or this fails
 #    /lib/modules/<abi>/kernel/...  each --debian-module NAME (+ dependencies)
@@ -202,7 +202,7 @@ done
 if [ "$repo_modules" = 1 ]; then
 	while IFS= read -r -d '' ko; do
 		modules+=("$ko")
-	done < <(find "$top/kmod" "$top/selftests/module" -name '*.ko' -print0 2>/dev/null | sort -z)
+	done < <(find "$top/kmod" "$top/selftests/module" "$top/samples" -name '*.ko' -print0 2>/dev/null | sort -z)
 fi
 declare -A seen=()
 for ko in "${modules[@]}"; do

@@ -31,7 +31,7 @@
 #                        .console.log replaced by .out.log, else LOG.out)
 #   --extra-dir H:G      copy host directory H's contents to G in the guest
 #   --module FILE.ko     add a module besides the repo's (built for the VM ABI)
-#   --no-repo-modules    leave out the *.ko found under kmod/ and selftests/module/
+#   --no-repo-modules    leave out the *.ko found under kmod/, selftests/module/, samples/
 #   --debian-module NAME add one of Debian's own modules (+ dependencies)
 #   --qemu-arg ARG       one more QEMU argument (repeat for each word)
 #   --tcg-opts OPTS      TCG's -accel options (default $QSPIN_TCG_OPTS, else

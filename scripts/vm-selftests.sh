@@ -74,7 +74,7 @@ if ! {
 fi
 mapfile -t listed < "$inst/kselftest-list.txt"
 vm_log "kselftest tree ready: ${listed[*]}"
-mods=$(find "$top/kmod" "$top/selftests/module" -name '*.ko' -printf '%f ' 2>/dev/null)
+mods=$(find "$top/kmod" "$top/selftests/module" "$top/samples" -name '*.ko' -printf '%f ' 2>/dev/null)
 vm_log "modules for the VM: ${mods:-none (run 'make vm-modules')}"
 
 # ---------------------------------------------------------------- boot
