@@ -103,6 +103,24 @@ void __qspin_lock_init(qspinlock_t *lock, const char *name,
 void qspin_lock_nested(qspinlock_t *lock, unsigned int subclass)
 	__acquires(lock);
 
+unsigned long _qspin_lock_irqsave_nested(qspinlock_t *lock,
+					 unsigned int subclass)
+	__acquires(lock);
+
+/**
+ * qspin_lock_irqsave_nested() - qspin_lock_irqsave() of a nested lock
+ * @lock: the lock
+ * @flags: an unsigned long lvalue that receives the saved interrupt state
+ * @subclass: 0..7, as for qspin_lock_nested()
+ *
+ * Like spin_lock_irqsave_nested(). Release with qspin_unlock_irqrestore().
+ */
+#define qspin_lock_irqsave_nested(lock, flags, subclass)		\
+	do {								\
+		typecheck(unsigned long, flags);			\
+		flags = _qspin_lock_irqsave_nested(lock, subclass);	\
+	} while (0)
+
 /**
  * qspin_lock() - acquire a lock
  * @lock: the lock

@@ -268,6 +268,24 @@ unsigned long _qspin_lock_irqsave(qspinlock_t *lock) __acquires(lock)
 }
 EXPORT_SYMBOL_GPL(_qspin_lock_irqsave);
 
+unsigned long _qspin_lock_irqsave_nested(qspinlock_t *lock,
+					 unsigned int subclass)
+	__acquires(lock)
+{
+	unsigned long flags;
+
+	local_irq_save(flags);
+	preempt_disable();
+	__acquire(lock);
+	if (qspin_instrumented())
+		qspin_acquire_general(lock, _RET_IP_,
+				      min(subclass, QSPIN_MAX_SUBCLASS - 1), false);
+	else
+		qspin_acquire(lock);
+	return flags;
+}
+EXPORT_SYMBOL_GPL(_qspin_lock_irqsave_nested);
+
 void qspin_unlock_irqrestore(qspinlock_t *lock, unsigned long flags)
 	__releases(lock)
 {
