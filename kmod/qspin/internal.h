@@ -130,9 +130,10 @@ bool qspin_validate_contended(qspinlock_t *lock, unsigned long ip,
 			      bool recorded, bool checked);
 /* qspin_lock_checked() backs off: forget the record. */
 void qspin_validate_back_off(qspinlock_t *lock);
-/* Release the lock's word, unless it is a bad unlock (reported). */
-void qspin_validate_release(qspinlock_t *lock);
-/* The same, for what qspin_validate_release_fast() (held.h) leaves. */
+/*
+ * Release the lock's word, unless it is a bad unlock (reported): what
+ * qspin_validate_release_fast() (held.h) leaves.
+ */
 void qspin_validate_release_general(qspinlock_t *lock);
 /* qspin_lock_init(): false (after a report) when the lock is held. */
 bool qspin_validate_init(qspinlock_t *lock, unsigned long ip);

@@ -21,8 +21,9 @@
  *    deadlock; statistics (stats.c) count the path; around the same fast
  *    and slow path.
  *
- * Release goes in reverse; with the validator on, the word's release is
- * the validator's (qspin_validate_release()): a bad unlock leaves it alone.
+ * Release goes in reverse; with the validator on, the whole unlock is a
+ * tail call to its validated twin (qspin_unlock_*_validated()), where the
+ * validator releases the word (a bad unlock leaves it alone).
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 

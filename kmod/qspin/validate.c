@@ -649,13 +649,6 @@ noinline void qspin_validate_release_general(qspinlock_t *lock)
 	qspin_validate_release_slow(lock, hs);
 }
 
-/* Releases the lock (the word), unless it is a bad unlock. */
-void notrace qspin_validate_release(qspinlock_t *lock)
-{
-	if (!qspin_validate_release_fast(lock))
-		qspin_validate_release_general(lock);
-}
-
 /* ---- init of a lock, held locks freed ------------------------------------------ */
 
 /* qspin_lock_init() on a lock: false (after a report) when it is held. */
