@@ -52,19 +52,74 @@ static_assert(__alignof__(qspinlock_t) == 4, "qspinlock_t is aligned");
  * DEFINE_QSPINLOCK() - define and initialise an unlocked qspinlock_t
  * @name: the variable; usable as `static DEFINE_QSPINLOCK(name);`
  *
- * Like DEFINE_SPINLOCK(). Deadlock reports name such a lock by its symbol.
+ * Like DEFINE_SPINLOCK(). Such a static lock is a lock class of its own for
+ * the validator, named by its symbol.
  */
 #define DEFINE_QSPINLOCK(name) qspinlock_t name = __QSPIN_LOCK_UNLOCKED(name)
+
+/**
+ * struct qspin_class_key - the key of a lock class
+ * @unused: never read; there only so that each key is an object of its own
+ *
+ * A static object whose address identifies a class of locks, as lockdep's
+ * struct lock_class_key: qspin_lock_init() defines one per call site. Its
+ * contents are never read.
+ */
+struct qspin_class_key {
+	unsigned char unused;
+};
+
+void __qspin_lock_init(qspinlock_t *lock, const char *name,
+		       struct qspin_class_key *key);
 
 /**
  * qspin_lock_init() - initialise a qspinlock_t at run time
  * @lock: the lock, unlocked afterwards
  *
- * Like spin_lock_init(), for locks in allocated memory. With deadlock
- * detection on, the call site is remembered: reports name the lock by it.
- * Must not be called on a lock that may be held.
+ * Like spin_lock_init(), for locks in allocated memory. Every lock
+ * initialised at one call site is one lock class for the validator, named
+ * after the argument as written there (e.g. "&priv->lock"): its reports
+ * and debugfs "classes" use that name. A lock that is held is not
+ * initialised again: the validator reports it and leaves the word intact.
  */
-void qspin_lock_init(qspinlock_t *lock);
+#define qspin_lock_init(lock)						\
+	do {								\
+		static struct qspin_class_key __qspin_key;		\
+									\
+		__qspin_lock_init((lock), #lock, &__qspin_key);		\
+	} while (0)
+
+/**
+ * qspin_lock_nested() - acquire a second lock of a class already held
+ * @lock: the lock
+ * @subclass: 0..7, distinct for each level of nesting
+ *
+ * Like spin_lock_nested(): qspin_lock(), telling the validator that taking
+ * two locks of one class is an order the caller keeps (e.g. parent before
+ * child), so "possible recursive locking" is not reported. Each subclass
+ * is a class of its own in the dependency graph. Release with
+ * qspin_unlock().
+ */
+void qspin_lock_nested(qspinlock_t *lock, unsigned int subclass)
+	__acquires(lock);
+
+unsigned long _qspin_lock_irqsave_nested(qspinlock_t *lock,
+					 unsigned int subclass)
+	__acquires(lock);
+
+/**
+ * qspin_lock_irqsave_nested() - qspin_lock_irqsave() of a nested lock
+ * @lock: the lock
+ * @flags: an unsigned long lvalue that receives the saved interrupt state
+ * @subclass: 0..7, as for qspin_lock_nested()
+ *
+ * Like spin_lock_irqsave_nested(). Release with qspin_unlock_irqrestore().
+ */
+#define qspin_lock_irqsave_nested(lock, flags, subclass)		\
+	do {								\
+		typecheck(unsigned long, flags);			\
+		flags = _qspin_lock_irqsave_nested(lock, subclass);	\
+	} while (0)
 
 /**
  * qspin_lock() - acquire a lock
@@ -206,12 +261,12 @@ int _qspin_trylock_bh(qspinlock_t *lock);
  * @lock: the lock
  *
  * For code that can run in interrupt context. Disables preemption and
- * acquires like qspin_lock(). With deadlock detection on (qspin.ko
- * parameter detect=1, the default), when the lock is held by a context
- * this one interrupted on the same CPU (so spinning could never end), or by
- * this very context, it reports the deadlock once in dmesg, enables
- * preemption again and returns instead of spinning. With detection off it
- * is qspin_lock(). Release with qspin_unlock().
+ * acquires like qspin_lock(). With the validator on (qspin.ko parameter
+ * validate=1, the default), when the lock is held by a context this one
+ * interrupted on the same CPU (so spinning could never end), or by this
+ * very context (the same lock again), it reports the deadlock once in
+ * dmesg, enables preemption again and returns instead of spinning. With
+ * the validator off it is qspin_lock(). Release with qspin_unlock().
  *
  * Return: 0 with the lock held, or -EDEADLK with the lock not taken and
  * preemption as it was.

@@ -23,8 +23,8 @@
 #                        write kernel-icount.md, kernel.md untouched
 #
 # One VM boot measures three configurations of qspin.ko, each against native
-# in the same run: "base" (detect=0, stats off: the bars), "stats" (detect=0,
-# stats on) and "detect" (detect=1, stats off); the icount boot the same three,
+# in the same run: "base" (validate=0, stats off: the bars), "stats" (validate=0,
+# stats on) and "validate" (validate=1, stats off); the icount boot the same three,
 # uncontended only.
 #
 # Why icount measures instructions: with -icount shift=0 QEMU advances the
@@ -68,14 +68,14 @@ run() {
 echo "guest nproc=\$(nproc) kernel=\$(uname -r)"
 grep -m1 'model name' /proc/cpuinfo
 grep -q hypervisor /proc/cpuinfo && echo "guest cpuinfo: hypervisor flag SET" || echo "guest cpuinfo: no hypervisor flag"
-modprobe qspin detect=0 stats=0 || exit 1
+modprobe qspin validate=0 stats=0 || exit 1
 cat /sys/kernel/debug/qspin/info | sed 's/^/info /'
 run base tests=$3 types=7 || exit 1
 echo on > \$S
 run stats tests=$4 types=3 || exit 1
 rmmod qspin
-modprobe qspin detect=1 stats=0 || exit 1
-run detect tests=$4 types=3 || exit 1
+modprobe qspin validate=1 stats=0 || exit 1
+run validate tests=$4 types=3 || exit 1
 rmmod qspin
 exit 0
 EOF
@@ -92,7 +92,7 @@ vm_bench() {
 		echo "bench-kernel: the $name VM run failed (console: $work/$name.console.log)" >&2
 		exit 1
 	fi
-	grep -q '^cfg=detect end' "$out" ||
+	grep -q '^cfg=validate end' "$out" ||
 		{ echo "bench-kernel: incomplete results in $out" >&2; exit 1; }
 }
 
@@ -225,13 +225,13 @@ def icount_section(w):
         w("**The calibration is off (%.4f ns per instruction, not 1): the figures below are not "
           "instruction counts and are not judged.**" % per_insn)
         w("")
-    w("| variant | qspin | native | tas | qspin/native | spread | bar | stats on: qspin, /native | detect on: qspin, /native |")
+    w("| variant | qspin | native | tas | qspin/native | spread | bar | stats on: qspin, /native | validate on: qspin, /native |")
     w("|---|---|---|---|---|---|---|---|---|")
     for v in variants:
         res = ratio("base", "uncontended", "ns_per_pair", src=irows, variant=v)
         tas = per_round("base", "uncontended", "ns_per_pair", src=irows, variant=v).get("tas", {})
         extra = []
-        for c in ("stats", "detect"):
+        for c in ("stats", "validate"):
             r = ratio(c, "uncontended", "ns_per_pair", src=irows, variant=v)
             extra.append("-" if r is None else "%.2f, %.3f" % (r[3], r[0]))
         if res is None:
@@ -315,7 +315,7 @@ w("Method: the same harness drives qspin (qspin.ko's exported API, as a driver c
   "min/max acquisitions over the CPUs. Hand-off: two CPUs, each releases only after seeing the other "
   "waiting (`is_contended`), ns per hand-off = elapsed / acquisitions.")
 w("")
-w("Bars, on the `base` configuration (qspin.ko loaded with `detect=0 stats=0`): uncontended <= %.2fx native "
+w("Bars, on the `base` configuration (qspin.ko loaded with `validate=0 stats=0`): uncontended <= %.2fx native "
   "(wall-clock and instruction count alike); "
   "contended throughput >= 0.95x native at every CPU count up to the host's cores; fairness >= native's - 0.05. "
   "CPU counts above the host's core count are shown but not judged: vCPUs then share host cores and the host "
@@ -335,7 +335,7 @@ if ho:
           "no `hypervisor` flag" if any("no hypervisor flag" in g for g in guest) else "hypervisor flag set (!)"))
     w("")
 
-w("## Ratios, qspin / native (base: detect=0, stats off)")
+w("## Ratios, qspin / native (base: validate=0, stats off)")
 w("")
 w("| metric | variant | qspin | native | ratio (median) | median's 95 % interval | spread | bar | tas/native |")
 w("|---|---|---|---|---|---|---|---|---|")
@@ -367,11 +367,11 @@ w("For fairness the ratio columns hold the difference qspin - native of min/max 
 w("")
 icount_section(w)
 
-w("## What statistics and deadlock detection cost")
+w("## What statistics and the validator cost")
 w("")
 w("Each configuration is its own load of qspin.ko, measured against native in the same run.")
 w("")
-w("| metric | variant | base (detect=0, stats off) | stats on | detect on |")
+w("| metric | variant | base (validate=0, stats off) | stats on | validate on |")
 w("|---|---|---|---|---|")
 def cell(cfg, test, field, **k):
     r = ratio(cfg, test, field, **k)
@@ -380,7 +380,7 @@ for v in variants:
     w("| uncontended ns/pair, qspin/native | %s | %s | %s | %s |" % (v,
         cell("base", "uncontended", "ns_per_pair", variant=v),
         cell("stats", "uncontended", "ns_per_pair", variant=v),
-        cell("detect", "uncontended", "ns_per_pair", variant=v)))
+        cell("validate", "uncontended", "ns_per_pair", variant=v)))
 for v in variants:
     for n in ncpus:
         if n > host_cores:
@@ -388,7 +388,7 @@ for v in variants:
         w("| contended ops/ms %d CPU%s, qspin/native | %s | %s | %s | %s |" % (n, "s" if n > 1 else "", v,
             cell("base", "contended", "ops_per_ms", variant=v, cpus=n),
             cell("stats", "contended", "ops_per_ms", variant=v, cpus=n),
-            cell("detect", "contended", "ops_per_ms", variant=v, cpus=n)))
+            cell("validate", "contended", "ops_per_ms", variant=v, cpus=n)))
 w("")
 
 # plot: throughput vs CPUs, medians, base config

@@ -55,7 +55,7 @@ fi
 # compat_calls OBJ: the lock functions OBJ calls (undefined symbols).
 compat_calls() {
 	nm -u "$1" | awk '{print $2}' |
-		grep -E '^_?(qspin_|_raw_spin_)' | sort | tr '\n' ' '
+		grep -E '^_{0,2}(qspin_|_raw_spin_)' | sort | tr '\n' ' '
 }
 
 # compat_build CASE: builds samples/compat-checks as COMPAT_CASE=CASE in
@@ -131,7 +131,7 @@ if compat_build builds; then
 	dir=build/compat-checks/builds
 	calls=$(compat_calls "$dir/mapped_api.o")
 	missing=
-	for fn in qspin_lock_init qspin_lock qspin_unlock qspin_lock_bh \
+	for fn in __qspin_lock_init qspin_lock qspin_unlock qspin_lock_bh \
 		qspin_unlock_bh qspin_lock_irq qspin_unlock_irq _qspin_lock_irqsave \
 		qspin_unlock_irqrestore _qspin_trylock _qspin_trylock_bh \
 		_qspin_trylock_irqsave; do

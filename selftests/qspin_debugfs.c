@@ -168,6 +168,79 @@ TEST_F(qspin, slowpath_trace_arms_on_request_only)
 	EXPECT_STREQ("armed\n", slurp(QSPIN_DIR "/slowpath_trace"));
 }
 
+/* The validator's files: validate, reset, classes, reports, held. */
+TEST_F(qspin, validator_files_exist_root_only)
+{
+	static const char *const rw[] = { "validate", "reset" };
+	static const char *const ro[] = { "classes", "reports", "held" };
+	char path[128];
+	struct stat st;
+	unsigned int i;
+
+	for (i = 0; i < sizeof(rw) / sizeof(rw[0]); i++) {
+		snprintf(path, sizeof(path), QSPIN_DIR "/%s", rw[i]);
+		ASSERT_EQ(0, stat(path, &st)) TH_LOG("no %s", path);
+		EXPECT_EQ(0600U, st.st_mode & 0777) TH_LOG("%s", path);
+	}
+	for (i = 0; i < sizeof(ro) / sizeof(ro[0]); i++) {
+		snprintf(path, sizeof(path), QSPIN_DIR "/%s", ro[i]);
+		ASSERT_EQ(0, stat(path, &st)) TH_LOG("no %s", path);
+		EXPECT_EQ(0400U, st.st_mode & 0777) TH_LOG("%s", path);
+	}
+}
+
+TEST_F(qspin, validate_is_on_by_default_and_in_info)
+{
+	char *info = slurp(QSPIN_DIR "/info");
+
+	EXPECT_EQ(1, field(info, "validate"));
+	/* detect: the old name of the same switch. */
+	EXPECT_EQ(1, field(info, "detect"));
+	EXPECT_STREQ("on\n", slurp(QSPIN_DIR "/validate"));
+}
+
+TEST_F(qspin, validate_off_and_on)
+{
+	ASSERT_EQ(0, write_str(QSPIN_DIR "/validate", "off"));
+	EXPECT_STREQ("off\n", slurp(QSPIN_DIR "/validate"));
+	EXPECT_EQ(0, field(slurp(QSPIN_DIR "/info"), "validate"));
+	EXPECT_EQ(0, field(slurp(QSPIN_DIR "/info"), "detect"));
+	ASSERT_EQ(0, write_str(QSPIN_DIR "/validate", "on\n"));
+	EXPECT_STREQ("on\n", slurp(QSPIN_DIR "/validate"));
+	EXPECT_EQ(1, field(slurp(QSPIN_DIR "/info"), "validate"));
+}
+
+TEST_F(qspin, validator_files_reject_garbage)
+{
+	char big[4096];
+
+	memset(big, 'o', sizeof(big));
+	EXPECT_EQ(-EINVAL, write_str(QSPIN_DIR "/validate", "maybe"));
+	EXPECT_EQ(-EINVAL, write_str(QSPIN_DIR "/validate", "1"));
+	EXPECT_EQ(-EINVAL, write_file(QSPIN_DIR "/validate", "", 0));
+	EXPECT_EQ(-EINVAL, write_file(QSPIN_DIR "/validate", big, sizeof(big)));
+	EXPECT_EQ(-EINVAL, write_str(QSPIN_DIR "/reset", "now"));
+	EXPECT_EQ(-EINVAL, write_file(QSPIN_DIR "/reset", "", 0));
+	EXPECT_EQ(-EINVAL, write_file(QSPIN_DIR "/reset", big, sizeof(big)));
+	EXPECT_NE(0, write_str(QSPIN_DIR "/classes", "x"));
+	EXPECT_NE(0, write_str(QSPIN_DIR "/reports", "x"));
+	EXPECT_NE(0, write_str(QSPIN_DIR "/held", "x"));
+	/* Still on after all that. */
+	EXPECT_STREQ("on\n", slurp(QSPIN_DIR "/validate"));
+}
+
+TEST_F(qspin, reset_empties_the_report_table)
+{
+	char *reports;
+
+	ASSERT_EQ(0, write_str(QSPIN_DIR "/reset", "reset"));
+	reports = slurp(QSPIN_DIR "/reports");
+	EXPECT_TRUE(strstr(reports, "# reports 0 seen 0 unrecorded 0\n") != NULL)
+		TH_LOG("%s", reports);
+	EXPECT_TRUE(strstr(reports, "# inconsistent 0\n") != NULL)
+		TH_LOG("%s", reports);
+}
+
 TEST_F(qspin, info_is_read_only)
 {
 	EXPECT_NE(0, write_str(QSPIN_DIR "/info", "x"));

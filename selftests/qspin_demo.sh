@@ -9,12 +9,18 @@
 # scripts/), which takes the scenarios from the module's debugfs list; its
 # transcript (the kernel lines of the run) is what the checks read.
 #
-# Expected console output: two qspin reports, each with a dump_stack()
-# ("Call Trace:"), first lines
+# Expected console output: for each of irq-deadlock and bh-deadlock, two
+# qspin reports. First the validator's, as soon as the handler takes the
+# lock that the task took with interrupts (softirqs) on: it names the bug
+# from the two uses alone, collision or not,
+#   qspin: WARNING: inconsistent lock state
+# then, because in the demo the handler does interrupt the holder, the
+# collision itself, with a dump_stack() ("Call Trace:"),
 #   qspin: possible same-CPU deadlock: lock taken in hardirq context is held by interrupted task context
 #   qspin: possible same-CPU deadlock: lock taken in softirq context is held by interrupted task context
-# (once each per module load of the irq_work/INTx passes too: the report
-# table is reset before each pass). Nothing else: no BUG:, no WARNING:.
+# (once each per module load of the irq_work/INTx passes too: unloading
+# the demo forgets its classes, and the deadlock table is reset before each
+# pass). Nothing else: no BUG:, no other WARNING:.
 #
 # Environment: QSPIN_DEMO_RUNS (repetitions, default 100).
 # Exit: 0 pass, 1 fail, 4 skip (qspin-demo.ko not installed).
@@ -42,8 +48,13 @@ snap() { dmesg | sed -n "/qspin_demo.sh: mark $1 $$/,\$p" > "$snap"; }
 last() { sed -n "s/^$1 //p" "$D/last"; }
 has() { grep -q -- "$1" "$snap"; }
 hasnot() { ! grep -q -- "$1" "$snap"; }
-# No kernel trouble since the mark (the qspin report's own stack aside).
-clean() { ! grep -Eq 'BUG:|WARNING:|Oops|soft lockup|rcu: INFO|detected stalls|general protection' "$snap"; }
+# No kernel trouble since the mark (the qspin reports' own title and stack
+# aside: the deadlock scenarios provoke them, single() checks their text).
+clean() { ! grep -v 'qspin: WARNING: inconsistent lock state$' "$snap" | grep -Eq 'BUG:|WARNING:|Oops|soft lockup|rcu: INFO|detected stalls|general protection'; }
+# Any qspin report: the deadlock detector's or the validator's.
+report='qspin: possible\|qspin: WARNING:'
+# first A B: a line matching A comes before the first line matching B
+first() { awk -v a="$1" -v b="$2" '$0 ~ a && !sa { sa = NR } $0 ~ b && !sb { sb = NR } END { exit !(sa && sb && sa < sb) }' "$snap"; }
 
 cpus=$(grep -c '^processor' /proc/cpuinfo)
 
@@ -95,6 +106,18 @@ single() {
 		"qspin_demo: result $s: PASS, counter expected $e actual $a"
 	case $s in
 	irq-deadlock)
+		check "$s: validator names the bug" has 'qspin: WARNING: inconsistent lock state'
+		check "$s: inconsistent: the usages" has \
+			'qspin:  inconsistent {HARDIRQ-ON} -> {IN-HARDIRQ} usage.'
+		check "$s: inconsistent: names the lock" has 'qspin:  lock: irq_deadlock_lock$'
+		check "$s: inconsistent: the task's site" has \
+			'qspin:  {HARDIRQ-ON} state was registered at: irq_deadlock_task+'
+		check "$s: inconsistent: the handler's site" has \
+			'qspin:  {IN-HARDIRQ} state was registered at: irq_deadlock_handler+'
+		check "$s: inconsistent: the fix" has \
+			'qspin:  fix: take irq_deadlock_lock with qspin_lock_irqsave() in irq_deadlock_task(), because irq_deadlock_handler() takes it in hardirq context'
+		check "$s: inconsistent state reported before the collision" \
+			first 'qspin: WARNING: inconsistent lock state' 'qspin: possible same-CPU deadlock'
 		check "$s: report title" has \
 			'qspin: possible same-CPU deadlock: lock taken in hardirq context is held by interrupted task context'
 		check "$s: report names the lock" has 'qspin:  lock: irq_deadlock_lock \[qspin_demo\]'
@@ -109,6 +132,14 @@ single() {
 		check "$s: report has the stack" has 'Call Trace:'
 		;;
 	bh-deadlock)
+		check "$s: validator names the bug" has 'qspin: WARNING: inconsistent lock state'
+		check "$s: inconsistent: the usages" has \
+			'qspin:  inconsistent {SOFTIRQ-ON} -> {IN-SOFTIRQ} usage.'
+		check "$s: inconsistent: names the lock" has 'qspin:  lock: bh_deadlock_lock$'
+		check "$s: inconsistent: the fix" has \
+			'qspin:  fix: take bh_deadlock_lock with qspin_lock_bh() in bh_deadlock_task(), because bh_deadlock_handler() takes it in softirq context'
+		check "$s: inconsistent state reported before the collision" \
+			first 'qspin: WARNING: inconsistent lock state' 'qspin: possible same-CPU deadlock'
 		check "$s: report title" has \
 			'qspin: possible same-CPU deadlock: lock taken in softirq context is held by interrupted task context'
 		check "$s: report names its own lock" has 'qspin:  lock: bh_deadlock_lock \[qspin_demo\]'
@@ -120,7 +151,7 @@ single() {
 		check "$s: report has the stack" has 'Call Trace:'
 		;;
 	*)
-		check "$s: no qspin report" hasnot 'qspin: possible'
+		check "$s: no qspin report" hasnot "$report"
 		;;
 	esac
 	check "$s: no kernel warning" clean
@@ -150,7 +181,7 @@ repeated() {
 	fi
 	check "$s x$reps: counters exact every time ($e = $a)" \
 		cond '[ "$(last scenario)" = "$s" ] && [ "$e" = "$a" ] && [ "$f" = 0 ]'
-	check "$s x$reps: no new report, no warning" hasnot 'qspin: possible'
+	check "$s x$reps: no new report, no warning" hasnot "$report"
 	check "$s x$reps: no kernel warning" clean
 }
 

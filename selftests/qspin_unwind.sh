@@ -41,8 +41,10 @@ contend
 trace=$(cat "$D/slowpath_trace")
 echo "$trace" | sed 's/^/# slowpath_trace: /'
 # After qspin_slowpath come at most a few of qspin's C frames (the API
-# function and, when statistics or detection are on, the instrumented path
-# it called, or only the latter when the call was a tail call; GCC may
+# function and, when statistics or the validator are on, the instrumented
+# path it called: qspin_acquire_instrumented and the parts it tail-calls,
+# qspin_acquire_general and qspin_acquire_validated_contended; only the
+# latter when the calls were tail calls; GCC may
 # name a specialised copy "name.constprop.N"), then the client module's own
 # code.
 callers=$(echo "$trace" | awk '
@@ -52,7 +54,7 @@ callers=$(echo "$trace" | awk '
 c_frames=$(echo "$callers" | sed 's/ *|.*//')
 client=$(echo "$callers" | sed -n 's/.*| //p')
 bad_frames=$(for f in $c_frames; do
-	echo "$f" | grep -Eqv '^(_?qspin_(lock|lock_irqsave|lock_irq|lock_bh|lock_checked)|qspin_acquire_instrumented)(\.[a-z]+\.[0-9]+)?\+0x[0-9a-f]+/0x[0-9a-f]+$' && echo "$f"
+	echo "$f" | grep -Eqv '^(_?qspin_(lock|lock_irqsave|lock_irq|lock_bh|lock_checked|lock_nested)|qspin_acquire_(instrumented|general|validated_contended))(\.[a-z]+\.[0-9]+)?\+0x[0-9a-f]+/0x[0-9a-f]+$' && echo "$f"
 done)
 if [ -z "$bad_frames" ] && echo "$client" | grep -q '\[test_qspin\]$'; then
 	ok "stack_trace_from_cxx_core_reaches_c_callers"

@@ -10,10 +10,93 @@
 #include <qspin.h>
 
 /**
- * qspin_detect_active() - whether deadlock detection is on
+ * enum qspin_report_type - the validator's reports, by kind
+ * @QSPIN_REPORT_CIRCULAR: possible circular locking dependency detected
+ * @QSPIN_REPORT_INCONSISTENT: inconsistent lock state (a class used in
+ *	hardirq/softirq context and taken with that context enabled)
+ * @QSPIN_REPORT_RECURSIVE: possible recursive locking detected (a second
+ *	lock of a class already held, without qspin_lock_nested())
+ * @QSPIN_REPORT_DEADLOCK: the same lock again (AA), or the same-CPU
+ *	interrupt deadlock: certain, found on contention
+ * @QSPIN_REPORT_IRQ_SAFE_UNSAFE: HARDIRQ-safe -> HARDIRQ-unsafe lock order
+ *	detected (and the SOFTIRQ twin)
+ * @QSPIN_REPORT_IRQ_INVERSION: possible irq lock inversion dependency
+ *	detected
+ * @QSPIN_REPORT_BAD_UNLOCK: bad unlock balance detected (not locked, or
+ *	held by another CPU or context)
+ * @QSPIN_REPORT_UNINITIALIZED: a lock used without qspin_lock_init() that
+ *	is not a static object
+ * @QSPIN_REPORT_HELD_REINIT: qspin_lock_init() of a held lock
+ * @QSPIN_REPORT_POOL_FULL: a preallocated pool of the validator ran out
+ * @QSPIN_REPORT_HELD_FREED: held lock freed (a module unloaded while one
+ *	of its locks was held)
+ * @QSPIN_REPORT_NR: the number of types
  *
- * Return: true when qspin.ko was loaded with detect=1 (the default), so
- * that qspin_lock_checked() backs off instead of spinning.
+ * Each report's title line in dmesg is "qspin: " followed by lockdep's own
+ * words for it, so that people and log scanners that know lockdep
+ * recognise them.
+ */
+enum qspin_report_type {
+	QSPIN_REPORT_CIRCULAR,
+	QSPIN_REPORT_INCONSISTENT,
+	QSPIN_REPORT_RECURSIVE,
+	QSPIN_REPORT_DEADLOCK,
+	QSPIN_REPORT_IRQ_SAFE_UNSAFE,
+	QSPIN_REPORT_IRQ_INVERSION,
+	QSPIN_REPORT_BAD_UNLOCK,
+	QSPIN_REPORT_UNINITIALIZED,
+	QSPIN_REPORT_HELD_REINIT,
+	QSPIN_REPORT_POOL_FULL,
+	QSPIN_REPORT_HELD_FREED,
+	QSPIN_REPORT_NR
+};
+
+/**
+ * qspin_report_count() - distinct reports of one type
+ * @type: the report type
+ *
+ * Return: how many distinct reports of @type were printed since qspin.ko
+ * was loaded or since the last qspin_validate_reset() (repeats of one
+ * report are counted in debugfs "reports", not here).
+ */
+unsigned long qspin_report_count(enum qspin_report_type type);
+
+/**
+ * qspin_validate_reset() - forget what the validator learnt
+ *
+ * Forgets the reports (so each can be printed again), the dependency
+ * graph, the usage states of every class and the chain cache; classes, the
+ * lock -> class map and the held-lock records stay. debugfs "reset" does
+ * the same. Sleeps: process context only.
+ */
+void qspin_validate_reset(void);
+
+/**
+ * qspin_validate_active() - whether the validator is on
+ *
+ * Return: true when qspin.ko validates (parameter validate=1, its alias
+ * detect=1, the default; or debugfs "validate" on): then
+ * qspin_lock_checked() backs off from a certain deadlock instead of
+ * spinning.
+ */
+bool qspin_validate_active(void);
+
+/**
+ * qspin_validate_set() - switch the validator on or off
+ * @on: the new state
+ *
+ * As debugfs "validate". Records start at the switch: a lock taken before
+ * validation was switched on is released without a report. Sleeps:
+ * process context only, with no qspin lock held by the caller.
+ *
+ * Return: 0.
+ */
+int qspin_validate_set(bool on);
+
+/**
+ * qspin_detect_active() - the older name of qspin_validate_active()
+ *
+ * Return: qspin_validate_active().
  */
 bool qspin_detect_active(void);
 

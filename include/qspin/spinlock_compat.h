@@ -181,20 +181,17 @@ qspin_compat_kernel_trylock_irqsave(qspin_compat_kernel_spinlock_t *lock,
 	return spin_trylock_irqsave(lock, *flags);
 }
 
-/*
- * qspin has no lock-class annotations yet: a nested acquisition is a plain
- * one. When qspin_lock_nested() lands, it goes here and in the irqsave twin.
- */
+/* The validator's subclass annotation, as the kernel's. */
 static __always_inline void qspin_compat_lock_nested(qspinlock_t *lock,
 						     int subclass)
 {
-	qspin_lock(lock);
+	qspin_lock_nested(lock, subclass);
 }
 
 static __always_inline unsigned long
 qspin_compat_lock_irqsave_nested(qspinlock_t *lock, int subclass)
 {
-	return _qspin_lock_irqsave(lock);
+	return _qspin_lock_irqsave_nested(lock, subclass);
 }
 
 /* As the kernel's raw_spin_trylock_irq(): irqs stay off only on success. */
@@ -238,12 +235,9 @@ static __always_inline int qspin_compat_trylock_irq(qspinlock_t *lock)
  * The kernel branch is the kernel's own spin_lock_init() (6.1, !RT), with
  * its lock class per call site on a lockdep kernel.
  *
- * Per-call-site lock classes for the module's locks: qspin_lock_init() is a
- * function today (one class for all). When it becomes the macro of
- * validator-interface.md, replace the qspin branch with
- *	static struct qspin_class_key __qkey;
- *	__qspin_lock_init(qspin_compat_as_qspin(lock), #lock, &__qkey);
- * so that the class is named after the driver's own words (#lock).
+ * The qspin branch is qspin_lock_init()'s own expansion, so that each call
+ * site is one lock class named after the driver's own words (#lock), not
+ * after this header's cast.
  */
 #ifdef CONFIG_DEBUG_SPINLOCK
 #define qspin_compat_kernel_lock_init(lock, name)			\
@@ -266,8 +260,11 @@ static __always_inline int qspin_compat_trylock_irq(qspinlock_t *lock)
 #undef spin_lock_init
 #define spin_lock_init(lock)						\
 	do {								\
+		static struct qspin_class_key __qkey;			\
+									\
 		if (qspin_compat_mapped(lock))				\
-			qspin_lock_init(qspin_compat_as_qspin(lock));	\
+			__qspin_lock_init(qspin_compat_as_qspin(lock),	\
+					  #lock, &__qkey);		\
 		else							\
 			qspin_compat_kernel_lock_init(			\
 				qspin_compat_as_kernel(lock), #lock);	\

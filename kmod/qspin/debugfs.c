@@ -2,10 +2,16 @@
 /*
  * /sys/kernel/debug/qspin/: what qspin.ko shows and takes from user space.
  *
- *   info            version, word layout, sizes, CPUs, stats/detect state
+ *   info            version, word layout, sizes, CPUs, stats/validate state
  *   stats           the path counters (stats.c); write reset, on, off
  *   slowpath_trace  idle, armed, or one captured slow-path stack; write arm
- *   deadlocks, held detection's reports and held-lock sets (detect.c)
+ *   validate        on/off: the validator switch (validate.c)
+ *   reset           write reset: forget reports, graph, usage, chains
+ *   held            the held-lock records, per CPU and context
+ *   classes         lock classes, usage states, first sites (class.c)
+ *   reports         the validator's reports with counts (report.c)
+ *   dependencies    the class graph (graph.c)
+ *   deadlocks       the same-CPU deadlock reports (detect.c)
  *
  * Commands are one word; anything else, empty or oversized gets -EINVAL.
  */
@@ -50,7 +56,9 @@ static int info_show(struct seq_file *m, void *v)
 	seq_printf(m, "cpus_possible %u\n", num_possible_cpus());
 	seq_printf(m, "cpus_online %u\n", num_online_cpus());
 	seq_printf(m, "stats %d\n", qspin_stats_enabled());
-	seq_printf(m, "detect %d\n", qspin_detect_enabled());
+	seq_printf(m, "validate %d\n", qspin_validate_enabled());
+	/* The old name, kept for scripts: the same switch. */
+	seq_printf(m, "detect %d\n", qspin_validate_enabled());
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(info);
@@ -132,6 +140,7 @@ void qspin_debugfs_init(void)
 	debugfs_create_file("stats", 0600, qspin_debugfs, NULL, &stats_fops);
 	debugfs_create_file("slowpath_trace", 0600, qspin_debugfs, NULL,
 			    &slowpath_trace_fops);
+	qspin_validate_debugfs(qspin_debugfs);
 	qspin_detect_debugfs(qspin_debugfs);
 }
 

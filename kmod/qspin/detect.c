@@ -1,41 +1,24 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Same-CPU deadlock detection for qspin ("safe mode").
+ * The same-CPU deadlock report ("safe mode"), part of the validator.
  *
- * The bug it catches: a context takes a lock with interrupts (or softirqs)
+ * The bug it names: a context takes a lock with interrupts (or softirqs)
  * enabled, an interrupt (or softirq, or NMI) arrives on the same CPU and its
  * handler takes the same lock. The handler spins with the holder frozen
  * underneath it: the CPU never gets out (hard LOCKUP for hardirq/NMI, soft
- * lockup for softirq).
+ * lockup for softirq). Also the same lock taken again by the same context
+ * (AA): lockdep's "possible recursive locking detected", here certain.
  *
- * How: per CPU, one small set of held locks per context level (task,
- * softirq, hardirq, NMI). A set, not a stack: unlocking out of order is
- * legal. Each context writes only its own level's set; a context of a
- * higher level reads the sets below it. Both run on the same CPU, one
- * interrupting the other, so a compiler barrier orders them: a context
- * that can be interrupted has either published an entry completely or not
- * at all.
- *
- *  - qspin_held_add(): before the atomic that takes the lock (no blind
- *    window between holding the lock and being recorded as holding it),
- *    and only when interrupts are on: a holder with interrupts off cannot
- *    be interrupted, so it cannot be deadlocked this way.
- *  - qspin_held_del(): after the release. A record never claims less than
- *    is held; it may briefly claim a lock that is being waited for, which
- *    is as deadly: qspin is fair, so a same-CPU interrupting context would
- *    queue behind the very waiter it froze.
- *  - qspin_detect_deadlock(): on contention, before the waiter touches the
- *    lock word. A lock found in a lower level's set on this CPU is held by
- *    a context this one interrupted: report it (once per lock and context
- *    pair; later hits are counted, see debugfs "deadlocks"), then either
- *    back off (qspin_lock_checked() returns -EDEADLK) or spin as the
- *    kernel's own spinlock would: a driver's bug is diagnosed, not hidden.
- *    The lock found twice in the caller's own set is recursive locking.
- *
- * Switch: the static key qspin_detect_key (parameter `detect`, on by
- * default); off, lock_api.c never calls in here and the fast path is the
- * plain one. The key is set once at load and never flipped while locks
- * may be held, so every add has its del.
+ * validate.c finds it: on contention, before the waiter touches the lock
+ * word, a record of the lock in this CPU's held locks of a context this one
+ * interrupted (or of this context) means the holder cannot run until the
+ * waiter gives up. Here it is reported, once per lock and context pair
+ * (later hits are counted, see debugfs "deadlocks"; counted as
+ * QSPIN_REPORT_DEADLOCK in "reports" too); then the waiter either backs off
+ * (qspin_lock_checked() returns -EDEADLK) or spins as the kernel's own
+ * spinlock would: a driver's bug is diagnosed, not hidden. The validator's
+ * "inconsistent lock state" names the same bug earlier, as soon as both
+ * uses were seen, collision or not.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -56,106 +39,7 @@
 
 #include <qspin/debug.h>
 #include "internal.h"
-
-DEFINE_STATIC_KEY_TRUE(qspin_detect_key);
-
-static bool detect = true;
-module_param(detect, bool, 0444);
-MODULE_PARM_DESC(detect, "Detect same-CPU lock/interrupt deadlocks (default: on)");
-
-/* ---- per-CPU held-lock sets ----------------------------------------- */
-
-enum qspin_ctx {
-	QSPIN_CTX_TASK,
-	QSPIN_CTX_SOFTIRQ,
-	QSPIN_CTX_HARDIRQ,
-	QSPIN_CTX_NMI,
-	QSPIN_CTX_NR
-};
-
-static const char *const qspin_ctx_names[QSPIN_CTX_NR] = {
-	[QSPIN_CTX_TASK] = "task",
-	[QSPIN_CTX_SOFTIRQ] = "softirq",
-	[QSPIN_CTX_HARDIRQ] = "hardirq",
-	[QSPIN_CTX_NMI] = "NMI",
-};
-
-/* Locks one context can hold at once with interrupts on, per CPU. */
-#define QSPIN_HELD_MAX 8
-
-struct qspin_held {
-	qspinlock_t *lock;	/* NULL: free slot; written last */
-	unsigned long ip;	/* the caller of the lock operation */
-};
-
-struct qspin_held_cpu {
-	struct qspin_held set[QSPIN_CTX_NR][QSPIN_HELD_MAX];
-	unsigned long overflow;	/* acquisitions not recorded: set full */
-};
-
-static DEFINE_PER_CPU(struct qspin_held_cpu, qspin_held_cpu);
-
-/*
- * The context level of the caller, from the preempt count. A task that
- * disabled bottom halves is still task context; only softirq *service*
- * (SOFTIRQ_OFFSET) is softirq context.
- */
-static __always_inline enum qspin_ctx qspin_ctx_level(void)
-{
-	unsigned int pc = preempt_count();
-
-	if (pc & NMI_MASK)
-		return QSPIN_CTX_NMI;
-	if (pc & HARDIRQ_MASK)
-		return QSPIN_CTX_HARDIRQ;
-	if (pc & SOFTIRQ_OFFSET)
-		return QSPIN_CTX_SOFTIRQ;
-	return QSPIN_CTX_TASK;
-}
-
-/*
- * Called with preemption (or bottom halves) disabled by the lock operation,
- * so the CPU cannot change before the matching qspin_held_del().
- */
-void qspin_held_add(qspinlock_t *lock, unsigned long ip)
-{
-	struct qspin_held *set;
-	unsigned int i;
-
-	lockdep_assert_preemption_disabled();
-	if (irqs_disabled())
-		return;
-	set = this_cpu_ptr(&qspin_held_cpu)->set[qspin_ctx_level()];
-	for (i = 0; i < QSPIN_HELD_MAX; i++) {
-		if (set[i].lock)
-			continue;
-		set[i].ip = ip;
-		/* An interrupting reader sees the ip once it sees the lock. */
-		barrier();
-		WRITE_ONCE(set[i].lock, lock);
-		/* Published before the caller's atomic on the lock word. */
-		barrier();
-		return;
-	}
-	this_cpu_inc(qspin_held_cpu.overflow);
-}
-
-/* Not conditional on irqs_disabled(): a holder may have turned them off. */
-void qspin_held_del(qspinlock_t *lock)
-{
-	struct qspin_held *set;
-	unsigned int i;
-
-	/* The release (the caller's store) comes before the record goes. */
-	barrier();
-	set = this_cpu_ptr(&qspin_held_cpu)->set[qspin_ctx_level()];
-	for (i = 0; i < QSPIN_HELD_MAX; i++) {
-		if (set[i].lock == lock) {
-			WRITE_ONCE(set[i].lock, NULL);
-			return;
-		}
-	}
-}
+#include "validate.h"
 
 /* ---- lock names: static symbols, or the init site of dynamic locks ---- */
 
@@ -175,8 +59,6 @@ void qspin_detect_note_init(qspinlock_t *lock, unsigned long ip)
 	struct qspin_init_site *s;
 	unsigned long flags;
 
-	if (!qspin_detect_enabled())
-		return;
 	s = &qspin_init_sites[hash_ptr(lock, QSPIN_INIT_BITS)];
 	raw_spin_lock_irqsave(&qspin_init_lock, flags);
 	s->lock = lock;
@@ -269,7 +151,8 @@ static void qspin_print_report(struct qspin_report *r, unsigned long waiter_ip,
 	const char *wctx = qspin_ctx_names[r->waiter];
 
 	if (r->holder == r->waiter)
-		pr_err("possible recursive locking: lock taken in %s context is already held by the same context\n",
+		pr_err("WARNING: possible recursive locking detected\n"
+		       KBUILD_MODNAME ": the same lock taken again in %s context, which already holds it: certain deadlock\n",
 		       wctx);
 	else
 		pr_err("possible same-CPU deadlock: lock taken in %s context is held by interrupted %s context\n",
@@ -308,9 +191,9 @@ static void qspin_print_report(struct qspin_report *r, unsigned long waiter_ip,
 	dump_stack();
 }
 
-static void qspin_report(qspinlock_t *lock, enum qspin_ctx holder,
-			 unsigned long holder_ip, enum qspin_ctx waiter,
-			 unsigned long waiter_ip, bool checked)
+void qspin_report_deadlock(qspinlock_t *lock, enum qspin_ctx holder,
+			   unsigned long holder_ip, enum qspin_ctx waiter,
+			   unsigned long waiter_ip, bool checked)
 {
 	struct qspin_report *r, local;
 	unsigned long flags;
@@ -340,6 +223,9 @@ static void qspin_report(qspinlock_t *lock, enum qspin_ctx holder,
 		qspin_reports_dropped++;
 		r = &local;
 	}
+	/* Counted with the validator's reports; printed by the rules here. */
+	qspin_report_start_untitled(QSPIN_REPORT_DEADLOCK, (unsigned long)lock,
+				    holder << 8 | waiter);
 	r->lock = lock;
 	r->holder = holder;
 	r->waiter = waiter;
@@ -350,46 +236,12 @@ static void qspin_report(qspinlock_t *lock, enum qspin_ctx holder,
 	snprintf(r->holder_fn, sizeof(r->holder_fn), "%pS", (void *)holder_ip);
 	snprintf(r->waiter_fn, sizeof(r->waiter_fn), "%pS", (void *)waiter_ip);
 	qspin_print_report(r, waiter_ip, checked);
+	qspin_report_end();
 out:
 	raw_spin_unlock_irqrestore(&qspin_report_lock, flags);
 }
 
-bool qspin_detect_deadlock(qspinlock_t *lock, unsigned long ip, bool checked)
-{
-	struct qspin_held_cpu *h = this_cpu_ptr(&qspin_held_cpu);
-	enum qspin_ctx ctx = qspin_ctx_level(), c;
-	/* This very attempt is in the own set when it was recorded. */
-	unsigned int own = irqs_disabled() ? 0 : 1;
-	unsigned int i, seen;
-
-	for (c = QSPIN_CTX_TASK; c <= ctx; c++) {
-		seen = 0;
-		for (i = 0; i < QSPIN_HELD_MAX; i++) {
-			if (READ_ONCE(h->set[c][i].lock) != lock)
-				continue;
-			if (c == ctx && ++seen <= own)
-				continue;
-			qspin_report(lock, c, READ_ONCE(h->set[c][i].ip), ctx,
-				     ip, checked);
-			return true;
-		}
-	}
-	return false;
-}
-
-bool qspin_detect_active(void)
-{
-	return qspin_detect_enabled();
-}
-EXPORT_SYMBOL_GPL(qspin_detect_active);
-
-/* ---- setup and debugfs --------------------------------------------- */
-
-void qspin_detect_init(void)
-{
-	if (!detect)
-		static_branch_disable(&qspin_detect_key);
-}
+/* ---- debugfs -------------------------------------------------------- */
 
 static int deadlocks_show(struct seq_file *m, void *v)
 {
@@ -422,11 +274,21 @@ static int deadlocks_show(struct seq_file *m, void *v)
 	return 0;
 }
 
+void qspin_deadlocks_reset(void)
+{
+	unsigned long flags;
+
+	raw_spin_lock_irqsave(&qspin_report_lock, flags);
+	qspin_nr_reports = 0;
+	qspin_reports_dropped = 0;
+	memset(qspin_reports, 0, sizeof(qspin_reports));
+	raw_spin_unlock_irqrestore(&qspin_report_lock, flags);
+}
+
 /* "reset": forget what was reported, so the next hit reports again. */
 static ssize_t deadlocks_write(struct file *file, const char __user *ubuf,
 			       size_t len, loff_t *ppos)
 {
-	unsigned long flags;
 	char buf[16];
 	int ret = qspin_debugfs_word(ubuf, len, buf, sizeof(buf));
 
@@ -434,46 +296,13 @@ static ssize_t deadlocks_write(struct file *file, const char __user *ubuf,
 		return ret;
 	if (strcmp(buf, "reset"))
 		return -EINVAL;
-	raw_spin_lock_irqsave(&qspin_report_lock, flags);
-	qspin_nr_reports = 0;
-	qspin_reports_dropped = 0;
-	memset(qspin_reports, 0, sizeof(qspin_reports));
-	raw_spin_unlock_irqrestore(&qspin_report_lock, flags);
+	qspin_deadlocks_reset();
 	return len;
 }
 
 QSPIN_DEFINE_RW_ATTRIBUTE(deadlocks);
 
-/* What each CPU holds right now, per context: a racy snapshot. */
-static int held_show(struct seq_file *m, void *v)
-{
-	unsigned long overflow = 0;
-	int cpu, c, i;
-
-	for_each_possible_cpu(cpu) {
-		struct qspin_held_cpu *h = per_cpu_ptr(&qspin_held_cpu, cpu);
-
-		overflow += READ_ONCE(h->overflow);
-		for (c = 0; c < QSPIN_CTX_NR; c++) {
-			for (i = 0; i < QSPIN_HELD_MAX; i++) {
-				qspinlock_t *lock = READ_ONCE(h->set[c][i].lock);
-
-				if (lock)
-					seq_printf(m, "cpu%d %s %ps at %pS\n",
-						   cpu, qspin_ctx_names[c],
-						   lock,
-						   (void *)READ_ONCE(h->set[c][i].ip));
-			}
-		}
-	}
-	seq_printf(m, "# detect %d slots %d overflow %lu\n",
-		   qspin_detect_enabled(), QSPIN_HELD_MAX, overflow);
-	return 0;
-}
-DEFINE_SHOW_ATTRIBUTE(held);
-
 void qspin_detect_debugfs(struct dentry *dir)
 {
 	debugfs_create_file("deadlocks", 0600, dir, NULL, &deadlocks_fops);
-	debugfs_create_file("held", 0400, dir, NULL, &held_fops);
 }

@@ -5,7 +5,12 @@
  *   lock_api.c   the exported lock API, the instrumentation switch, load/unload
  *   core_env.cpp the C++ slow path in the kernel environment (core_env.h)
  *   stats.c      per-CPU path counters and the slow-path stack trace
- *   detect.c     same-CPU deadlock detection
+ *   validate.c   the validator: held locks, usage states, chains,
+ *                recursion, bad unlock, the validate switch and reset
+ *   class.c      lock classes and the lock -> class map (class.h)
+ *   report.c     the validator's report table and saved stacks
+ *   detect.c     the same-CPU deadlock report (and debugfs "deadlocks")
+ *   graph.c      the dependency graph (graph.h)
  *   debugfs.c    /sys/kernel/debug/qspin/
  */
 #ifndef QSPIN_INTERNAL_H
@@ -90,29 +95,77 @@ int qspin_slowpath_trace_arm(void);
 enum qspin_trace_state
 qspin_slowpath_trace_get(const struct qspin_slowpath_trace **trace);
 
-/* ---- deadlock detection (detect.c) --------------------------------- */
+/* ---- the validator (validate.c, class.c, report.c, detect.c) ------ */
 
-DECLARE_STATIC_KEY_TRUE(qspin_detect_key);
+/* On: validate=1 (and detect=1, its alias), the default. */
+DECLARE_STATIC_KEY_TRUE(qspin_validate_key);
 
-static __always_inline bool qspin_detect_enabled(void)
+static __always_inline bool qspin_validate_enabled(void)
 {
-	return static_branch_unlikely(&qspin_detect_key);
+	return static_branch_unlikely(&qspin_validate_key);
 }
 
-/* Before the atomic that takes the lock; records only with IRQs on. */
-void qspin_held_add(qspinlock_t *lock, unsigned long ip);
-/* After the release. */
-void qspin_held_del(qspinlock_t *lock);
+enum qspin_ctx {
+	QSPIN_CTX_TASK,
+	QSPIN_CTX_SOFTIRQ,
+	QSPIN_CTX_HARDIRQ,
+	QSPIN_CTX_NMI,
+	QSPIN_CTX_NR
+};
+
+extern const char *const qspin_ctx_names[QSPIN_CTX_NR];
+
 /*
- * On contention, before the waiter touches the lock word: true (after a
- * report) when a context this one interrupted on this CPU holds the lock.
- * `checked`: the caller backs off with -EDEADLK instead of spinning.
+ * Before the atomic that takes the lock (after it, for a trylock that
+ * succeeded): check and record the acquisition. `subclass`: 0, or
+ * qspin_lock_nested()'s. Return: whether a record was made.
  */
-bool qspin_detect_deadlock(qspinlock_t *lock, unsigned long ip, bool checked);
+bool qspin_validate_acquire(qspinlock_t *lock, unsigned long ip,
+			    unsigned int subclass, bool trylock);
+/*
+ * On contention, before the slow path: true (after a report) when the lock
+ * can never be released while this context spins (same CPU).
+ */
+bool qspin_validate_contended(qspinlock_t *lock, unsigned long ip,
+			      bool recorded, bool checked);
+/* qspin_lock_checked() backs off: forget the record. */
+void qspin_validate_back_off(qspinlock_t *lock);
+/*
+ * Release the lock's word, unless it is a bad unlock (reported): what
+ * qspin_validate_release_fast() (held.h) leaves.
+ */
+void qspin_validate_release_general(qspinlock_t *lock);
+/* qspin_lock_init(): false (after a report) when the lock is held. */
+bool qspin_validate_init(qspinlock_t *lock, unsigned long ip);
+void qspin_validate_switch(bool on);
+int qspin_validate_init_module(void);
+void qspin_validate_exit_module(void);
+void qspin_validate_debugfs(struct dentry *dir);
+
+/* class.c */
+struct qspin_class_key;
+void qspin_class_init_lock(qspinlock_t *lock, const char *name,
+			   struct qspin_class_key *key, unsigned long ip);
+bool qspin_lock_in_module(const qspinlock_t *lock, struct module *mod);
+void qspin_chains_reset(void);			/* validate.c; graph lock held */
+void qspin_held_check_freed(struct module *mod);	/* validate.c */
+const char *qspin_usage_name(unsigned int u);
+
+/* report.c */
+bool qspin_report_start_untitled(unsigned int type, unsigned long key1,
+				 unsigned long key2);
+void qspin_reports_reset(void);
+void qspin_reports_forget(struct module *mod, const unsigned long *classes);
+void qspin_stacks_reset(void);			/* graph lock held */
+void qspin_report_debugfs(struct dentry *dir);
+
+/* detect.c: the same-CPU deadlock report, once per lock and context pair. */
+void qspin_report_deadlock(qspinlock_t *lock, enum qspin_ctx holder,
+			   unsigned long holder_ip, enum qspin_ctx waiter,
+			   unsigned long waiter_ip, bool checked);
+void qspin_deadlocks_reset(void);
 /* qspin_lock_init(): remember a dynamic lock's init site for reports. */
 void qspin_detect_note_init(qspinlock_t *lock, unsigned long ip);
-
-void qspin_detect_init(void);
 void qspin_detect_debugfs(struct dentry *dir);
 
 /* ---- debugfs (debugfs.c) ------------------------------------------- */

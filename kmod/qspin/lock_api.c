@@ -9,18 +9,21 @@
  * preempt_disable() where those did not already disable preemption); then
  * one switch point, the static key qspin_instrument_key:
  *
- *  - off (stats=0 detect=0): qspin_acquire(), as the kernel's
+ *  - off (stats=0 validate=0): qspin_acquire(), as the kernel's
  *    queued_spin_lock() in include/asm-generic/qspinlock.h: one CAS
  *    (qspin_word_lock_fast(), include/qspin/lock_word.h) and, only on
  *    contention, the one call into the C++ slow path (qspin_slowpath(),
  *    core_env.cpp), handed this CPU's node block and number;
  *  - on: qspin_acquire_instrumented(), out of line, handed the caller's
  *    address (_RET_IP_, taken here in the exported function, as the
- *    kernel's spin_acquire() takes it): it records and checks the
- *    acquisition for same-CPU deadlocks (detect.c) and counts the path
- *    (stats.c) around the same fast and slow path.
+ *    kernel's spin_acquire() takes it): the validator (validate.c) checks
+ *    and records the acquisition, and on contention looks for a same-CPU
+ *    deadlock; statistics (stats.c) count the path; around the same fast
+ *    and slow path.
  *
- * Release goes in reverse.
+ * Release goes in reverse; with the validator on, the whole unlock is a
+ * tail call to its validated twin (qspin_unlock_*_validated()), where the
+ * validator releases the word (a bad unlock leaves it alone).
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -37,7 +40,9 @@
 #include <linux/smp.h>
 
 #include <qspin.h>
+#include "class.h"
 #include "core_env.h"
+#include "held.h"
 #include "internal.h"
 
 /* ---- queue nodes and the instrumentation switch --------------------- */
@@ -56,7 +61,7 @@ static DEFINE_MUTEX(qspin_instrument_mutex);
 void qspin_instrument_update(void)
 {
 	mutex_lock(&qspin_instrument_mutex);
-	if (qspin_stats_enabled() || static_key_enabled(&qspin_detect_key))
+	if (qspin_stats_enabled() || static_key_enabled(&qspin_validate_key))
 		static_branch_enable(&qspin_instrument_key);
 	else
 		static_branch_disable(&qspin_instrument_key);
@@ -64,16 +69,6 @@ void qspin_instrument_update(void)
 }
 
 /* ---- acquire and release -------------------------------------------- */
-
-/*
- * Whether the holder can be interrupted: detection records only holders
- * that can (an interrupt handler taking the same lock on the same CPU
- * would spin on them forever).
- */
-enum qspin_irqs {
-	QSPIN_IRQS_MAY_BE_ON,	/* plain, _bh, the trylocks, _checked */
-	QSPIN_IRQS_OFF,		/* _irq, _irqsave: turned off by the variant */
-};
 
 /* Contended: the one call into the C++ core. */
 static __always_inline void qspin_acquire_contended(qspinlock_t *lock, u32 val)
@@ -94,97 +89,167 @@ static __always_inline void qspin_acquire(qspinlock_t *lock)
 }
 
 /*
- * The instrumented path: the plain one plus statistics and detection.
- * Detection records the acquisition before the atomic that takes the lock
- * and checks for a same-CPU deadlock before the slow path touches the word;
- * `ip` names the caller in those records and reports. `back_off`
- * (qspin_lock_checked()): on a deadlock, forget the record and return
- * -EDEADLK instead of spinning. Out of line, so that the exported
- * functions keep the plain path's size.
+ * The instrumented path: the plain one plus validation and statistics. The
+ * validator checks and records the acquisition before the atomic that
+ * takes the lock, and looks for a same-CPU deadlock before the slow path
+ * touches the word; `ip` names the caller in its records and reports.
+ * `back_off` (qspin_lock_checked()): on a deadlock, forget the record and
+ * return -EDEADLK instead of spinning. Out of line, so that the exported
+ * functions keep the plain path's size; split in three so that the common
+ * case (held.h: task context, nothing else held, usage known) keeps no
+ * register across a call: the rest are tail calls.
  */
-static noinline int qspin_acquire_instrumented(qspinlock_t *lock,
-					       unsigned long ip,
-					       enum qspin_irqs irqs,
-					       bool back_off)
-{
-	bool detect = qspin_detect_enabled();
-	u32 val;
 
-	if (irqs == QSPIN_IRQS_OFF)
-		lockdep_assert_irqs_disabled();
-	else if (detect)
-		qspin_held_add(lock, ip);
-	if (likely(qspin_word_lock_fast(&lock->word, &val))) {
-		qspin_stat_inc(QSPIN_STAT_FAST);
-		return 0;
-	}
-	if (detect && qspin_detect_deadlock(lock, ip, back_off) && back_off) {
-		qspin_held_del(lock);
+/* Contended, with the validator on: a same-CPU deadlock first. */
+static noinline notrace int qspin_acquire_validated_contended(qspinlock_t *lock,
+							     unsigned long ip,
+							     u32 val,
+							     bool recorded,
+							     bool back_off)
+{
+	if (qspin_validate_contended(lock, ip, recorded, back_off) &&
+	    back_off) {
+		if (recorded)
+			qspin_validate_back_off(lock);
 		return -EDEADLK;
 	}
 	qspin_acquire_contended(lock, val);
 	return 0;
 }
 
-/* A trylock that took the lock: count it, and record it for detection. */
+/* Everything but the common case: statistics alone, or the validator's general way. */
+static noinline notrace int qspin_acquire_general(qspinlock_t *lock,
+						  unsigned long ip,
+						  unsigned int subclass,
+						  bool back_off)
+{
+	bool validate = qspin_validate_enabled(), recorded = false;
+	u32 val;
+
+	if (validate)
+		recorded = qspin_validate_acquire(lock, ip, subclass, false);
+	if (likely(qspin_word_lock_fast(&lock->word, &val))) {
+		qspin_stat_inc(QSPIN_STAT_FAST);
+		return 0;
+	}
+	if (validate)
+		return qspin_acquire_validated_contended(lock, ip, val,
+							 recorded, back_off);
+	qspin_acquire_contended(lock, val);
+	return 0;
+}
+
+static noinline notrace int qspin_acquire_instrumented(qspinlock_t *lock,
+						       unsigned long ip,
+						       bool back_off)
+{
+	u32 val;
+
+	if (qspin_validate_enabled() &&
+	    likely(qspin_validate_record_fast(lock, ip))) {
+		if (likely(qspin_word_lock_fast(&lock->word, &val))) {
+			qspin_stat_inc(QSPIN_STAT_FAST);
+			return 0;
+		}
+		return qspin_acquire_validated_contended(lock, ip, val, true,
+							 back_off);
+	}
+	return qspin_acquire_general(lock, ip, 0, back_off);
+}
+
+/* A trylock that took the lock: count it, and record it for validation. */
 static noinline void qspin_trylock_instrumented(qspinlock_t *lock,
-						unsigned long ip,
-						enum qspin_irqs irqs)
+						unsigned long ip)
 {
 	qspin_stat_inc(QSPIN_STAT_FAST);
-	if (irqs == QSPIN_IRQS_MAY_BE_ON && qspin_detect_enabled())
-		qspin_held_add(lock, ip);
+	if (qspin_validate_enabled())
+		qspin_validate_acquire(lock, ip, 0, true);
 }
 
 static __always_inline int qspin_try_acquire(qspinlock_t *lock,
-					     unsigned long ip,
-					     enum qspin_irqs irqs)
+					     unsigned long ip)
 {
 	if (!qspin_word_trylock(&lock->word))
 		return 0;
 	if (qspin_instrumented())
-		qspin_trylock_instrumented(lock, ip, irqs);
+		qspin_trylock_instrumented(lock, ip);
 	return 1;
 }
 
-static __always_inline void qspin_release(qspinlock_t *lock,
-					  enum qspin_irqs irqs)
-{
-	qspin_word_unlock(&lock->word);
-	/*
-	 * After the release: a record never claims less than is held.
-	 * Detection on implies the instrumentation key, so its own key alone
-	 * decides: one nop on the plain path.
-	 */
-	if (irqs == QSPIN_IRQS_MAY_BE_ON && qspin_detect_enabled())
-		qspin_held_del(lock);
+/*
+ * Release with the validator on: it releases the word itself (after its
+ * checks, before its record goes: a record never claims less than is
+ * held), then the variant's own steps follow here. Out of line and called
+ * last (a tail call) by the exported function, so that its plain path
+ * keeps no register across a call: the plain unlock stays what it was.
+ * Validation on implies the instrumentation key, so its own key alone
+ * decides: one nop on the plain path.
+ */
+#define QSPIN_UNLOCK_VALIDATED(name, params, rest)			\
+static noinline notrace void name params				\
+{									\
+	if (!qspin_validate_release_fast(lock))				\
+		qspin_validate_release_general(lock);			\
+	rest;								\
 }
+
+QSPIN_UNLOCK_VALIDATED(qspin_unlock_validated, (qspinlock_t *lock),
+		       preempt_enable())
+QSPIN_UNLOCK_VALIDATED(qspin_unlock_irqrestore_validated,
+		       (qspinlock_t *lock, unsigned long flags),
+		       local_irq_restore(flags); preempt_enable())
+QSPIN_UNLOCK_VALIDATED(qspin_unlock_irq_validated, (qspinlock_t *lock),
+		       local_irq_enable(); preempt_enable())
+QSPIN_UNLOCK_VALIDATED(qspin_unlock_bh_validated,
+		       (qspinlock_t *lock, unsigned long ip),
+		       local_bh_enable_ip(ip))
 
 /* ---- the exported operations, as include/linux/spinlock_api_smp.h ---- */
 
-void qspin_lock_init(qspinlock_t *lock)
+void __qspin_lock_init(qspinlock_t *lock, const char *name,
+		       struct qspin_class_key *key)
 {
+	/* A held lock is reported and left alone (validate.c). */
+	if (qspin_validate_enabled() && !qspin_validate_init(lock, _RET_IP_))
+		return;
 	lock->word = (struct qspin_lock_word)QSPIN_WORD_INIT;
+	/* Classes are kept with validation off too: it may be switched on. */
+	qspin_class_init_lock(lock, name, key, _RET_IP_);
 	qspin_detect_note_init(lock, _RET_IP_);
 }
-EXPORT_SYMBOL_GPL(qspin_lock_init);
+EXPORT_SYMBOL_GPL(__qspin_lock_init);
 
 void qspin_lock(qspinlock_t *lock) __acquires(lock)
 {
 	preempt_disable();
 	__acquire(lock);
 	if (qspin_instrumented())
-		qspin_acquire_instrumented(lock, _RET_IP_, QSPIN_IRQS_MAY_BE_ON,
-					   false);
+		qspin_acquire_instrumented(lock, _RET_IP_, false);
 	else
 		qspin_acquire(lock);
 }
 EXPORT_SYMBOL_GPL(qspin_lock);
 
+void qspin_lock_nested(qspinlock_t *lock, unsigned int subclass)
+	__acquires(lock)
+{
+	preempt_disable();
+	__acquire(lock);
+	if (qspin_instrumented())
+		/* Subclasses are never the common case: the general way. */
+		qspin_acquire_general(lock, _RET_IP_,
+				      min(subclass, QSPIN_MAX_SUBCLASS - 1), false);
+	else
+		qspin_acquire(lock);
+}
+EXPORT_SYMBOL_GPL(qspin_lock_nested);
+
 void qspin_unlock(qspinlock_t *lock) __releases(lock)
 {
 	__release(lock);
-	qspin_release(lock, QSPIN_IRQS_MAY_BE_ON);
+	if (qspin_validate_enabled())
+		return qspin_unlock_validated(lock);
+	qspin_word_unlock(&lock->word);
 	preempt_enable();
 }
 EXPORT_SYMBOL_GPL(qspin_unlock);
@@ -197,13 +262,30 @@ unsigned long _qspin_lock_irqsave(qspinlock_t *lock) __acquires(lock)
 	preempt_disable();
 	__acquire(lock);
 	if (qspin_instrumented())
-		qspin_acquire_instrumented(lock, _RET_IP_, QSPIN_IRQS_OFF,
-					   false);
+		qspin_acquire_instrumented(lock, _RET_IP_, false);
 	else
 		qspin_acquire(lock);
 	return flags;
 }
 EXPORT_SYMBOL_GPL(_qspin_lock_irqsave);
+
+unsigned long _qspin_lock_irqsave_nested(qspinlock_t *lock,
+					 unsigned int subclass)
+	__acquires(lock)
+{
+	unsigned long flags;
+
+	local_irq_save(flags);
+	preempt_disable();
+	__acquire(lock);
+	if (qspin_instrumented())
+		qspin_acquire_general(lock, _RET_IP_,
+				      min(subclass, QSPIN_MAX_SUBCLASS - 1), false);
+	else
+		qspin_acquire(lock);
+	return flags;
+}
+EXPORT_SYMBOL_GPL(_qspin_lock_irqsave_nested);
 
 void qspin_unlock_irqrestore(qspinlock_t *lock, unsigned long flags)
 	__releases(lock)
@@ -211,7 +293,9 @@ void qspin_unlock_irqrestore(qspinlock_t *lock, unsigned long flags)
 	/* Taken with _irqsave: interrupts are still off. */
 	lockdep_assert_irqs_disabled();
 	__release(lock);
-	qspin_release(lock, QSPIN_IRQS_OFF);
+	if (qspin_validate_enabled())
+		return qspin_unlock_irqrestore_validated(lock, flags);
+	qspin_word_unlock(&lock->word);
 	local_irq_restore(flags);
 	preempt_enable();
 }
@@ -223,8 +307,7 @@ void qspin_lock_irq(qspinlock_t *lock) __acquires(lock)
 	preempt_disable();
 	__acquire(lock);
 	if (qspin_instrumented())
-		qspin_acquire_instrumented(lock, _RET_IP_, QSPIN_IRQS_OFF,
-					   false);
+		qspin_acquire_instrumented(lock, _RET_IP_, false);
 	else
 		qspin_acquire(lock);
 }
@@ -235,7 +318,9 @@ void qspin_unlock_irq(qspinlock_t *lock) __releases(lock)
 	/* Taken with _irq: interrupts are still off. */
 	lockdep_assert_irqs_disabled();
 	__release(lock);
-	qspin_release(lock, QSPIN_IRQS_OFF);
+	if (qspin_validate_enabled())
+		return qspin_unlock_irq_validated(lock);
+	qspin_word_unlock(&lock->word);
 	local_irq_enable();
 	preempt_enable();
 }
@@ -255,8 +340,7 @@ void qspin_lock_bh(qspinlock_t *lock) __acquires(lock)
 	local_bh_disable();
 	__acquire(lock);
 	if (qspin_instrumented())
-		qspin_acquire_instrumented(lock, _RET_IP_, QSPIN_IRQS_MAY_BE_ON,
-					   false);
+		qspin_acquire_instrumented(lock, _RET_IP_, false);
 	else
 		qspin_acquire(lock);
 }
@@ -265,7 +349,9 @@ EXPORT_SYMBOL_GPL(qspin_lock_bh);
 void qspin_unlock_bh(qspinlock_t *lock) __releases(lock)
 {
 	__release(lock);
-	qspin_release(lock, QSPIN_IRQS_MAY_BE_ON);
+	if (qspin_validate_enabled())
+		return qspin_unlock_bh_validated(lock, _RET_IP_);
+	qspin_word_unlock(&lock->word);
 	local_bh_enable_ip(_RET_IP_);
 }
 EXPORT_SYMBOL_GPL(qspin_unlock_bh);
@@ -273,7 +359,7 @@ EXPORT_SYMBOL_GPL(qspin_unlock_bh);
 int _qspin_trylock(qspinlock_t *lock)
 {
 	preempt_disable();
-	if (qspin_try_acquire(lock, _RET_IP_, QSPIN_IRQS_MAY_BE_ON))
+	if (qspin_try_acquire(lock, _RET_IP_))
 		return 1;
 	preempt_enable();
 	return 0;
@@ -284,8 +370,7 @@ int _qspin_trylock_irqsave(qspinlock_t *lock, unsigned long *flags)
 {
 	local_irq_save(*flags);
 	preempt_disable();
-	/* No caller to record: a holder with IRQs off cannot be interrupted. */
-	if (qspin_try_acquire(lock, 0, QSPIN_IRQS_OFF))
+	if (qspin_try_acquire(lock, _RET_IP_))
 		return 1;
 	local_irq_restore(*flags);
 	preempt_enable();
@@ -296,7 +381,7 @@ EXPORT_SYMBOL_GPL(_qspin_trylock_irqsave);
 int _qspin_trylock_bh(qspinlock_t *lock)
 {
 	local_bh_disable();
-	if (qspin_try_acquire(lock, _RET_IP_, QSPIN_IRQS_MAY_BE_ON))
+	if (qspin_try_acquire(lock, _RET_IP_))
 		return 1;
 	local_bh_enable_ip(_RET_IP_);
 	return 0;
@@ -309,8 +394,7 @@ int qspin_lock_checked(qspinlock_t *lock)
 
 	preempt_disable();
 	if (qspin_instrumented())
-		ret = qspin_acquire_instrumented(lock, _RET_IP_,
-						 QSPIN_IRQS_MAY_BE_ON, true);
+		ret = qspin_acquire_instrumented(lock, _RET_IP_, true);
 	else
 		qspin_acquire(lock);
 	if (ret)
@@ -323,26 +407,31 @@ EXPORT_SYMBOL_GPL(qspin_lock_checked);
 
 static int __init qspin_init(void)
 {
+	int ret;
+
 	if (nr_cpu_ids - 1 > QSPIN_MAX_CPU) {
 		pr_err("%u CPUs do not fit the tail's 14-bit CPU field (max %u)\n",
 		       nr_cpu_ids, QSPIN_MAX_CPU + 1);
 		return -EINVAL;
 	}
 	qspin_stats_init();
-	qspin_detect_init();
+	ret = qspin_validate_init_module();
+	if (ret)
+		return ret;
 	qspin_instrument_update();
 	qspin_debugfs_init();
 
-	pr_info("queued spinlock v%s loaded: %u CPUs, stats %s, deadlock detection %s\n",
+	pr_info("queued spinlock v%s loaded: %u CPUs, stats %s, validator %s\n",
 		QSPIN_VERSION, num_possible_cpus(),
 		qspin_stats_enabled() ? "on" : "off",
-		qspin_detect_enabled() ? "on" : "off");
+		qspin_validate_enabled() ? "on" : "off");
 	return 0;
 }
 
 static void __exit qspin_exit(void)
 {
 	qspin_debugfs_exit();
+	qspin_validate_exit_module();
 	pr_info("unloaded\n");
 }
 

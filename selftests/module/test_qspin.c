@@ -16,10 +16,15 @@
  *    waits on lock A, a softirq on B, a hardirq on C), proven by the tail
  *    index seen in each word and by qspin's stats counters;
  *  - mutual exclusion under a contended multi-CPU run mixing variants;
- *  - with deadlock detection on, a hardirq that wants a lock its CPU's task
+ *  - with the validator on, a hardirq that wants a lock its CPU's task
  *    holds gets -EDEADLK from qspin_lock_checked(), for every variant that
  *    leaves interrupts on; the reports must name the holder's function
- *    (selftests/qspin_unwind.sh reads them back from debugfs).
+ *    (selftests/qspin_unwind.sh reads them back from debugfs), and the
+ *    validator names the bug as an inconsistent lock state first.
+ *
+ * Every test case has its own locks (lock classes), taken only in ways
+ * that are correct, so the validator (on by default) has nothing to say
+ * about them except where a test provokes a report on purpose.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -35,6 +40,7 @@
 #include <linux/preempt.h>
 #include <linux/sched.h>
 #include <linux/slab.h>
+#include <linux/workqueue.h>
 #include <qspin.h>
 #include <qspin/debug.h>
 
@@ -97,25 +103,43 @@ static struct cpu_state cpu_state_now(void)
 	};
 }
 
-static DEFINE_QSPINLOCK(matrix_lock);
+/* Where the matrix runs: each (context, variant) cell has its own lock. */
+enum matrix_ctx {
+	M_TASK,
+	M_TASK_IRQS_OFF,
+	M_SOFTIRQ,
+	M_HARDIRQ,
+	M_NR
+};
+
+static const char *const matrix_ctx_names[M_NR] = {
+	"task", "task, IRQs off", "softirq", "hardirq",
+};
+
 /*
- * A lock that stays held for the failed-trylock checks in all three
- * contexts. Its word is set by hand rather than through qspin_lock(): a
- * real owner would keep preemption off while this test sleeps.
+ * Static, so each element is a lock class of its own for the validator: a
+ * lock taken with plain qspin_lock() in task context and in hardirq
+ * context would be a genuine inconsistent lock state.
+ */
+static qspinlock_t matrix_locks[M_NR][V_NR];
+
+/*
+ * A lock that stays held, by a kthread on another CPU, for the
+ * failed-trylock checks in all three contexts here.
  */
 static DEFINE_QSPINLOCK(held_lock);
 
 /* Inside the critical section: what this variant must have changed. */
-static void check_inside(enum variant v, const char *ctx,
+static void check_inside(qspinlock_t *lock, enum variant v, const char *ctx,
 			 struct cpu_state before)
 {
 	struct cpu_state in = cpu_state_now();
-	struct qspin_word_fields f = qspin_lock_fields(&matrix_lock);
+	struct qspin_word_fields f = qspin_lock_fields(lock);
 
 	CHECK(f.locked == 1 && f.pending == 0 && f.tail_cpu == -1,
 	      "%s in %s: word %x", variant_names[v], ctx,
-	      qspin_word_read(&matrix_lock.word));
-	CHECK(qspin_is_locked(&matrix_lock), "%s in %s", variant_names[v], ctx);
+	      qspin_word_read(&lock->word));
+	CHECK(qspin_is_locked(lock), "%s in %s", variant_names[v], ctx);
 	/* Preemption is off inside every variant. */
 	CHECK(!preemptible() && in.preempt > before.preempt,
 	      "%s in %s: preempt_count %x before %x", variant_names[v], ctx,
@@ -142,8 +166,9 @@ static void check_inside(enum variant v, const char *ctx,
 	}
 }
 
-static void check_restored(enum variant v, const char *ctx,
-			   struct cpu_state before, const char *what)
+static void check_restored(qspinlock_t *lock, enum variant v,
+			   const char *ctx, struct cpu_state before,
+			   const char *what)
 {
 	struct cpu_state after = cpu_state_now();
 
@@ -153,39 +178,41 @@ static void check_restored(enum variant v, const char *ctx,
 	      "%s in %s %s: irqs_off %d->%d preempt %x->%x", variant_names[v],
 	      ctx, what, before.irqs_off, after.irqs_off, before.preempt,
 	      after.preempt);
-	CHECK(qspin_word_read(&matrix_lock.word) == 0,
+	CHECK(qspin_word_read(&lock->word) == 0,
 	      "%s in %s %s: word %x", variant_names[v], ctx, what,
-	      qspin_word_read(&matrix_lock.word));
+	      qspin_word_read(&lock->word));
 }
 
 /* One variant, one context: acquire, check, release, check. */
-static void run_variant(enum variant v, const char *ctx)
+static void run_variant(enum variant v, enum matrix_ctx m)
 {
 	struct cpu_state before = cpu_state_now();
+	qspinlock_t *lock = &matrix_locks[m][v];
+	const char *ctx = matrix_ctx_names[m];
 	unsigned long flags = 0;
 	int ok = 1;
 
 	switch (v) {
 	case V_PLAIN:
-		qspin_lock(&matrix_lock);
+		qspin_lock(lock);
 		break;
 	case V_TRYLOCK:
-		ok = qspin_trylock(&matrix_lock);
+		ok = qspin_trylock(lock);
 		break;
 	case V_BH:
-		qspin_lock_bh(&matrix_lock);
+		qspin_lock_bh(lock);
 		break;
 	case V_TRYLOCK_BH:
-		ok = qspin_trylock_bh(&matrix_lock);
+		ok = qspin_trylock_bh(lock);
 		break;
 	case V_IRQ:
-		qspin_lock_irq(&matrix_lock);
+		qspin_lock_irq(lock);
 		break;
 	case V_IRQSAVE:
-		qspin_lock_irqsave(&matrix_lock, flags);
+		qspin_lock_irqsave(lock, flags);
 		break;
 	case V_TRYLOCK_IRQSAVE:
-		ok = qspin_trylock_irqsave(&matrix_lock, flags);
+		ok = qspin_trylock_irqsave(lock, flags);
 		break;
 	default:
 		return;
@@ -194,24 +221,24 @@ static void run_variant(enum variant v, const char *ctx)
 	      variant_names[v], ctx);
 	if (!ok)
 		return;
-	check_inside(v, ctx, before);
+	check_inside(lock, v, ctx, before);
 
 	switch (v) {
 	case V_PLAIN:
 	case V_TRYLOCK:
-		qspin_unlock(&matrix_lock);
+		qspin_unlock(lock);
 		break;
 	case V_BH:
 	case V_TRYLOCK_BH:
-		qspin_unlock_bh(&matrix_lock);
+		qspin_unlock_bh(lock);
 		break;
 	case V_IRQ:
-		qspin_unlock_irq(&matrix_lock);
+		qspin_unlock_irq(lock);
 		break;
 	default:
-		qspin_unlock_irqrestore(&matrix_lock, flags);
+		qspin_unlock_irqrestore(lock, flags);
 	}
-	check_restored(v, ctx, before, "after release");
+	check_restored(lock, v, ctx, before, "after release");
 }
 
 /* Failed trylocks on a held lock leave no state behind. */
@@ -246,14 +273,14 @@ static const bool in_hardirq_ctx[V_NR] = {
 	[V_TRYLOCK_IRQSAVE] = 1,
 };
 
-static void run_matrix(const bool *which, const char *ctx)
+static void run_matrix(const bool *which, enum matrix_ctx m)
 {
 	int v;
 
 	for (v = 0; v < V_NR; v++)
 		if (which[v])
-			run_variant(v, ctx);
-	run_failed_trylocks(ctx);
+			run_variant(v, m);
+	run_failed_trylocks(matrix_ctx_names[m]);
 }
 
 static int softirq_ran, hardirq_ran;
@@ -262,7 +289,7 @@ static DECLARE_COMPLETION(softirq_done);
 static void matrix_tasklet_fn(struct tasklet_struct *t)
 {
 	softirq_ran = in_serving_softirq() ? 1 : -1;
-	run_matrix(in_softirq_ctx, "softirq");
+	run_matrix(in_softirq_ctx, M_SOFTIRQ);
 	complete(&softirq_done);
 }
 static DECLARE_TASKLET(matrix_tasklet, matrix_tasklet_fn);
@@ -270,22 +297,59 @@ static DECLARE_TASKLET(matrix_tasklet, matrix_tasklet_fn);
 static void matrix_irq_work_fn(struct irq_work *w)
 {
 	hardirq_ran = in_hardirq() ? 1 : -1;
-	run_matrix(in_hardirq_ctx, "hardirq");
+	run_matrix(in_hardirq_ctx, M_HARDIRQ);
 }
 static struct irq_work matrix_irq_work = IRQ_WORK_INIT_HARD(matrix_irq_work_fn);
 
+/* held_lock's owner: takes it, holds it until told, releases it. */
+enum { HELD_WAIT, HELD_TAKEN, HELD_RELEASE, HELD_RELEASED };
+static atomic_t held_state;
+
+static int held_owner_fn(void *arg)
+{
+	qspin_lock(&held_lock);
+	atomic_set(&held_state, HELD_TAKEN);
+	while (atomic_read(&held_state) != HELD_RELEASE)
+		cpu_relax();
+	qspin_unlock(&held_lock);
+	atomic_set(&held_state, HELD_RELEASED);
+	while (!kthread_should_stop())
+		schedule_timeout_interruptible(1);
+	return 0;
+}
+
+static struct task_struct *create_on(int (*fn)(void *), void *arg, int cpu,
+				     const char *name);
+static struct task_struct *start_on(int (*fn)(void *), void *arg, int cpu,
+				    const char *name);
+static void stop_and_put(struct task_struct *t);
+static int other_cpu(int not, int n);
+
 static void test_state_matrix(void)
 {
+	struct task_struct *owner;
 	unsigned long flags;
+	int cpu = other_cpu(raw_smp_processor_id(), 0);
 
-	__atomic_store_n(&held_lock.word.val, QSPIN_LOCKED_VAL, __ATOMIC_RELAXED);
+	if (cpu < 0) {
+		SKIP("needs 2 CPUs: one holds held_lock");
+		return;
+	}
+	atomic_set(&held_state, HELD_WAIT);
+	owner = start_on(held_owner_fn, NULL, cpu, "qspin_held");
+	if (IS_ERR(owner)) {
+		CHECK(0, "kthread_create failed");
+		return;
+	}
+	while (atomic_read(&held_state) != HELD_TAKEN)
+		msleep(1);
 
-	run_matrix(in_task, "task");
+	run_matrix(in_task, M_TASK);
 
 	/* _irqsave with IRQs already off restores "off". */
 	local_irq_save(flags);
-	run_variant(V_IRQSAVE, "task, IRQs off");
-	run_variant(V_TRYLOCK_IRQSAVE, "task, IRQs off");
+	run_variant(V_IRQSAVE, M_TASK_IRQS_OFF);
+	run_variant(V_TRYLOCK_IRQSAVE, M_TASK_IRQS_OFF);
 	CHECK(irqs_disabled(), "IRQs turned on by irqrestore");
 	local_irq_restore(flags);
 
@@ -301,24 +365,33 @@ static void test_state_matrix(void)
 	CHECK(qspin_word_read(&held_lock.word) == QSPIN_LOCKED_VAL,
 	      "failed trylocks changed the held word: %x",
 	      qspin_word_read(&held_lock.word));
-	__atomic_store_n(&held_lock.word.val, 0, __ATOMIC_RELAXED);
+	atomic_set(&held_state, HELD_RELEASE);
+	while (atomic_read(&held_state) != HELD_RELEASED)
+		msleep(1);
+	stop_and_put(owner);
+	CHECK(qspin_word_read(&held_lock.word) == 0, "held_lock word %x",
+	      qspin_word_read(&held_lock.word));
 }
 
 /* ---- trylock on a held and a free lock ------------------------------ */
 
+/* Static: a lock on the stack is not a static object (never initialised). */
+static DEFINE_QSPINLOCK(trylock_lock);
+
 static void test_trylock(void)
 {
-	DEFINE_QSPINLOCK(l);
+	qspinlock_t *l = &trylock_lock;
 
-	CHECK(qspin_trylock(&l), "free lock");
-	CHECK(qspin_word_read(&l.word) == QSPIN_LOCKED_VAL, "word %x",
-	      qspin_word_read(&l.word));
-	CHECK(!qspin_trylock(&l), "held lock");
-	CHECK(qspin_word_read(&l.word) == QSPIN_LOCKED_VAL, "word %x",
-	      qspin_word_read(&l.word));
-	qspin_unlock(&l);
-	CHECK(qspin_word_read(&l.word) == 0, "word %x", qspin_word_read(&l.word));
-	CHECK(!qspin_is_locked(&l) && !qspin_is_contended(&l), "free lock");
+	CHECK(qspin_trylock(l), "free lock");
+	CHECK(qspin_word_read(&l->word) == QSPIN_LOCKED_VAL, "word %x",
+	      qspin_word_read(&l->word));
+	CHECK(!qspin_trylock(l), "held lock");
+	CHECK(qspin_word_read(&l->word) == QSPIN_LOCKED_VAL, "word %x",
+	      qspin_word_read(&l->word));
+	qspin_unlock(l);
+	CHECK(qspin_word_read(&l->word) == 0, "word %x",
+	      qspin_word_read(&l->word));
+	CHECK(!qspin_is_locked(l) && !qspin_is_contended(l), "free lock");
 }
 
 /* ---- helpers for multi-CPU tests ------------------------------------ */
@@ -449,16 +522,21 @@ out:
 
 /*
  * A waiter queues (and so takes a node) only when someone besides the
- * owner is already there. Two CPUs suffice: the owner CPU also raises the
- * pending byte of each lock it holds, the exact state a pending waiter
- * leaves (*,1,1), so the nesting CPU's waiters all queue. The owner drops
- * pending and locked together when it releases.
+ * owner is already there. The owner CPU also raises the pending byte of
+ * each lock it holds, the exact state a pending waiter leaves (*,1,1), so
+ * the nesting CPU's waiters all queue; releasing, the owner clears pending
+ * first and then unlocks as usual.
+ *
+ * The owner takes each lock the way its other users need: B with softirqs
+ * off (a softirq takes it), C with interrupts off (a hardirq takes it).
+ * With interrupts off the owner cannot send the hardirq's IPI itself
+ * (smp_call_function_single() warns), so a work item on a third CPU does.
  */
 static DEFINE_QSPINLOCK(nest_a);
 static DEFINE_QSPINLOCK(nest_b);
 static DEFINE_QSPINLOCK(nest_c);
-static atomic_t nest_progress;	/* 1 task got A, 2 softirq got B, 3 hardirq got C */
-static int nest_irq_ctx, nest_softirq_ctx;
+static atomic_t nest_progress;	/* 1 task got A, 2 softirq got B, 4 hardirq got C */
+static int nest_irq_ctx, nest_softirq_ctx, nest_cpu;
 
 static void nest_hardirq_fn(void *info)
 {
@@ -467,6 +545,13 @@ static void nest_hardirq_fn(void *info)
 	qspin_unlock(&nest_c);
 	atomic_or(4, &nest_progress);
 }
+
+/* On the third CPU, with interrupts on: the IPI to the nesting CPU. */
+static void nest_ipi_fn(struct work_struct *w)
+{
+	smp_call_function_single(nest_cpu, nest_hardirq_fn, NULL, 0);
+}
+static DECLARE_WORK(nest_ipi_work, nest_ipi_fn);
 
 static void nest_tasklet_fn(struct tasklet_struct *t)
 {
@@ -493,10 +578,9 @@ static int nest_task_fn(void *arg)
 	return 0;
 }
 
-static void owner_release(qspinlock_t *l)
+static void set_pending(qspinlock_t *l, u8 pending)
 {
-	/* *,1,1 -> *,0,0: our fake pending waiter leaves with us. */
-	__atomic_store_n(&l->word.locked_pending, 0, __ATOMIC_RELEASE);
+	__atomic_store_n(&l->word.pending, pending, __ATOMIC_RELAXED);
 }
 
 static bool tail_is(qspinlock_t *l, int cpu, unsigned int idx)
@@ -511,17 +595,18 @@ static unsigned long stat_of(const char *name);
 static void test_nesting(void)
 {
 	struct task_struct *task;
-	unsigned long d2, d3;
-	int nest_cpu;
+	unsigned long d2, d3, flags;
+	int me = raw_smp_processor_id(), ipi_cpu;
 
-	if (num_online_cpus() < 2) {
-		SKIP("needs 2 CPUs");
+	if (num_online_cpus() < 3) {
+		SKIP("needs 3 CPUs, have %u", num_online_cpus());
 		return;
 	}
 	d2 = stat_of("nested_depth2");
 	d3 = stat_of("nested_depth3");
 	atomic_set(&nest_progress, 0);
-	nest_cpu = other_cpu(raw_smp_processor_id(), 0);
+	nest_cpu = other_cpu(me, 0);
+	ipi_cpu = other_cpu(me, 1);
 	task = create_on(nest_task_fn, NULL, nest_cpu, "qspin_nest");
 	if (IS_ERR(task)) {
 		CHECK(0, "kthread_create failed");
@@ -529,11 +614,9 @@ static void test_nesting(void)
 	}
 
 	qspin_lock(&nest_a);
-	qspin_lock(&nest_b);
-	qspin_lock(&nest_c);
-	__atomic_store_n(&nest_a.word.pending, 1, __ATOMIC_RELAXED);
-	__atomic_store_n(&nest_b.word.pending, 1, __ATOMIC_RELAXED);
-	__atomic_store_n(&nest_c.word.pending, 1, __ATOMIC_RELAXED);
+	qspin_lock_bh(&nest_b);
+	set_pending(&nest_a, 1);
+	set_pending(&nest_b, 1);
 
 	wake_up_process(task);
 	CHECK(SPIN_UNTIL(tail_is(&nest_a, nest_cpu, 0)),
@@ -545,28 +628,25 @@ static void test_nesting(void)
 	      "softirq did not queue on B at idx 1: word %x",
 	      qspin_word_read(&nest_b.word));
 
-	smp_call_function_single(nest_cpu, nest_hardirq_fn, NULL, 0);
+	qspin_lock_irqsave(&nest_c, flags);
+	set_pending(&nest_c, 1);
+	queue_work_on(ipi_cpu, system_wq, &nest_ipi_work);
 	CHECK(SPIN_UNTIL(tail_is(&nest_c, nest_cpu, 2)),
 	      "hardirq did not queue on C at idx 2: word %x",
 	      qspin_word_read(&nest_c.word));
 
-	/*
-	 * Unwind innermost first, as the interrupted CPU needs: the owner
-	 * drops pending and locked at once. Once every waiter has been
-	 * through, qspin_unlock() balances what qspin_lock() did (preempt
-	 * count, deadlock-detection record); its store of an already clear
-	 * locked byte changes nothing.
-	 */
-	owner_release(&nest_c);
+	/* Innermost first, as the interrupted CPU needs. */
+	set_pending(&nest_c, 0);
+	qspin_unlock_irqrestore(&nest_c, flags);
 	CHECK(SPIN_UNTIL(atomic_read(&nest_progress) & 4), "hardirq stuck");
-	owner_release(&nest_b);
+	set_pending(&nest_b, 0);
+	qspin_unlock_bh(&nest_b);
 	CHECK(SPIN_UNTIL(atomic_read(&nest_progress) & 2), "softirq stuck");
-	owner_release(&nest_a);
-	CHECK(SPIN_UNTIL(atomic_read(&nest_progress) & 1), "task stuck");
-	qspin_unlock(&nest_c);
-	qspin_unlock(&nest_b);
+	set_pending(&nest_a, 0);
 	qspin_unlock(&nest_a);
+	CHECK(SPIN_UNTIL(atomic_read(&nest_progress) & 1), "task stuck");
 
+	flush_work(&nest_ipi_work);
 	tasklet_kill(&nest_tasklet);
 	stop_and_put(task);
 	CHECK(nest_softirq_ctx == 1 && nest_irq_ctx == 1,
@@ -838,12 +918,15 @@ static void test_reports_name_callers(void)
 		[R_TRYLOCK_BH] = report_holder_trylock_bh,
 		[R_LOCK_CHECKED] = report_holder_lock_checked,
 	};
+	unsigned long inconsistent, deadlocks;
 	int r;
 
-	if (!qspin_detect_active()) {
-		SKIP("deadlock detection is off (qspin.ko detect=0)");
+	if (!qspin_validate_active()) {
+		SKIP("the validator is off (qspin.ko validate=0)");
 		return;
 	}
+	inconsistent = qspin_report_count(QSPIN_REPORT_INCONSISTENT);
+	deadlocks = qspin_report_count(QSPIN_REPORT_DEADLOCK);
 	for (r = 0; r < R_NR; r++) {
 		holders[r](report_locks[r]);
 		CHECK(qspin_word_read(&report_locks[r]->word) == 0,
@@ -851,6 +934,353 @@ static void test_reports_name_callers(void)
 		      qspin_word_read(&report_locks[r]->word));
 	}
 	irq_work_sync(&report_irq_work);
+	/*
+	 * Each lock was held with interrupts on and taken in hardirq: the
+	 * validator names that (inconsistent lock state, HARDIRQ-ON and
+	 * IN-HARDIRQ) before the collision is reported, once per lock.
+	 */
+	CHECK(qspin_report_count(QSPIN_REPORT_INCONSISTENT) - inconsistent ==
+	      R_NR, "inconsistent lock state reports: %lu, want %d",
+	      qspin_report_count(QSPIN_REPORT_INCONSISTENT) - inconsistent,
+	      R_NR);
+	CHECK(qspin_report_count(QSPIN_REPORT_DEADLOCK) - deadlocks == R_NR,
+	      "same-CPU deadlock reports: %lu, want %d",
+	      qspin_report_count(QSPIN_REPORT_DEADLOCK) - deadlocks, R_NR);
+}
+
+/* ---- the validator: one report of each kind this module can cause ---- */
+
+/*
+ * Each case checks that exactly the expected report type grew (by one)
+ * and, where it matters, that the lock word was left as it was. Reports
+ * are counted per type (qspin_report_count()); each case has its own
+ * locks, so no case feeds another's classes. The lock-order cases (ABBA
+ * and the irq-safe -> unsafe ones) live in the scenario matrix.
+ */
+static unsigned long counts_before[QSPIN_REPORT_NR];
+
+static void counts_snapshot(void)
+{
+	int t;
+
+	for (t = 0; t < QSPIN_REPORT_NR; t++)
+		counts_before[t] = qspin_report_count(t);
+}
+
+/* Exactly one new report, of type `want` (QSPIN_REPORT_NR: none at all). */
+static void counts_expect(enum qspin_report_type want, const char *what)
+{
+	int t;
+
+	for (t = 0; t < QSPIN_REPORT_NR; t++) {
+		unsigned long grew = qspin_report_count(t) - counts_before[t];
+
+		CHECK(grew == (t == want ? 1 : 0),
+		      "%s: report type %d grew by %lu", what, t, grew);
+	}
+}
+
+/* A lock held by a kthread on another CPU until told. */
+struct owner {
+	qspinlock_t *lock;
+	atomic_t state;		/* HELD_* */
+};
+
+static int owner_fn(void *arg)
+{
+	struct owner *o = arg;
+
+	qspin_lock(o->lock);
+	atomic_set(&o->state, HELD_TAKEN);
+	while (atomic_read(&o->state) != HELD_RELEASE)
+		cpu_relax();
+	qspin_unlock(o->lock);
+	atomic_set(&o->state, HELD_RELEASED);
+	while (!kthread_should_stop())
+		schedule_timeout_interruptible(1);
+	return 0;
+}
+
+static struct task_struct *owner_start(struct owner *o, qspinlock_t *lock)
+{
+	struct task_struct *t;
+
+	o->lock = lock;
+	atomic_set(&o->state, HELD_WAIT);
+	t = start_on(owner_fn, o, other_cpu(raw_smp_processor_id(), 0),
+		     "qspin_owner");
+	if (!IS_ERR(t))
+		while (atomic_read(&o->state) != HELD_TAKEN)
+			msleep(1);
+	return t;
+}
+
+static void owner_stop(struct owner *o, struct task_struct *t)
+{
+	atomic_set(&o->state, HELD_RELEASE);
+	while (atomic_read(&o->state) != HELD_RELEASED)
+		msleep(1);
+	stop_and_put(t);
+}
+
+static DEFINE_QSPINLOCK(aa_lock);
+
+/* The same lock again: certain deadlock; qspin_lock_checked() backs off. */
+static void validate_aa(void)
+{
+	int ret;
+
+	counts_snapshot();
+	qspin_lock(&aa_lock);
+	ret = qspin_lock_checked(&aa_lock);
+	CHECK(ret == -EDEADLK, "AA: qspin_lock_checked() returned %d", ret);
+	CHECK(qspin_word_read(&aa_lock.word) == QSPIN_LOCKED_VAL, "word %x",
+	      qspin_word_read(&aa_lock.word));
+	qspin_unlock(&aa_lock);
+	counts_expect(QSPIN_REPORT_DEADLOCK, "AA");
+	CHECK(qspin_word_read(&aa_lock.word) == 0, "word %x",
+	      qspin_word_read(&aa_lock.word));
+}
+
+struct two_locks {
+	qspinlock_t lock;
+	unsigned long data;
+};
+
+static struct two_locks rec_pair[2], nest_pair[2];
+
+/* One call site each: one class for each pair. */
+static void rec_pair_init(struct two_locks *p)
+{
+	qspin_lock_init(&p->lock);
+}
+
+static void nest_pair_init(struct two_locks *p)
+{
+	qspin_lock_init(&p->lock);
+}
+
+/* Two locks of one class: recursive, unless annotated with a subclass. */
+static void validate_recursive(void)
+{
+	rec_pair_init(&rec_pair[0]);
+	rec_pair_init(&rec_pair[1]);
+	nest_pair_init(&nest_pair[0]);
+	nest_pair_init(&nest_pair[1]);
+
+	counts_snapshot();
+	qspin_lock(&rec_pair[0].lock);
+	qspin_lock(&rec_pair[1].lock);
+	qspin_unlock(&rec_pair[1].lock);
+	qspin_unlock(&rec_pair[0].lock);
+	counts_expect(QSPIN_REPORT_RECURSIVE, "same class twice");
+
+	counts_snapshot();
+	qspin_lock(&nest_pair[0].lock);
+	qspin_lock_nested(&nest_pair[1].lock, 1);
+	qspin_unlock(&nest_pair[1].lock);
+	qspin_unlock(&nest_pair[0].lock);
+	counts_expect(QSPIN_REPORT_NR, "same class, qspin_lock_nested()");
+}
+
+static DEFINE_QSPINLOCK(unlocked_lock);
+static DEFINE_QSPINLOCK(double_lock);
+static DEFINE_QSPINLOCK(elsewhere_lock);
+
+/* Releasing what is not held here: reported, the word left alone. */
+static void validate_bad_unlock(void)
+{
+	struct task_struct *t;
+	struct owner o;
+
+	counts_snapshot();
+	preempt_disable();	/* what the missing qspin_lock() would have done */
+	qspin_unlock(&unlocked_lock);
+	counts_expect(QSPIN_REPORT_BAD_UNLOCK, "unlock of a free lock");
+	CHECK(qspin_word_read(&unlocked_lock.word) == 0, "word %x",
+	      qspin_word_read(&unlocked_lock.word));
+
+	/* Double unlock: the second one is the bad one. */
+	counts_snapshot();
+	qspin_lock(&double_lock);
+	qspin_unlock(&double_lock);
+	preempt_disable();
+	qspin_unlock(&double_lock);
+	counts_expect(QSPIN_REPORT_BAD_UNLOCK, "double unlock");
+	CHECK(qspin_word_read(&double_lock.word) == 0, "word %x",
+	      qspin_word_read(&double_lock.word));
+
+	/* The same bad unlock again: counted, not reported again. */
+	counts_snapshot();
+	preempt_disable();
+	qspin_unlock(&double_lock);
+	counts_expect(QSPIN_REPORT_NR, "the same bad unlock again");
+
+	if (num_online_cpus() < 2) {
+		SKIP("unlock of a lock held elsewhere needs 2 CPUs");
+		return;
+	}
+	t = owner_start(&o, &elsewhere_lock);
+	if (IS_ERR(t)) {
+		CHECK(0, "kthread_create failed");
+		return;
+	}
+	counts_snapshot();
+	preempt_disable();
+	qspin_unlock(&elsewhere_lock);
+	counts_expect(QSPIN_REPORT_BAD_UNLOCK, "unlock of a lock another CPU holds");
+	CHECK(qspin_word_read(&elsewhere_lock.word) == QSPIN_LOCKED_VAL,
+	      "the owner's word changed: %x",
+	      qspin_word_read(&elsewhere_lock.word));
+	owner_stop(&o, t);
+	CHECK(qspin_word_read(&elsewhere_lock.word) == 0, "word %x",
+	      qspin_word_read(&elsewhere_lock.word));
+}
+
+static struct two_locks reinit_obj;
+
+/* Never initialised, not static; and init of a held lock. */
+static void validate_init(void)
+{
+	qspinlock_t *l = kzalloc(sizeof(*l), GFP_KERNEL);
+
+	if (!l) {
+		CHECK(0, "no memory");
+		return;
+	}
+	counts_snapshot();
+	qspin_lock(l);
+	qspin_unlock(l);
+	counts_expect(QSPIN_REPORT_UNINITIALIZED, "allocated, never initialised");
+	kfree(l);
+
+	qspin_lock_init(&reinit_obj.lock);
+	counts_snapshot();
+	qspin_lock(&reinit_obj.lock);
+	qspin_lock_init(&reinit_obj.lock);
+	CHECK(qspin_word_read(&reinit_obj.lock.word) == QSPIN_LOCKED_VAL,
+	      "init of a held lock changed its word: %x",
+	      qspin_word_read(&reinit_obj.lock.word));
+	qspin_unlock(&reinit_obj.lock);
+	counts_expect(QSPIN_REPORT_HELD_REINIT, "init of a held lock");
+}
+
+/*
+ * The seed's bug without the collision: task context takes the lock with
+ * interrupts on, releases it; later a hardirq takes it (nobody holds it).
+ * Nothing deadlocks, yet the two uses conflict: reported at once.
+ */
+static DEFINE_QSPINLOCK(inconsistent_lock);
+
+static void inconsistent_irq_fn(struct irq_work *w)
+{
+	qspin_lock(&inconsistent_lock);
+	qspin_unlock(&inconsistent_lock);
+}
+static struct irq_work inconsistent_irq_work =
+	IRQ_WORK_INIT_HARD(inconsistent_irq_fn);
+
+static DEFINE_QSPINLOCK(enabled_inside_lock);
+
+static void enabled_inside_irq_fn(struct irq_work *w)
+{
+	qspin_lock(&enabled_inside_lock);
+	qspin_unlock(&enabled_inside_lock);
+}
+static struct irq_work enabled_inside_irq_work =
+	IRQ_WORK_INIT_HARD(enabled_inside_irq_fn);
+
+static void validate_inconsistent(void)
+{
+	unsigned long flags;
+
+	counts_snapshot();
+	qspin_lock(&inconsistent_lock);
+	qspin_unlock(&inconsistent_lock);
+	irq_work_queue(&inconsistent_irq_work);
+	irq_work_sync(&inconsistent_irq_work);
+	counts_expect(QSPIN_REPORT_INCONSISTENT, "hardirq-safe, taken with irqs on");
+
+	/*
+	 * Taken with interrupts off, but the critical section turns them on:
+	 * found at release (no irq-flag tracing on a stock kernel).
+	 */
+	counts_snapshot();
+	irq_work_queue(&enabled_inside_irq_work);
+	irq_work_sync(&enabled_inside_irq_work);
+	qspin_lock_irqsave(&enabled_inside_lock, flags);
+	local_irq_enable();
+	qspin_unlock(&enabled_inside_lock);
+	local_irq_restore(flags);
+	counts_expect(QSPIN_REPORT_INCONSISTENT, "irqs enabled inside the section");
+}
+
+static DEFINE_QSPINLOCK(switch_lock);
+
+/* Switched on while a lock is held: its unlock has no record, no report. */
+static void validate_switch(void)
+{
+	struct task_struct *t;
+	struct owner o;
+
+	if (num_online_cpus() < 2) {
+		SKIP("needs 2 CPUs");
+		return;
+	}
+	CHECK(qspin_validate_set(false) == 0, "validate off");
+	t = owner_start(&o, &switch_lock);
+	if (IS_ERR(t)) {
+		CHECK(0, "kthread_create failed");
+		qspin_validate_set(true);
+		return;
+	}
+	CHECK(qspin_validate_set(true) == 0, "validate on");
+	counts_snapshot();
+	owner_stop(&o, t);
+	counts_expect(QSPIN_REPORT_NR, "unlock of a lock taken before the switch");
+	CHECK(qspin_word_read(&switch_lock.word) == 0, "word %x",
+	      qspin_word_read(&switch_lock.word));
+}
+
+/*
+ * More locks held at once in one context than the held stack's 16 slots:
+ * the pool-full report, once; the rest still locks and unlocks. Each
+ * element of a static array is a class of its own (no recursion report).
+ * After a reset, so that an earlier load's pool-full report (its key is
+ * the pool, kept across module loads) does not hide this one.
+ */
+#define DEEP_LOCKS 17
+static qspinlock_t deep_locks[DEEP_LOCKS];
+
+static void validate_pool_full(void)
+{
+	int i;
+
+	qspin_validate_reset();
+	counts_snapshot();
+	for (i = 0; i < DEEP_LOCKS; i++)
+		qspin_lock(&deep_locks[i]);
+	for (i = DEEP_LOCKS - 1; i >= 0; i--)
+		qspin_unlock(&deep_locks[i]);
+	counts_expect(QSPIN_REPORT_POOL_FULL, "17 locks held in one context");
+	for (i = 0; i < DEEP_LOCKS; i++)
+		CHECK(qspin_word_read(&deep_locks[i].word) == 0, "lock %d word %x",
+		      i, qspin_word_read(&deep_locks[i].word));
+}
+
+static void test_validator(void)
+{
+	if (!qspin_validate_active()) {
+		SKIP("the validator is off (qspin.ko validate=0)");
+		return;
+	}
+	validate_aa();
+	validate_recursive();
+	validate_bad_unlock();
+	validate_init();
+	validate_inconsistent();
+	validate_switch();
+	validate_pool_full();
 }
 
 /* ---- qspin's stats, read the way a user does ------------------------ */
@@ -885,6 +1315,8 @@ static void selftest(void)
 	test_is_contended();
 	test_nesting();
 	test_mutual_exclusion();
+	/* First: it resets the validator, the reports below stay for qspin_unwind.sh. */
+	test_validator();
 	test_reports_name_callers();
 
 	if (pinned)
