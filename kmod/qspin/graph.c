@@ -101,9 +101,11 @@ static struct qspin_graph_counts qspin_graph_counts;
 /* The debugfs reader against the writers; inside the graph lock. */
 static DEFINE_RAW_SPINLOCK(qspin_deps_lock);
 
-/* Writers hold the graph lock: the counters need no atomics, only whole stores. */
-#define qspin_count_inc(field)						\
-	WRITE_ONCE(qspin_graph_counts.field, qspin_graph_counts.field + 1)
+/* Writers hold the graph lock: no atomics, only whole stores for the reader. */
+static void qspin_count_inc(unsigned long *counter)
+{
+	WRITE_ONCE(*counter, *counter + 1);
+}
 
 static void qspin_deps_clear(void)
 {
@@ -259,7 +261,7 @@ qspin_search_run(struct qspin_search *s, unsigned int root,
 	bool fwd = s->dir == QSPIN_FORWARDS;
 	unsigned int head = 0, examined = 0;
 
-	qspin_count_inc(searches);
+	qspin_count_inc(&qspin_graph_counts.searches);
 	if (++s->number == 0) {		/* wrapped: old marks could match */
 		memset(s->visited, 0, sizeof(s->visited));
 		s->number = 1;
@@ -282,7 +284,7 @@ qspin_search_run(struct qspin_search *s, unsigned int root,
 						   qspin_deps[d].from;
 
 			if (++examined > QSPIN_GRAPH_SEARCH_DEPS) {
-				qspin_count_inc(bound_hits);
+				qspin_count_inc(&qspin_graph_counts.bound_hits);
 				return QSPIN_SEARCH_BOUND_HIT;
 			}
 			if (s->visited[other] == s->number)
@@ -376,6 +378,16 @@ static const char *qspin_name(unsigned int cls)
 	return name ? name : "(unnamed class)";
 }
 
+/* "foo" for an address in foo(), without %ps's " [module]". */
+static const char *qspin_function_name(unsigned long ip)
+{
+	static char name[KSYM_SYMBOL_LEN];	/* under the graph lock */
+
+	snprintf(name, sizeof(name), "%ps", (void *)ip);
+	name[strcspn(name, " ")] = '\0';
+	return name;
+}
+
 static void qspin_print_site(const char *what, unsigned int cls,
 			     const struct qspin_site *site)
 {
@@ -446,9 +458,10 @@ static void qspin_report_circular(unsigned int prev, unsigned int next,
 	pr_warn("                               lock(%s);\n", qspin_name(prev));
 	pr_warn("  lock(%s);\n", qspin_name(next));
 	pr_warn(" *** DEADLOCK ***\n");
-	pr_warn("fix: take %s before %s everywhere; %ps() takes %s then %s at %pS\n",
-		qspin_name(next), qspin_name(prev), (void *)next_site->ip,
-		qspin_name(prev), qspin_name(next), (void *)next_site->ip);
+	pr_warn("fix: take %s before %s everywhere; %s() takes %s then %s at %pS\n",
+		qspin_name(next), qspin_name(prev),
+		qspin_function_name(next_site->ip), qspin_name(prev),
+		qspin_name(next), (void *)next_site->ip);
 	qspin_report_end();
 }
 
@@ -617,7 +630,7 @@ int qspin_graph_add(unsigned int prev, unsigned int next,
 	}
 	qspin_check_irq_usage(prev, next, prev_site, next_site);
 	if (qspin_dep_insert(prev, next, prev_site, next_site) == QSPIN_NONE) {
-		qspin_count_inc(refused);
+		qspin_count_inc(&qspin_graph_counts.refused);
 		qspin_report_pool_full(prev, next);
 		return -ENOSPC;
 	}

@@ -1,12 +1,13 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Host shim for graph_test.c: the validator's side of the graph's contract
- * (validator-interface.md, "Inside qspin.ko"), implemented by the test.
+ * The validator's side of the graph's contract (validator-interface.md,
+ * "Inside qspin.ko"), as the graph's own tests see it: graph_test.c (host,
+ * through the shim) and vm/graph_vm_test.c (kernel) implement it.
  */
 #ifndef QSPIN_VALIDATE_H
 #define QSPIN_VALIDATE_H
 
-#include <stdbool.h>
+#include <linux/types.h>
 #include <qspin/debug.h>
 
 #define QSPIN_MAX_CLASSES 1024
