@@ -46,7 +46,7 @@
  *   CIRCULAR         (prev, next): the edge that would close the cycle
  *   IRQ_SAFE_UNSAFE  (QSPIN_USAGE_KEY(safe class, USED_IN_x),
  *   IRQ_INVERSION     QSPIN_USAGE_KEY(unsafe class, ENABLED_x))
- *   POOL_FULL        (address of the edge pool, 0)
+ *   POOL_FULL        (QSPIN_GRAPH_POOL_KEY, 0)
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -238,7 +238,8 @@ struct qspin_goal {
 
 static bool qspin_goal_met(const struct qspin_goal *goal, unsigned int cls)
 {
-	return cls == goal->cls || (qspin_class_usage(cls) & goal->usage);
+	return cls == goal->cls ||
+	       (goal->usage && (qspin_class_usage(cls) & goal->usage));
 }
 
 static void qspin_search_reach(struct qspin_search *s, unsigned int cls,
@@ -391,7 +392,7 @@ static const char *qspin_function_name(unsigned long ip)
 static void qspin_print_site(const char *what, unsigned int cls,
 			     const struct qspin_site *site)
 {
-	pr_warn("    %s %s at %pS\n", qspin_name(cls), what, (void *)site->ip);
+	pr_err("    %s %s at %pS\n", qspin_name(cls), what, (void *)site->ip);
 	if (site->stack)
 		qspin_stack_print(site->stack);
 }
@@ -401,8 +402,8 @@ static void qspin_print_dep(unsigned int nr, unsigned int from,
 			    unsigned int to, const struct qspin_site *held,
 			    const struct qspin_site *taken, bool is_new)
 {
-	pr_warn(" #%u %s -> %s%s\n", nr, qspin_name(from), qspin_name(to),
-		is_new ? "  (new)" : "");
+	pr_err(" #%u %s -> %s%s\n", nr, qspin_name(from), qspin_name(to),
+	       is_new ? "  (new)" : "");
 	qspin_print_site("taken", from, held);
 	qspin_print_site("taken under it", to, taken);
 }
@@ -438,30 +439,30 @@ static void qspin_report_circular(unsigned int prev, unsigned int next,
 
 	if (!qspin_report_start(QSPIN_REPORT_CIRCULAR, prev, next))
 		return;
-	pr_warn("%s is being taken at %pS\n", qspin_name(next),
-		(void *)next_site->ip);
-	pr_warn("while %s is held (taken at %pS),\n", qspin_name(prev),
-		(void *)prev_site->ip);
-	pr_warn("but %s already depends on %s. The whole chain, each dependency with where both locks were taken:\n",
-		qspin_name(prev), qspin_name(next));
+	pr_err("%s is being taken at %pS\n", qspin_name(next),
+	       (void *)next_site->ip);
+	pr_err("while %s is held (taken at %pS),\n", qspin_name(prev),
+	       (void *)prev_site->ip);
+	pr_err("but %s already depends on %s. The whole chain, each dependency with where both locks were taken:\n",
+	       qspin_name(prev), qspin_name(next));
 	qspin_print_dep(0, prev, next, prev_site, next_site, true);
 	qspin_print_path(1, n);
 	if (before_prev != next)
-		pr_warn("Chain exists of: %s --> %s --> %s\n", qspin_name(next),
-			qspin_name(before_prev), qspin_name(prev));
-	pr_warn(" Possible unsafe locking scenario:\n");
-	pr_warn("       CPU0                    CPU1\n");
-	pr_warn("       ----                    ----\n");
-	pr_warn("  lock(%s);\n", qspin_name(prev));
-	pr_warn("                               lock(%s);\n",
-		qspin_name(before_prev));
-	pr_warn("                               lock(%s);\n", qspin_name(prev));
-	pr_warn("  lock(%s);\n", qspin_name(next));
-	pr_warn(" *** DEADLOCK ***\n");
-	pr_warn("fix: take %s before %s everywhere; %s() takes %s then %s at %pS\n",
-		qspin_name(next), qspin_name(prev),
-		qspin_function_name(next_site->ip), qspin_name(prev),
-		qspin_name(next), (void *)next_site->ip);
+		pr_err("Chain exists of: %s --> %s --> %s\n", qspin_name(next),
+		       qspin_name(before_prev), qspin_name(prev));
+	pr_err(" Possible unsafe locking scenario:\n");
+	pr_err("       CPU0                    CPU1\n");
+	pr_err("       ----                    ----\n");
+	pr_err("  lock(%s);\n", qspin_name(prev));
+	pr_err("                               lock(%s);\n",
+	       qspin_name(before_prev));
+	pr_err("                               lock(%s);\n", qspin_name(prev));
+	pr_err("  lock(%s);\n", qspin_name(next));
+	pr_err(" *** DEADLOCK ***\n");
+	pr_err("fix: take %s before %s everywhere; %s() takes %s then %s at %pS\n",
+	       qspin_name(next), qspin_name(prev),
+	       qspin_function_name(next_site->ip), qspin_name(prev),
+	       qspin_name(next), (void *)next_site->ip);
 	qspin_report_end();
 }
 
@@ -477,19 +478,19 @@ static void qspin_print_irq_scenario(const struct qspin_irq_kind *kind,
 				     unsigned int unsafe)
 {
 	if (middle != unsafe)
-		pr_warn("Chain exists of: %s --> %s --> %s\n", qspin_name(safe),
-			qspin_name(middle), qspin_name(unsafe));
-	pr_warn(" Possible interrupt unsafe locking scenario:\n");
-	pr_warn("       CPU0                    CPU1\n");
-	pr_warn("       ----                    ----\n");
-	pr_warn("  lock(%s);\n", qspin_name(unsafe));
-	pr_warn("                               %s\n", kind->disable);
-	pr_warn("                               lock(%s);\n", qspin_name(safe));
-	pr_warn("                               lock(%s);\n",
-		qspin_name(middle));
-	pr_warn("  %s\n", kind->arrives);
-	pr_warn("    lock(%s);\n", qspin_name(safe));
-	pr_warn(" *** DEADLOCK ***\n");
+		pr_err("Chain exists of: %s --> %s --> %s\n", qspin_name(safe),
+		       qspin_name(middle), qspin_name(unsafe));
+	pr_err(" Possible interrupt unsafe locking scenario:\n");
+	pr_err("       CPU0                    CPU1\n");
+	pr_err("       ----                    ----\n");
+	pr_err("  lock(%s);\n", qspin_name(unsafe));
+	pr_err("                               %s\n", kind->disable);
+	pr_err("                               lock(%s);\n", qspin_name(safe));
+	pr_err("                               lock(%s);\n",
+	       qspin_name(middle));
+	pr_err("  %s\n", kind->arrives);
+	pr_err("    lock(%s);\n", qspin_name(safe));
+	pr_err(" *** DEADLOCK ***\n");
 }
 
 static void qspin_print_usage(const struct qspin_irq_kind *kind,
@@ -499,12 +500,12 @@ static void qspin_print_usage(const struct qspin_irq_kind *kind,
 	const char *state = u == kind->safe ? "safe" : "unsafe";
 
 	if (!site) {
-		pr_warn("%s became %s-irq-%s (site not recorded)\n",
-			qspin_name(cls), kind->name, state);
+		pr_err("%s became %s-irq-%s (site not recorded)\n",
+		       qspin_name(cls), kind->name, state);
 		return;
 	}
-	pr_warn("%s became %s-irq-%s at %pS\n", qspin_name(cls), kind->name,
-		state, (void *)site->ip);
+	pr_err("%s became %s-irq-%s at %pS\n", qspin_name(cls), kind->name,
+	       state, (void *)site->ip);
 	if (site->stack)
 		qspin_stack_print(site->stack);
 }
@@ -512,9 +513,9 @@ static void qspin_print_usage(const struct qspin_irq_kind *kind,
 static void qspin_print_irq_fix(const struct qspin_irq_kind *kind,
 				unsigned int safe, unsigned int unsafe)
 {
-	pr_warn("fix: take %s with %s everywhere, or never take %s while %s is held\n",
-		qspin_name(unsafe), kind->fix, qspin_name(unsafe),
-		qspin_name(safe));
+	pr_err("fix: take %s with %s everywhere, or never take %s while %s is held\n",
+	       qspin_name(unsafe), kind->fix, qspin_name(unsafe),
+	       qspin_name(safe));
 }
 
 /*
@@ -534,19 +535,19 @@ static void qspin_report_safe_unsafe(const struct qspin_irq_kind *kind,
 				QSPIN_USAGE_KEY(safe, kind->safe),
 				QSPIN_USAGE_KEY(unsafe, kind->unsafe)))
 		return;
-	pr_warn("%s is being taken at %pS\n", qspin_name(next),
-		(void *)next_site->ip);
-	pr_warn("while %s is held (taken at %pS): the new dependency %s -> %s\n",
-		qspin_name(prev), (void *)prev_site->ip, qspin_name(prev),
-		qspin_name(next));
-	pr_warn("connects a %s-irq-safe lock to a %s-irq-unsafe lock:\n",
-		kind->name, kind->name);
+	pr_err("%s is being taken at %pS\n", qspin_name(next),
+	       (void *)next_site->ip);
+	pr_err("while %s is held (taken at %pS): the new dependency %s -> %s\n",
+	       qspin_name(prev), (void *)prev_site->ip, qspin_name(prev),
+	       qspin_name(next));
+	pr_err("connects a %s-irq-safe lock to a %s-irq-unsafe lock:\n",
+	       kind->name, kind->name);
 	qspin_print_usage(kind, safe, kind->safe,
 			  qspin_class_usage_site(safe, kind->safe));
 	qspin_print_usage(kind, unsafe, kind->unsafe,
 			  qspin_class_usage_site(unsafe, kind->unsafe));
-	pr_warn("the chain from %s to %s, each dependency with where both locks were taken:\n",
-		qspin_name(safe), qspin_name(unsafe));
+	pr_err("the chain from %s to %s, each dependency with where both locks were taken:\n",
+	       qspin_name(safe), qspin_name(unsafe));
 	n = qspin_search_path(&qspin_search_back, safe);
 	middle = n ? qspin_deps[qspin_path[0]].to : next;
 	nr = qspin_print_path(0, n);
@@ -603,12 +604,11 @@ static void qspin_check_irq_usage(unsigned int prev, unsigned int next,
 
 static void qspin_report_pool_full(unsigned int prev, unsigned int next)
 {
-	if (!qspin_report_start(QSPIN_REPORT_POOL_FULL,
-				(unsigned long)qspin_deps, 0))
+	if (!qspin_report_start(QSPIN_REPORT_POOL_FULL, QSPIN_GRAPH_POOL_KEY, 0))
 		return;
-	pr_warn("the dependency pool is full (%d dependencies): %s -> %s and later new dependencies are not recorded\n",
-		QSPIN_GRAPH_MAX_DEPS, qspin_name(prev), qspin_name(next));
-	pr_warn("new dependencies are still checked against the recorded ones; reset or unload a module's classes to make room\n");
+	pr_err("the dependency pool is full (%d dependencies): %s -> %s and later new dependencies are not recorded\n",
+	       QSPIN_GRAPH_MAX_DEPS, qspin_name(prev), qspin_name(next));
+	pr_err("new dependencies are still checked against the recorded ones; reset or unload a module's classes to make room\n");
 	qspin_report_end();
 }
 
@@ -669,20 +669,20 @@ void qspin_graph_usage(unsigned int cls, enum qspin_usage u,
 				QSPIN_USAGE_KEY(safe, kind->safe),
 				QSPIN_USAGE_KEY(unsafe, kind->unsafe)))
 		return;
-	pr_warn("%s just changed state:\n", qspin_name(cls));
+	pr_err("%s just changed state:\n", qspin_name(cls));
 	qspin_print_usage(kind, cls, u, where);
 	if (became_safe)
-		pr_warn("but this lock took another, %s-irq-unsafe lock in the past:\n",
-			kind->name);
+		pr_err("but this lock took another, %s-irq-unsafe lock in the past:\n",
+		       kind->name);
 	else
-		pr_warn("but this lock was taken by another, %s-irq-safe lock in the past:\n",
-			kind->name);
+		pr_err("but this lock was taken by another, %s-irq-safe lock in the past:\n",
+		       kind->name);
 	qspin_print_usage(kind, other, became_safe ? kind->unsafe : kind->safe,
 			  qspin_class_usage_site(other, became_safe ?
 						 kind->unsafe : kind->safe));
-	pr_warn("and interrupts could create inverse lock ordering between them.\n");
-	pr_warn("the chain from %s to %s, each dependency with where both locks were taken:\n",
-		qspin_name(safe), qspin_name(unsafe));
+	pr_err("and interrupts could create inverse lock ordering between them.\n");
+	pr_err("the chain from %s to %s, each dependency with where both locks were taken:\n",
+	       qspin_name(safe), qspin_name(unsafe));
 	n = qspin_search_path(s, other);
 	qspin_print_path(0, n);
 	qspin_print_irq_scenario(kind, safe, qspin_deps[qspin_path[0]].to,

@@ -188,6 +188,22 @@ static unsigned long total_new(void)
 	return sum;
 }
 
+/* The keys of the one report of @type so far; false if not exactly one. */
+static bool report_keys(enum qspin_report_type type, unsigned long *key1,
+			unsigned long *key2)
+{
+	unsigned int i, found = 0;
+
+	for (i = 0; i < nr_reports; i++) {
+		if (reports[i].type != type)
+			continue;
+		*key1 = reports[i].key1;
+		*key2 = reports[i].key2;
+		found++;
+	}
+	return found == 1;
+}
+
 static void reset_all(void)
 {
 	unsigned int c;
@@ -345,6 +361,7 @@ static void test_cycle_families_found_once(void)
 			order[i] = i;
 		do {
 			unsigned int refused_from = 0, refused_to = 0;
+			unsigned long key1 = 0, key2 = 0;
 
 			reset_all();
 			for (i = 0; i < n; i++) {
@@ -360,6 +377,9 @@ static void test_cycle_families_found_once(void)
 			}
 			CHECK(reports_new[QSPIN_REPORT_CIRCULAR] == 1);
 			CHECK(total_new() == 1);
+			/* Its key: the edge that would have closed the cycle. */
+			CHECK(report_keys(QSPIN_REPORT_CIRCULAR, &key1, &key2) &&
+			      key1 == refused_from && key2 == refused_to);
 			CHECK(chain_length() == families[f].cycle);
 			CHECK(used() == n - 1);
 			CHECK(logged("       CPU0                    CPU1\n"));
@@ -678,6 +698,8 @@ static unsigned int fill_layered(unsigned int width, unsigned int limit)
  */
 static void test_pool_exhaustion(void)
 {
+	unsigned long key1 = 0, key2 = 0;
+
 	reset_all();
 	CHECK(fill_layered(17, QSPIN_GRAPH_MAX_DEPS) == QSPIN_GRAPH_MAX_DEPS);
 	CHECK(used() == QSPIN_GRAPH_MAX_DEPS);
@@ -685,6 +707,8 @@ static void test_pool_exhaustion(void)
 	CHECK(dep(1000, 1023) == -ENOSPC);
 	CHECK(reports_new[QSPIN_REPORT_POOL_FULL] == 1);
 	CHECK(logged("the dependency pool is full (16384 dependencies)"));
+	CHECK(report_keys(QSPIN_REPORT_POOL_FULL, &key1, &key2) &&
+	      key1 == QSPIN_GRAPH_POOL_KEY && key2 == 0);
 	CHECK(dep(1001, 1023) == -ENOSPC);
 	CHECK(report_calls[QSPIN_REPORT_POOL_FULL] == 2);
 	CHECK(reports_new[QSPIN_REPORT_POOL_FULL] == 1);

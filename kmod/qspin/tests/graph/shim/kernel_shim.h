@@ -57,6 +57,7 @@ extern char shim_log[1 << 20];
 extern size_t shim_log_len;
 void shim_printk(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 #define pr_warn(fmt, ...) shim_printk(pr_fmt(fmt), ##__VA_ARGS__)
+#define pr_err(fmt, ...) shim_printk(pr_fmt(fmt), ##__VA_ARGS__)
 
 /* seq_file and debugfs, as far as graph.c's `dependencies` file uses them. */
 struct inode;
