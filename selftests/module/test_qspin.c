@@ -1268,6 +1268,36 @@ static void validate_pool_full(void)
 		      i, qspin_word_read(&deep_locks[i].word));
 }
 
+static DEFINE_QSPINLOCK(abba_a);
+static DEFINE_QSPINLOCK(abba_b);
+static DEFINE_QSPINLOCK(try_a);
+static DEFINE_QSPINLOCK(try_b);
+
+static void validate_abba(void)
+{
+	counts_snapshot();
+	qspin_lock(&abba_a);
+	qspin_lock(&abba_b);
+	qspin_unlock(&abba_b);
+	qspin_unlock(&abba_a);
+	qspin_lock(&abba_b);
+	qspin_lock(&abba_a);
+	qspin_unlock(&abba_a);
+	qspin_unlock(&abba_b);
+	counts_expect(QSPIN_REPORT_CIRCULAR, "ABBA");
+	/* A then trylock B, B then A: the trylock adds no dependency A -> B. */
+	counts_snapshot();
+	qspin_lock(&try_a);
+	if (qspin_trylock(&try_b))
+		qspin_unlock(&try_b);
+	qspin_unlock(&try_a);
+	qspin_lock(&try_b);
+	qspin_lock(&try_a);
+	qspin_unlock(&try_a);
+	qspin_unlock(&try_b);
+	counts_expect(QSPIN_REPORT_NR, "A, trylock B; B, A");
+}
+
 static void test_validator(void)
 {
 	if (!qspin_validate_active()) {
@@ -1281,6 +1311,7 @@ static void test_validator(void)
 	validate_inconsistent();
 	validate_switch();
 	validate_pool_full();
+	validate_abba();
 }
 
 /* ---- qspin's stats, read the way a user does ------------------------ */
