@@ -50,6 +50,7 @@ struct qspin_class {
 static struct qspin_class qspin_classes[QSPIN_MAX_CLASSES];
 static unsigned int qspin_nr_classes;	/* in use */
 u8 qspin_usage_bits[QSPIN_MAX_CLASSES];
+u8 qspin_usage_missing[QSPIN_MAX_CLASSES];
 struct qspin_map_entry qspin_lock_map[QSPIN_MAP_SIZE];
 
 /* Classes by (key, subclass): open addressing over class ids + 1 (0: free). */
@@ -121,6 +122,9 @@ bool qspin_class_mark_usage(unsigned int cls, enum qspin_usage u,
 	/* The site before the bit: a reader that sees the bit sees the site. */
 	smp_store_release(&qspin_usage_bits[cls],
 			  qspin_usage_bits[cls] | BIT(u));
+	/* The complement after the bit: one test on the inline path. */
+	smp_store_release(&qspin_usage_missing[cls],
+			  qspin_usage_missing[cls] & ~BIT(u));
 	return true;
 }
 
@@ -130,6 +134,7 @@ void qspin_class_reset_usage(void)
 
 	lockdep_assert_held(&qspin_graph_lock);
 	for (i = 0; i < QSPIN_MAX_CLASSES; i++) {
+		WRITE_ONCE(qspin_usage_missing[i], QSPIN_USAGE_ALL);
 		WRITE_ONCE(qspin_usage_bits[i], 0);
 		memset(qspin_classes[i].usage_site, 0,
 		       sizeof(qspin_classes[i].usage_site));
@@ -204,6 +209,7 @@ qspin_class_new(const void *key, unsigned int sub, unsigned int base,
 	va_start(args, fmt);
 	vsnprintf(c->name, sizeof(c->name), fmt, args);
 	va_end(args);
+	WRITE_ONCE(qspin_usage_missing[id], QSPIN_USAGE_ALL);
 	WRITE_ONCE(qspin_usage_bits[id], 0);
 	smp_store_release(&c->key, key);
 	i = qspin_class_hash_slot(key, sub);
@@ -393,6 +399,7 @@ static void qspin_class_forget_module(struct module *mod)
 	for (c = 0; c < QSPIN_MAX_CLASSES; c++) {
 		if (!test_bit(c, forgot))
 			continue;
+		WRITE_ONCE(qspin_usage_missing[c], QSPIN_USAGE_ALL);
 		WRITE_ONCE(qspin_usage_bits[c], 0);
 		WRITE_ONCE(qspin_classes[c].key, NULL);
 		qspin_nr_classes--;

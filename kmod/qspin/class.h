@@ -40,6 +40,13 @@ extern struct qspin_map_entry qspin_lock_map[QSPIN_MAP_SIZE];
 
 /* Usage bits (1 << enum qspin_usage), by class id; set under the graph lock. */
 extern u8 qspin_usage_bits[QSPIN_MAX_CLASSES];
+/*
+ * Their complement, kept with them (cleared after a bit is set, set before
+ * the bits are cleared): the inline path asks "is any of these missing?"
+ * with one test instruction.
+ */
+extern u8 qspin_usage_missing[QSPIN_MAX_CLASSES];
+#define QSPIN_USAGE_ALL ((u8)(BIT(QSPIN_USAGE_NR) - 1))
 
 static __always_inline unsigned int qspin_map_slot(unsigned long lock)
 {

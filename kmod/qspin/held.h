@@ -10,6 +10,7 @@
 #ifndef QSPIN_HELD_H
 #define QSPIN_HELD_H
 
+#include <linux/compiler.h>
 #include <linux/irqflags.h>
 #include <linux/percpu.h>
 #include <linux/preempt.h>
@@ -63,105 +64,185 @@ DECLARE_PER_CPU(struct qspin_held_cpu, qspin_held_cpu);
 #define QSPIN_HELD_INFO(cls, flags) ((u32)(cls) << 16 | (u32)(flags) << 8)
 #endif
 
-/* The first record of an empty stack, published before the lock's atomic. */
-static __always_inline void qspin_held_push0(struct qspin_held_stack *hs,
-					     qspinlock_t *lock, unsigned long ip,
-					     unsigned int cls, u8 flags)
-{
-	struct qspin_held *h = &hs->held[0];
+/* This CPU's task-level stack and its first record, for this_cpu_*(). */
+#define QSPIN_TASK_STACK qspin_held_cpu.ctx[QSPIN_CTX_TASK]
+#define QSPIN_TASK_HELD0 QSPIN_TASK_STACK.held[0]
 
-	h->ip = ip;
-	h->info = QSPIN_HELD_INFO(cls, flags);
-	/* An interrupting reader sees the record once it sees the lock. */
-	barrier();
-	WRITE_ONCE(h->lock, lock);
-	hs->depth = 1;
-	/* Published before the caller's atomic on the lock word. */
-	barrier();
+/*
+ * Tests of this CPU's variables that the inline paths make: on x86 each is
+ * one instruction with the per-CPU variable as its memory operand and the
+ * flags as its result (this_cpu_read() would load it into a register
+ * first: one instruction more per test, on every lock and unlock).
+ */
+#if defined(CONFIG_X86_64) && !defined(__CHECKER__)
+/* Any of `mask`'s bits set in this CPU's preempt count. */
+static __always_inline bool qspin_pc_any(unsigned int mask)
+{
+	bool nz;
+
+	asm("testl %[mask], " __percpu_arg([pc]) CC_SET(nz)
+	    : CC_OUT(nz) (nz)
+	    : [mask] "i" (mask), [pc] "m" (__preempt_count));
+	return nz;
 }
+
+/* This CPU's `var` (a pointer or an unsigned long) is `val`. */
+#define qspin_this_cpu_eq(var, val)					\
+({									\
+	bool __eq;							\
+	asm("cmpq %[v], " __percpu_arg([p]) CC_SET(e)			\
+	    : CC_OUT(e) (__eq)						\
+	    : [v] "er" ((unsigned long)(val)), [p] "m" (var));		\
+	__eq;								\
+})
+
+/* This CPU's u32 `var` is `val`. */
+#define qspin_this_cpu_eq32(var, val)					\
+({									\
+	bool __eq;							\
+	asm("cmpl %[v], " __percpu_arg([p]) CC_SET(e)			\
+	    : CC_OUT(e) (__eq)						\
+	    : [v] "ir" ((u32)(val)), [p] "m" (var));			\
+	__eq;								\
+})
+
+/* Any of `mask`'s bits set in this CPU's u8 `var`. */
+#define qspin_this_cpu_any8(var, mask)					\
+({									\
+	bool __nz;							\
+	asm("testb %[m], " __percpu_arg([p]) CC_SET(nz)			\
+	    : CC_OUT(nz) (__nz)						\
+	    : [m] "i" ((u8)(mask)), [p] "m" (var));			\
+	__nz;								\
+})
+#else
+static __always_inline bool qspin_pc_any(unsigned int mask)
+{
+	return preempt_count() & mask;
+}
+
+#define qspin_this_cpu_eq(var, val) \
+	(this_cpu_read(var) == (typeof(var))(val))
+#define qspin_this_cpu_eq32(var, val) (this_cpu_read(var) == (val))
+#define qspin_this_cpu_any8(var, mask) (this_cpu_read(var) & (mask))
+#endif
+
+/*
+ * What the exported function knows of the interrupt state when it calls
+ * qspin_validate_record_fast(): nothing (qspin_lock(), taken with
+ * interrupts on or off), interrupts off (it turned them off: _irqsave,
+ * _irq), or softirqs off (it turned them off: _bh).
+ */
+enum qspin_acq_state {
+	QSPIN_ACQ_ANY,
+	QSPIN_ACQ_IRQS_OFF,
+	QSPIN_ACQ_BH,
+};
 
 /*
  * The common case of qspin_validate_acquire() for a plain (not trylock,
- * not nested) acquisition, before the atomic. Return: true when it applied
- * (the record is made); false: nothing was done, the caller goes the
- * general way (qspin_validate_acquire()).
+ * not nested) acquisition, before the atomic, inline in the exported
+ * function: task context, nothing held there, the lock's class at its
+ * first map slot, its usage for this state already recorded. Made of one
+ * test of the preempt count, one of the stack's depth, one map probe, the
+ * interrupt flag (unless the caller just turned interrupts off), one test
+ * of the usage bits still missing, and the record: ip, class and flags,
+ * then the lock (published last), then the depth.
+ * Return: true when it applied (the record is made); false: nothing was
+ * done, the caller goes the general way (qspin_validate_acquire()).
  */
 static __always_inline bool qspin_validate_record_fast(qspinlock_t *lock,
-						       unsigned long ip)
+						       unsigned long ip,
+						       enum qspin_acq_state st)
 {
-	unsigned int pc = preempt_count(), slot, cls;
-	struct qspin_held_stack *hs;
-	bool irqs_off;
+	unsigned long key = (unsigned long)lock;
+	unsigned int slot, cls, need;
+	u8 flags;
 
 	/* PREEMPT_RT keeps softirq state per task: the general path. */
-	if (IS_ENABLED(CONFIG_PREEMPT_RT) || unlikely(pc & QSPIN_NOT_TASK))
+	if (IS_ENABLED(CONFIG_PREEMPT_RT))
 		return false;
-	hs = this_cpu_ptr(&qspin_held_cpu.ctx[QSPIN_CTX_TASK]);
-	slot = qspin_map_slot((unsigned long)lock);
-	if (unlikely(hs->depth ||
-		     smp_load_acquire(&qspin_lock_map[slot].lock) !=
-		     (unsigned long)lock))
+	/*
+	 * Task context. qspin_lock() asks for softirqs on too (the usual
+	 * case), so that the state it records takes no second look at the
+	 * count; under local_bh_disable() it goes the general way.
+	 */
+	if (unlikely(qspin_pc_any(st == QSPIN_ACQ_ANY ?
+				  QSPIN_NOT_TASK | SOFTIRQ_MASK :
+				  QSPIN_NOT_TASK)))
 		return false;
+	if (unlikely(!qspin_this_cpu_eq32(QSPIN_TASK_STACK.depth, 0)))
+		return false;
+	slot = qspin_map_slot(key);
+	if (unlikely(data_race(qspin_lock_map[slot].lock) != key))
+		return false;
+	/* The slot's class after its lock, as qspin_class_of()'s acquire. */
+	smp_rmb();
 	cls = READ_ONCE(qspin_lock_map[slot].cls);
-	irqs_off = arch_irqs_disabled();
-	/* Separate branches: the most common case must not pay for the others. */
-	if (likely(!irqs_off && !(pc & SOFTIRQ_MASK))) {
+	if (st == QSPIN_ACQ_IRQS_OFF || arch_irqs_disabled()) {
+		/* No usage to learn with interrupts off. */
+		flags = QSPIN_HELD_IRQS_OFF | QSPIN_HELD_SOFTIRQS_OFF;
+		need = 0;
+	} else if (st == QSPIN_ACQ_ANY) {
 		/* Plain qspin_lock() with everything on: both ENABLED bits. */
-		if (unlikely((READ_ONCE(qspin_usage_bits[cls]) &
-			      QSPIN_NEED_BOTH) != QSPIN_NEED_BOTH))
-			return false;
-		qspin_held_push0(hs, lock, ip, cls, 0);
-	} else if (irqs_off) {
-		/* _irqsave, _irq: no usage to learn. */
-		qspin_held_push0(hs, lock, ip, cls,
-				 QSPIN_HELD_IRQS_OFF | QSPIN_HELD_SOFTIRQS_OFF);
+		flags = 0;
+		need = QSPIN_NEED_BOTH;
 	} else {
 		/* _bh: hardirqs on, softirqs off. */
-		if (unlikely(!(READ_ONCE(qspin_usage_bits[cls]) &
-			       BIT(QSPIN_ENABLED_HARDIRQ))))
-			return false;
-		qspin_held_push0(hs, lock, ip, cls, QSPIN_HELD_SOFTIRQS_OFF);
+		flags = QSPIN_HELD_SOFTIRQS_OFF;
+		need = BIT(QSPIN_ENABLED_HARDIRQ);
 	}
+	/* A lower bound of what is missing: a race only sends us the long way. */
+	if (need && unlikely(data_race(qspin_usage_missing[cls]) & need))
+		return false;
+	this_cpu_write(QSPIN_TASK_HELD0.ip, ip);
+	this_cpu_write(QSPIN_TASK_HELD0.info, QSPIN_HELD_INFO(cls, flags));
+	/* An interrupting reader sees the record once it sees the lock. */
+	barrier();
+	this_cpu_write(QSPIN_TASK_HELD0.lock, lock);
+	this_cpu_write(QSPIN_TASK_STACK.depth, 1);
+	/* Published before the caller's atomic on the lock word. */
+	barrier();
 	return true;
 }
 
-/* Whether the interrupt state at release is the one at acquisition. */
-static __always_inline bool qspin_release_state_same(u8 flags, unsigned int pc)
+/*
+ * Whether the interrupt state at release is the one at acquisition, for a
+ * record with `flags` (not 0). The preempt count is read only for a _bh
+ * holder.
+ */
+static __always_inline bool qspin_release_state_same(u8 flags)
 {
-	if (!flags)
-		return true;
 	if (arch_irqs_disabled())
 		return true;
 	/* Hardirqs are on now: fine only for a _bh holder still in _bh. */
-	return !(flags & QSPIN_HELD_IRQS_OFF) && (pc & SOFTIRQ_MASK);
+	return !(flags & QSPIN_HELD_IRQS_OFF) && softirq_count();
 }
 
 /*
- * The common release: task context, the lock on top of the stack, locked,
- * interrupts as they were at acquisition. Releases the word and drops the
- * record; false: nothing done, qspin_validate_release_general() decides.
+ * The common release, inline in the exported function: task context, the
+ * lock the only record of this CPU's task stack, locked, interrupts as
+ * they were at acquisition. Releases the word and drops the record; false:
+ * nothing done, qspin_validate_release_general() decides (any other
+ * record on top, out of order, other contexts, bad unlocks).
  */
 static __always_inline bool qspin_validate_release_fast(qspinlock_t *lock)
 {
-	unsigned int pc = preempt_count(), depth;
-	struct qspin_held_stack *hs;
-	struct qspin_held *h;
-
-	if (IS_ENABLED(CONFIG_PREEMPT_RT) || unlikely(pc & QSPIN_NOT_TASK))
+	if (IS_ENABLED(CONFIG_PREEMPT_RT) || unlikely(qspin_pc_any(QSPIN_NOT_TASK)))
 		return false;
-	hs = this_cpu_ptr(&qspin_held_cpu.ctx[QSPIN_CTX_TASK]);
-	depth = hs->depth;
-	if (unlikely(!depth))
+	if (unlikely(!qspin_this_cpu_eq(QSPIN_TASK_HELD0.lock, lock) ||
+		     !qspin_this_cpu_eq32(QSPIN_TASK_STACK.depth, 1) ||
+		     !data_race(lock->word.locked)))
 		return false;
-	h = &hs->held[depth - 1];
-	if (unlikely(h->lock != lock || !READ_ONCE(lock->word.locked) ||
-		     !qspin_release_state_same(h->flags, pc)))
+	/* Flags 0: interrupts and softirqs were on, any state now is fine. */
+	if (qspin_this_cpu_any8(QSPIN_TASK_HELD0.flags, 0xff) &&
+	    !qspin_release_state_same(this_cpu_read(QSPIN_TASK_HELD0.flags)))
 		return false;
 	qspin_word_unlock(&lock->word);
 	/* After the release: a record never claims less than is held. */
 	barrier();
-	WRITE_ONCE(h->lock, NULL);
-	hs->depth = depth - 1;
+	this_cpu_write(QSPIN_TASK_HELD0.lock, NULL);
+	this_cpu_write(QSPIN_TASK_STACK.depth, 0);
 	return true;
 }
 

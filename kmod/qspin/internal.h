@@ -105,6 +105,18 @@ static __always_inline bool qspin_validate_enabled(void)
 	return static_branch_unlikely(&qspin_validate_key);
 }
 
+/*
+ * On while the validator is and statistics are not (lock_api.c): the
+ * instrumented path then takes the validator's inline common case
+ * (held.h) without testing either key again.
+ */
+DECLARE_STATIC_KEY_FALSE(qspin_validate_fast_key);
+
+static __always_inline bool qspin_validate_fast(void)
+{
+	return static_branch_likely(&qspin_validate_fast_key);
+}
+
 enum qspin_ctx {
 	QSPIN_CTX_TASK,
 	QSPIN_CTX_SOFTIRQ,

@@ -56,15 +56,24 @@ struct qspin_node_block *qspin_env_cpu_nodes(unsigned int cpu)
 }
 
 DEFINE_STATIC_KEY_TRUE(qspin_instrument_key);
+DEFINE_STATIC_KEY_FALSE(qspin_validate_fast_key);
 static DEFINE_MUTEX(qspin_instrument_mutex);
 
 void qspin_instrument_update(void)
 {
+	bool validate = static_key_enabled(&qspin_validate_key);
+	bool stats = qspin_stats_enabled();
+
 	mutex_lock(&qspin_instrument_mutex);
-	if (qspin_stats_enabled() || static_key_enabled(&qspin_validate_key))
+	/* The validator's inline path counts nothing: off first, on last. */
+	if (!validate || stats)
+		static_branch_disable(&qspin_validate_fast_key);
+	if (stats || validate)
 		static_branch_enable(&qspin_instrument_key);
 	else
 		static_branch_disable(&qspin_instrument_key);
+	if (validate && !stats)
+		static_branch_enable(&qspin_validate_fast_key);
 	mutex_unlock(&qspin_instrument_mutex);
 }
 
@@ -139,18 +148,24 @@ static noinline notrace int qspin_acquire_general(qspinlock_t *lock,
 	return 0;
 }
 
-static noinline notrace int qspin_acquire_instrumented(qspinlock_t *lock,
-						       unsigned long ip,
-						       bool back_off)
+/*
+ * Inline in each exported lock function, behind the instrumentation key:
+ * with the validator alone on (qspin_validate_fast_key), the common case
+ * (held.h) and the CAS, no call; anything else, statistics included, the
+ * general way. `st`: what the exported function knows of the interrupt
+ * state (enum qspin_acq_state).
+ */
+static __always_inline int qspin_acquire_instrumented(qspinlock_t *lock,
+						      unsigned long ip,
+						      enum qspin_acq_state st,
+						      bool back_off)
 {
 	u32 val;
 
-	if (qspin_validate_enabled() &&
-	    likely(qspin_validate_record_fast(lock, ip))) {
-		if (likely(qspin_word_lock_fast(&lock->word, &val))) {
-			qspin_stat_inc(QSPIN_STAT_FAST);
+	if (qspin_validate_fast() &&
+	    likely(qspin_validate_record_fast(lock, ip, st))) {
+		if (likely(qspin_word_lock_fast(&lock->word, &val)))
 			return 0;
-		}
 		return qspin_acquire_validated_contended(lock, ip, val, true,
 							 back_off);
 	}
@@ -188,8 +203,7 @@ static __always_inline int qspin_try_acquire(qspinlock_t *lock,
 #define QSPIN_UNLOCK_VALIDATED(name, params, rest)			\
 static noinline notrace void name params				\
 {									\
-	if (!qspin_validate_release_fast(lock))				\
-		qspin_validate_release_general(lock);			\
+	qspin_validate_release_general(lock);				\
 	rest;								\
 }
 
@@ -224,7 +238,7 @@ void qspin_lock(qspinlock_t *lock) __acquires(lock)
 	preempt_disable();
 	__acquire(lock);
 	if (qspin_instrumented())
-		qspin_acquire_instrumented(lock, _RET_IP_, false);
+		qspin_acquire_instrumented(lock, _RET_IP_, QSPIN_ACQ_ANY, false);
 	else
 		qspin_acquire(lock);
 }
@@ -247,9 +261,12 @@ EXPORT_SYMBOL_GPL(qspin_lock_nested);
 void qspin_unlock(qspinlock_t *lock) __releases(lock)
 {
 	__release(lock);
-	if (qspin_validate_enabled())
-		return qspin_unlock_validated(lock);
-	qspin_word_unlock(&lock->word);
+	if (qspin_validate_enabled()) {
+		if (unlikely(!qspin_validate_release_fast(lock)))
+			return qspin_unlock_validated(lock);
+	} else {
+		qspin_word_unlock(&lock->word);
+	}
 	preempt_enable();
 }
 EXPORT_SYMBOL_GPL(qspin_unlock);
@@ -262,7 +279,8 @@ unsigned long _qspin_lock_irqsave(qspinlock_t *lock) __acquires(lock)
 	preempt_disable();
 	__acquire(lock);
 	if (qspin_instrumented())
-		qspin_acquire_instrumented(lock, _RET_IP_, false);
+		qspin_acquire_instrumented(lock, _RET_IP_, QSPIN_ACQ_IRQS_OFF,
+					   false);
 	else
 		qspin_acquire(lock);
 	return flags;
@@ -293,9 +311,12 @@ void qspin_unlock_irqrestore(qspinlock_t *lock, unsigned long flags)
 	/* Taken with _irqsave: interrupts are still off. */
 	lockdep_assert_irqs_disabled();
 	__release(lock);
-	if (qspin_validate_enabled())
-		return qspin_unlock_irqrestore_validated(lock, flags);
-	qspin_word_unlock(&lock->word);
+	if (qspin_validate_enabled()) {
+		if (unlikely(!qspin_validate_release_fast(lock)))
+			return qspin_unlock_irqrestore_validated(lock, flags);
+	} else {
+		qspin_word_unlock(&lock->word);
+	}
 	local_irq_restore(flags);
 	preempt_enable();
 }
@@ -307,7 +328,8 @@ void qspin_lock_irq(qspinlock_t *lock) __acquires(lock)
 	preempt_disable();
 	__acquire(lock);
 	if (qspin_instrumented())
-		qspin_acquire_instrumented(lock, _RET_IP_, false);
+		qspin_acquire_instrumented(lock, _RET_IP_, QSPIN_ACQ_IRQS_OFF,
+					   false);
 	else
 		qspin_acquire(lock);
 }
@@ -318,9 +340,12 @@ void qspin_unlock_irq(qspinlock_t *lock) __releases(lock)
 	/* Taken with _irq: interrupts are still off. */
 	lockdep_assert_irqs_disabled();
 	__release(lock);
-	if (qspin_validate_enabled())
-		return qspin_unlock_irq_validated(lock);
-	qspin_word_unlock(&lock->word);
+	if (qspin_validate_enabled()) {
+		if (unlikely(!qspin_validate_release_fast(lock)))
+			return qspin_unlock_irq_validated(lock);
+	} else {
+		qspin_word_unlock(&lock->word);
+	}
 	local_irq_enable();
 	preempt_enable();
 }
@@ -340,7 +365,7 @@ void qspin_lock_bh(qspinlock_t *lock) __acquires(lock)
 	local_bh_disable();
 	__acquire(lock);
 	if (qspin_instrumented())
-		qspin_acquire_instrumented(lock, _RET_IP_, false);
+		qspin_acquire_instrumented(lock, _RET_IP_, QSPIN_ACQ_BH, false);
 	else
 		qspin_acquire(lock);
 }
@@ -349,8 +374,11 @@ EXPORT_SYMBOL_GPL(qspin_lock_bh);
 void qspin_unlock_bh(qspinlock_t *lock) __releases(lock)
 {
 	__release(lock);
-	if (qspin_validate_enabled())
-		return qspin_unlock_bh_validated(lock, _RET_IP_);
+	if (qspin_validate_enabled()) {
+		if (unlikely(!qspin_validate_release_fast(lock)))
+			return qspin_unlock_bh_validated(lock, _RET_IP_);
+		return local_bh_enable_ip(_RET_IP_);
+	}
 	qspin_word_unlock(&lock->word);
 	local_bh_enable_ip(_RET_IP_);
 }
@@ -394,7 +422,8 @@ int qspin_lock_checked(qspinlock_t *lock)
 
 	preempt_disable();
 	if (qspin_instrumented())
-		ret = qspin_acquire_instrumented(lock, _RET_IP_, true);
+		ret = qspin_acquire_instrumented(lock, _RET_IP_, QSPIN_ACQ_ANY,
+						 true);
 	else
 		qspin_acquire(lock);
 	if (ret)

@@ -543,14 +543,18 @@ static bool qspin_find_holder(const qspinlock_t *lock, struct qspin_holder *who)
 	return false;
 }
 
-static void qspin_report_bad_unlock(qspinlock_t *lock, unsigned long ip,
+static unsigned long qspin_outside_caller(void);
+
+static void qspin_report_bad_unlock(qspinlock_t *lock,
 				    const struct qspin_holder *who)
 {
 	unsigned int cls = qspin_class_of(lock);
+	unsigned long ip;
 
 	if (!qspin_report_start(QSPIN_REPORT_BAD_UNLOCK, (unsigned long)lock,
 				who ? 2 : 1))
 		return;
+	ip = qspin_outside_caller();
 	if (cls != QSPIN_CLASS_NONE)
 		pr_err(" %s (%s context, CPU %d) is trying to release lock %s at %pS\n",
 		       current->comm, qspin_ctx_names[qspin_ctx_now()],
@@ -574,7 +578,7 @@ static void qspin_report_bad_unlock(qspinlock_t *lock, unsigned long ip,
 }
 
 /* Usage a release reveals: interrupts or softirqs turned on inside. */
-static void qspin_release_usage(const struct qspin_held *h, unsigned long ip)
+static void qspin_release_usage(const struct qspin_held *h)
 {
 	bool irqs_off = irqs_disabled();
 	unsigned int need = 0;
@@ -585,7 +589,7 @@ static void qspin_release_usage(const struct qspin_held *h, unsigned long ip)
 		need |= BIT(QSPIN_ENABLED_SOFTIRQ);
 	if (need && h->cls != QSPIN_CLASS_NONE && !in_nmi() &&
 	    (READ_ONCE(qspin_usage_bits[h->cls]) & need) != need)
-		qspin_mark_usage(h->cls, need, ip, true);
+		qspin_mark_usage(h->cls, need, qspin_outside_caller(), true);
 }
 
 /*
@@ -604,10 +608,14 @@ static noinline unsigned long qspin_outside_caller(void)
 	return n ? entries[n - 1] : 0;
 }
 
+/*
+ * The caller's address is found on the stack only for what needs it (a
+ * report, a new usage): an unlock in interrupt context or out of order
+ * comes here every time and takes no stack trace.
+ */
 static bool qspin_validate_release_slow(qspinlock_t *lock,
 					struct qspin_held_stack *hs)
 {
-	unsigned long ip = qspin_outside_caller();
 	struct qspin_holder who;
 	unsigned int i;
 
@@ -616,12 +624,12 @@ static bool qspin_validate_release_slow(qspinlock_t *lock,
 			continue;
 		if (!(qspin_word_read(&lock->word) & QSPIN_LOCKED_MASK)) {
 			qspin_held_remove(hs, i);
-			qspin_report_bad_unlock(lock, ip, NULL);
+			qspin_report_bad_unlock(lock, NULL);
 			return false;
 		}
 		if (hs->held[i].flags &
 		    (QSPIN_HELD_IRQS_OFF | QSPIN_HELD_SOFTIRQS_OFF))
-			qspin_release_usage(&hs->held[i], ip);
+			qspin_release_usage(&hs->held[i]);
 		qspin_word_unlock(&lock->word);
 		/* After the release: a record never claims less than is held. */
 		barrier();
@@ -629,11 +637,11 @@ static bool qspin_validate_release_slow(qspinlock_t *lock,
 		return true;
 	}
 	if (qspin_find_holder(lock, &who)) {
-		qspin_report_bad_unlock(lock, ip, &who);
+		qspin_report_bad_unlock(lock, &who);
 		return false;
 	}
 	if (!(qspin_word_read(&lock->word) & QSPIN_LOCKED_MASK)) {
-		qspin_report_bad_unlock(lock, ip, NULL);
+		qspin_report_bad_unlock(lock, NULL);
 		return false;
 	}
 	/* No record anywhere: taken before validation was switched on. */
