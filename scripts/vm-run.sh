@@ -132,7 +132,7 @@ trap cleanup EXIT
 	vm_die "building the initramfs failed"
 
 kernel=$(vm_kernel_image)
-cmdline="console=ttyS0,115200 panic=-1 printk.time=1 rdinit=/init$append"
+cmdline="console=ttyS0,115200 panic=-1 printk.time=1 log_buf_len=4M rdinit=/init$append"
 qemu=(qemu-system-x86_64 -nodefaults -no-user-config -machine pc
 	"${accel_args[@]}" -cpu "${QSPIN_VM_CPU:-max,-hypervisor}" -smp "$smp" -m "$mem"
 	-kernel "$kernel" -initrd "$initrd" -append "$cmdline"

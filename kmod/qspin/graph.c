@@ -236,10 +236,12 @@ struct qspin_goal {
 	bool root_counts;		/* whether the root itself may meet it */
 };
 
+static unsigned long qspin_irq_usage(unsigned int cls);
+
 static bool qspin_goal_met(const struct qspin_goal *goal, unsigned int cls)
 {
 	return cls == goal->cls ||
-	       (goal->usage && (qspin_class_usage(cls) & goal->usage));
+	       (goal->usage && (qspin_irq_usage(cls) & goal->usage));
 }
 
 static void qspin_search_reach(struct qspin_search *s, unsigned int cls,
@@ -307,7 +309,7 @@ static unsigned int qspin_search_first_with(const struct qspin_search *s,
 	unsigned int i;
 
 	for (i = 0; i < s->nr_reached; i++)
-		if (qspin_class_usage(s->queue[i]) & BIT(u))
+		if (qspin_irq_usage(s->queue[i]) & BIT(u))
 			return s->queue[i];
 	return QSPIN_NONE;
 }
@@ -371,6 +373,30 @@ static const struct qspin_irq_kind qspin_irq_kinds[] = {
 		.fix = "qspin_lock_bh() (or qspin_lock_irqsave())",
 	},
 };
+
+/*
+ * A class's usage as the dependency checks see it. A class that is both
+ * x-safe and x-unsafe has its own "inconsistent lock state" report (the
+ * validator's), whose fix (take it with interrupts, or bottom halves, off
+ * everywhere) also ends every x-safe -> x-unsafe dependency it is an end
+ * of: here it counts as neither, so one root gives one report (lockdep,
+ * which stops at its first report, never shows the second either). Paths
+ * still pass through it to other classes.
+ */
+static unsigned long qspin_irq_usage(unsigned int cls)
+{
+	unsigned long usage = qspin_class_usage(cls);
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(qspin_irq_kinds); i++) {
+		unsigned long both = BIT(qspin_irq_kinds[i].safe) |
+				     BIT(qspin_irq_kinds[i].unsafe);
+
+		if ((usage & both) == both)
+			usage &= ~both;
+	}
+	return usage;
+}
 
 static const char *qspin_name(unsigned int cls)
 {
@@ -591,7 +617,7 @@ static void qspin_check_irq_usage(unsigned int prev, unsigned int next,
 	unsafe = qspin_search_fwd.found;
 	for (i = 0; i < ARRAY_SIZE(qspin_irq_kinds); i++) {
 		if (safe_of[i] == QSPIN_NONE ||
-		    !(qspin_class_usage(unsafe) & BIT(qspin_irq_kinds[i].unsafe)))
+		    !(qspin_irq_usage(unsafe) & BIT(qspin_irq_kinds[i].unsafe)))
 			continue;
 		qspin_report_safe_unsafe(&qspin_irq_kinds[i], safe_of[i],
 					 unsafe, prev, next, prev_site,
@@ -655,6 +681,9 @@ void qspin_graph_usage(unsigned int cls, enum qspin_usage u,
 		    u == qspin_irq_kinds[i].unsafe)
 			kind = &qspin_irq_kinds[i];
 	if (WARN_ON_ONCE(!kind))
+		return;
+	/* Both now: the validator's inconsistent-state report says it. */
+	if (!(qspin_irq_usage(cls) & BIT(u)))
 		return;
 	/* Safe now: does it lead to an unsafe class? Unsafe: the reverse. */
 	became_safe = u == kind->safe;
