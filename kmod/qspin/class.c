@@ -7,7 +7,7 @@
  *    the macro's argument, "&priv->lock") or the address of a static lock
  *    (DEFINE_QSPINLOCK, named by its symbol). qspin_lock_nested() makes
  *    (key, subclass) classes of their own, named "name/subclass".
- *  - qspinlock_t stays 4 bytes: qspin_lock_map (class.h) maps a lock's
+ *  - qspinlock_t stays 4 bytes: qspin_map_lock (class.h) maps a lock's
  *    address to its class. Lookups are lock-free; inserts, removals and
  *    every class change happen under qspin_graph_lock.
  *  - A lock seen for the first time without qspin_lock_init() is a class
@@ -51,7 +51,8 @@ static struct qspin_class qspin_classes[QSPIN_MAX_CLASSES];
 static unsigned int qspin_nr_classes;	/* in use */
 u8 qspin_usage_bits[QSPIN_MAX_CLASSES];
 u8 qspin_usage_missing[QSPIN_MAX_CLASSES];
-struct qspin_map_entry qspin_lock_map[QSPIN_MAP_SIZE];
+unsigned long qspin_map_lock[QSPIN_MAP_SIZE];
+u32 qspin_map_cls[QSPIN_MAP_SIZE];
 
 /* Classes by (key, subclass): open addressing over class ids + 1 (0: free). */
 #define QSPIN_CLASS_HASH_BITS 11
@@ -245,9 +246,9 @@ static bool qspin_map_set(qspinlock_t *lock, unsigned int cls)
 
 	lockdep_assert_held(&qspin_graph_lock);
 	for (n = 0; n < QSPIN_MAP_PROBES; n++) {
-		k = qspin_lock_map[i].lock;
+		k = qspin_map_lock[i];
 		if (k == key) {
-			WRITE_ONCE(qspin_lock_map[i].cls, cls);
+			WRITE_ONCE(qspin_map_cls[i], cls);
 			return true;
 		}
 		if (k == QSPIN_MAP_GONE && free == QSPIN_MAP_SIZE)
@@ -264,8 +265,8 @@ static bool qspin_map_set(qspinlock_t *lock, unsigned int cls)
 				QSPIN_MAP_SIZE);
 		return false;
 	}
-	WRITE_ONCE(qspin_lock_map[free].cls, cls);
-	smp_store_release(&qspin_lock_map[free].lock, key);
+	WRITE_ONCE(qspin_map_cls[free], cls);
+	smp_store_release(&qspin_map_lock[free], key);
 	return true;
 }
 
@@ -388,13 +389,13 @@ static void qspin_class_forget_module(struct module *mod)
 		n++;
 	}
 	for (i = 0; i < QSPIN_MAP_SIZE; i++) {
-		k = qspin_lock_map[i].lock;
+		k = qspin_map_lock[i];
 		if (!k || k == QSPIN_MAP_GONE)
 			continue;
-		c = qspin_lock_map[i].cls;
+		c = qspin_map_cls[i];
 		if (qspin_in_module(k, mod) ||
 		    (c < QSPIN_MAX_CLASSES && test_bit(c, forgot)))
-			WRITE_ONCE(qspin_lock_map[i].lock, QSPIN_MAP_GONE);
+			WRITE_ONCE(qspin_map_lock[i], QSPIN_MAP_GONE);
 	}
 	for (c = 0; c < QSPIN_MAX_CLASSES; c++) {
 		if (!test_bit(c, forgot))

@@ -31,12 +31,13 @@
 #define QSPIN_MAP_PROBES 32
 #define QSPIN_MAP_GONE 1UL
 
-struct qspin_map_entry {
-	unsigned long lock;	/* written last (release), read first (acquire) */
-	unsigned int cls;	/* the base class (subclass 0) */
-};
-
-extern struct qspin_map_entry qspin_lock_map[QSPIN_MAP_SIZE];
+/*
+ * A slot's lock, written last (release) and read first (acquire), and its
+ * base class (subclass 0): two arrays, so that the inline path indexes
+ * both by the slot number without scaling it to an entry's size.
+ */
+extern unsigned long qspin_map_lock[QSPIN_MAP_SIZE];
+extern u32 qspin_map_cls[QSPIN_MAP_SIZE];
 
 /* Usage bits (1 << enum qspin_usage), by class id; set under the graph lock. */
 extern u8 qspin_usage_bits[QSPIN_MAX_CLASSES];
@@ -48,9 +49,14 @@ extern u8 qspin_usage_bits[QSPIN_MAX_CLASSES];
 extern u8 qspin_usage_missing[QSPIN_MAX_CLASSES];
 #define QSPIN_USAGE_ALL ((u8)(BIT(QSPIN_USAGE_NR) - 1))
 
+/*
+ * The low 32 bits of the address are enough to tell locks apart (two
+ * locks 4 GiB apart only share a probe sequence), and hash_32() is one
+ * multiply with an immediate where hash_long() loads a 64-bit constant.
+ */
 static __always_inline unsigned int qspin_map_slot(unsigned long lock)
 {
-	return hash_long(lock, QSPIN_MAP_BITS);
+	return hash_32((u32)lock, QSPIN_MAP_BITS);
 }
 
 /* The lock's base class, or QSPIN_CLASS_NONE: lock-free, any context. */
@@ -60,9 +66,9 @@ static __always_inline unsigned int qspin_class_of(const qspinlock_t *lock)
 	unsigned int i = qspin_map_slot(key), n;
 
 	for (n = 0; n < QSPIN_MAP_PROBES; n++) {
-		k = smp_load_acquire(&qspin_lock_map[i].lock);
+		k = smp_load_acquire(&qspin_map_lock[i]);
 		if (likely(k == key))
-			return READ_ONCE(qspin_lock_map[i].cls);
+			return READ_ONCE(qspin_map_cls[i]);
 		if (!k)
 			break;
 		i = (i + 1) & (QSPIN_MAP_SIZE - 1);

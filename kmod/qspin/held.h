@@ -127,6 +127,20 @@ static __always_inline bool qspin_pc_any(unsigned int mask)
 #define qspin_this_cpu_any8(var, mask) (this_cpu_read(var) & (mask))
 #endif
 
+/* The first record of an empty task stack, published before the lock's atomic. */
+static __always_inline void qspin_held_push0(qspinlock_t *lock,
+					     unsigned long ip, u32 info)
+{
+	this_cpu_write(QSPIN_TASK_HELD0.ip, ip);
+	this_cpu_write(QSPIN_TASK_HELD0.info, info);
+	/* An interrupting reader sees the record once it sees the lock. */
+	barrier();
+	this_cpu_write(QSPIN_TASK_HELD0.lock, lock);
+	this_cpu_write(QSPIN_TASK_STACK.depth, 1);
+	/* Published before the caller's atomic on the lock word. */
+	barrier();
+}
+
 /*
  * What the exported function knows of the interrupt state when it calls
  * qspin_validate_record_fast(): nothing (qspin_lock(), taken with
@@ -156,8 +170,9 @@ static __always_inline bool qspin_validate_record_fast(qspinlock_t *lock,
 						       enum qspin_acq_state st)
 {
 	unsigned long key = (unsigned long)lock;
-	unsigned int slot, cls, need;
-	u8 flags;
+	unsigned long cls;	/* an index: no zero-extension to make */
+	unsigned int slot;
+	bool irqs_off;
 
 	/* PREEMPT_RT keeps softirq state per task: the general path. */
 	if (IS_ENABLED(CONFIG_PREEMPT_RT))
@@ -173,36 +188,35 @@ static __always_inline bool qspin_validate_record_fast(qspinlock_t *lock,
 		return false;
 	if (unlikely(!qspin_this_cpu_eq32(QSPIN_TASK_STACK.depth, 0)))
 		return false;
+	/* The flag first: its read (pushf; pop %rax) clobbers a register. */
+	irqs_off = st == QSPIN_ACQ_IRQS_OFF || arch_irqs_disabled();
 	slot = qspin_map_slot(key);
-	if (unlikely(data_race(qspin_lock_map[slot].lock) != key))
+	if (unlikely(data_race(qspin_map_lock[slot]) != key))
 		return false;
 	/* The slot's class after its lock, as qspin_class_of()'s acquire. */
 	smp_rmb();
-	cls = READ_ONCE(qspin_lock_map[slot].cls);
-	if (st == QSPIN_ACQ_IRQS_OFF || arch_irqs_disabled()) {
+	cls = READ_ONCE(qspin_map_cls[slot]);
+	/* One register for the record and the index (gcc would copy it). */
+	OPTIMIZER_HIDE_VAR(cls);
+	/* Separate branches: the most common case must not pay for the others. */
+	if (irqs_off) {
 		/* No usage to learn with interrupts off. */
-		flags = QSPIN_HELD_IRQS_OFF | QSPIN_HELD_SOFTIRQS_OFF;
-		need = 0;
+		qspin_held_push0(lock, ip, QSPIN_HELD_INFO(cls,
+				 QSPIN_HELD_IRQS_OFF | QSPIN_HELD_SOFTIRQS_OFF));
 	} else if (st == QSPIN_ACQ_ANY) {
 		/* Plain qspin_lock() with everything on: both ENABLED bits. */
-		flags = 0;
-		need = QSPIN_NEED_BOTH;
+		/* A lower bound of what is missing: a race only sends us the long way. */
+		if (unlikely(data_race(qspin_usage_missing[cls]) & QSPIN_NEED_BOTH))
+			return false;
+		qspin_held_push0(lock, ip, QSPIN_HELD_INFO(cls, 0));
 	} else {
 		/* _bh: hardirqs on, softirqs off. */
-		flags = QSPIN_HELD_SOFTIRQS_OFF;
-		need = BIT(QSPIN_ENABLED_HARDIRQ);
+		if (unlikely(data_race(qspin_usage_missing[cls]) &
+			     BIT(QSPIN_ENABLED_HARDIRQ)))
+			return false;
+		qspin_held_push0(lock, ip, QSPIN_HELD_INFO(cls,
+				 QSPIN_HELD_SOFTIRQS_OFF));
 	}
-	/* A lower bound of what is missing: a race only sends us the long way. */
-	if (need && unlikely(data_race(qspin_usage_missing[cls]) & need))
-		return false;
-	this_cpu_write(QSPIN_TASK_HELD0.ip, ip);
-	this_cpu_write(QSPIN_TASK_HELD0.info, QSPIN_HELD_INFO(cls, flags));
-	/* An interrupting reader sees the record once it sees the lock. */
-	barrier();
-	this_cpu_write(QSPIN_TASK_HELD0.lock, lock);
-	this_cpu_write(QSPIN_TASK_STACK.depth, 1);
-	/* Published before the caller's atomic on the lock word. */
-	barrier();
 	return true;
 }
 
