@@ -20,24 +20,55 @@
 /* Locks one context can hold at once, per CPU (lockdep: 48 per task). */
 #define QSPIN_HELD_MAX 16
 
+/*
+ * How interrupts were at acquisition, and whether it was a trylock. The
+ * first two live in the record's lock word (lock_tag's low bits: a lock is
+ * 4-byte aligned), so that a release compares the lock and the state it
+ * expects in one instruction; the trylock bit lives in `flags`.
+ */
 enum qspin_held_flags {
-	QSPIN_HELD_TRYLOCK = BIT(0),
-	QSPIN_HELD_IRQS_OFF = BIT(1),		/* hardirqs off at acquisition */
-	QSPIN_HELD_SOFTIRQS_OFF = BIT(2),	/* softirqs off at acquisition */
+	QSPIN_HELD_IRQS_OFF = BIT(0),		/* hardirqs off at acquisition */
+	QSPIN_HELD_SOFTIRQS_OFF = BIT(1),	/* softirqs off at acquisition */
+	QSPIN_HELD_TRYLOCK = BIT(2),
 };
 
+/* The flags kept in lock_tag. */
+#define QSPIN_HELD_TAG_MASK ((unsigned long)(QSPIN_HELD_IRQS_OFF | \
+					     QSPIN_HELD_SOFTIRQS_OFF))
+
 struct qspin_held {
-	qspinlock_t *lock;	/* NULL: free; written last */
+	/* The lock's address | its QSPIN_HELD_TAG_MASK flags; 0: free; written last. */
+	unsigned long lock_tag;
 	unsigned long ip;	/* the caller of the lock operation */
 	union {
 		struct {
 			u16 cls;	/* QSPIN_CLASS_NONE: unvalidated */
-			u8 flags;	/* enum qspin_held_flags */
+			u8 flags;	/* QSPIN_HELD_TRYLOCK or 0 */
 			u8 unused;
 		};
 		u32 info;	/* both, in one store */
 	};
 };
+
+/* A record's lock word for `lock` held with `flags` (enum qspin_held_flags). */
+static __always_inline unsigned long qspin_held_tag(const qspinlock_t *lock,
+						    unsigned int flags)
+{
+	/* + rather than |: the bits are free, and + is one lea. */
+	return (unsigned long)lock + (flags & QSPIN_HELD_TAG_MASK);
+}
+
+/* The record's lock (NULL: free), read once: other contexts read it too. */
+static __always_inline qspinlock_t *qspin_held_lock(const struct qspin_held *h)
+{
+	return (qspinlock_t *)(READ_ONCE(h->lock_tag) & ~QSPIN_HELD_TAG_MASK);
+}
+
+/* All of the record's flags (enum qspin_held_flags). */
+static __always_inline unsigned int qspin_held_flags(const struct qspin_held *h)
+{
+	return h->flags | (READ_ONCE(h->lock_tag) & QSPIN_HELD_TAG_MASK);
+}
 
 struct qspin_held_stack {
 	unsigned int depth;
@@ -127,15 +158,20 @@ static __always_inline bool qspin_pc_any(unsigned int mask)
 #define qspin_this_cpu_any8(var, mask) (this_cpu_read(var) & (mask))
 #endif
 
-/* The first record of an empty task stack, published before the lock's atomic. */
+/*
+ * The first record of an empty task stack (not a trylock), published
+ * before the lock's atomic.
+ */
 static __always_inline void qspin_held_push0(qspinlock_t *lock,
-					     unsigned long ip, u32 info)
+					     unsigned long ip,
+					     unsigned int cls,
+					     unsigned int flags)
 {
 	this_cpu_write(QSPIN_TASK_HELD0.ip, ip);
-	this_cpu_write(QSPIN_TASK_HELD0.info, info);
+	this_cpu_write(QSPIN_TASK_HELD0.info, QSPIN_HELD_INFO(cls, 0));
 	/* An interrupting reader sees the record once it sees the lock. */
 	barrier();
-	this_cpu_write(QSPIN_TASK_HELD0.lock, lock);
+	this_cpu_write(QSPIN_TASK_HELD0.lock_tag, qspin_held_tag(lock, flags));
 	this_cpu_write(QSPIN_TASK_STACK.depth, 1);
 	/* Published before the caller's atomic on the lock word. */
 	barrier();
@@ -201,61 +237,58 @@ static __always_inline bool qspin_validate_record_fast(qspinlock_t *lock,
 	/* Separate branches: the most common case must not pay for the others. */
 	if (irqs_off) {
 		/* No usage to learn with interrupts off. */
-		qspin_held_push0(lock, ip, QSPIN_HELD_INFO(cls,
-				 QSPIN_HELD_IRQS_OFF | QSPIN_HELD_SOFTIRQS_OFF));
+		qspin_held_push0(lock, ip, cls,
+				 QSPIN_HELD_IRQS_OFF | QSPIN_HELD_SOFTIRQS_OFF);
 	} else if (st == QSPIN_ACQ_ANY) {
 		/* Plain qspin_lock() with everything on: both ENABLED bits. */
 		/* A lower bound of what is missing: a race only sends us the long way. */
 		if (unlikely(data_race(qspin_usage_missing[cls]) & QSPIN_NEED_BOTH))
 			return false;
-		qspin_held_push0(lock, ip, QSPIN_HELD_INFO(cls, 0));
+		qspin_held_push0(lock, ip, cls, 0);
 	} else {
 		/* _bh: hardirqs on, softirqs off. */
 		if (unlikely(data_race(qspin_usage_missing[cls]) &
 			     BIT(QSPIN_ENABLED_HARDIRQ)))
 			return false;
-		qspin_held_push0(lock, ip, QSPIN_HELD_INFO(cls,
-				 QSPIN_HELD_SOFTIRQS_OFF));
+		qspin_held_push0(lock, ip, cls, QSPIN_HELD_SOFTIRQS_OFF);
 	}
 	return true;
 }
 
 /*
- * Whether the interrupt state at release is the one at acquisition, for a
- * record with `flags` (not 0). The preempt count is read only for a _bh
- * holder.
- */
-static __always_inline bool qspin_release_state_same(u8 flags)
-{
-	if (arch_irqs_disabled())
-		return true;
-	/* Hardirqs are on now: fine only for a _bh holder still in _bh. */
-	return !(flags & QSPIN_HELD_IRQS_OFF) && softirq_count();
-}
-
-/*
  * The common release, inline in the exported function: task context, the
- * lock the only record of this CPU's task stack, locked, interrupts as
- * they were at acquisition. Releases the word and drops the record; false:
- * nothing done, qspin_validate_release_general() decides (any other
+ * lock the only record of this CPU's task stack, taken in the state this
+ * unlock variant expects (`flags`: none for qspin_unlock(), interrupts off
+ * for _irqrestore and _irq, softirqs off for _bh), locked, and that state
+ * still in force. Releases the word and drops the record; false: nothing
+ * done, qspin_validate_release_general() decides (another state, any other
  * record on top, out of order, other contexts, bad unlocks).
  */
-static __always_inline bool qspin_validate_release_fast(qspinlock_t *lock)
+static __always_inline bool qspin_validate_release_fast(qspinlock_t *lock,
+							unsigned int flags)
 {
 	if (IS_ENABLED(CONFIG_PREEMPT_RT) || unlikely(qspin_pc_any(QSPIN_NOT_TASK)))
 		return false;
-	if (unlikely(!qspin_this_cpu_eq(QSPIN_TASK_HELD0.lock, lock) ||
+	if (unlikely(!qspin_this_cpu_eq(QSPIN_TASK_HELD0.lock_tag,
+					qspin_held_tag(lock, flags)) ||
 		     !qspin_this_cpu_eq32(QSPIN_TASK_STACK.depth, 1) ||
 		     !data_race(lock->word.locked)))
 		return false;
-	/* Flags 0: interrupts and softirqs were on, any state now is fine. */
-	if (qspin_this_cpu_any8(QSPIN_TASK_HELD0.flags, 0xff) &&
-	    !qspin_release_state_same(this_cpu_read(QSPIN_TASK_HELD0.flags)))
+	/*
+	 * Interrupts (softirqs) turned on inside the critical section are
+	 * usage to learn: the general way. A _bh holder is fine with
+	 * softirqs still off, or with interrupts off.
+	 */
+	if (flags == QSPIN_HELD_SOFTIRQS_OFF) {
+		if (unlikely(!qspin_pc_any(SOFTIRQ_MASK) && !arch_irqs_disabled()))
+			return false;
+	} else if (flags && unlikely(!arch_irqs_disabled())) {
 		return false;
+	}
 	qspin_word_unlock(&lock->word);
 	/* After the release: a record never claims less than is held. */
 	barrier();
-	this_cpu_write(QSPIN_TASK_HELD0.lock, NULL);
+	this_cpu_write(QSPIN_TASK_HELD0.lock_tag, 0);
 	this_cpu_write(QSPIN_TASK_STACK.depth, 0);
 	return true;
 }

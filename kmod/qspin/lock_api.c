@@ -262,7 +262,7 @@ void qspin_unlock(qspinlock_t *lock) __releases(lock)
 {
 	__release(lock);
 	if (qspin_validate_enabled()) {
-		if (unlikely(!qspin_validate_release_fast(lock)))
+		if (unlikely(!qspin_validate_release_fast(lock, 0)))
 			return qspin_unlock_validated(lock);
 	} else {
 		qspin_word_unlock(&lock->word);
@@ -312,7 +312,8 @@ void qspin_unlock_irqrestore(qspinlock_t *lock, unsigned long flags)
 	lockdep_assert_irqs_disabled();
 	__release(lock);
 	if (qspin_validate_enabled()) {
-		if (unlikely(!qspin_validate_release_fast(lock)))
+		if (unlikely(!qspin_validate_release_fast(lock, QSPIN_HELD_IRQS_OFF |
+							 QSPIN_HELD_SOFTIRQS_OFF)))
 			return qspin_unlock_irqrestore_validated(lock, flags);
 	} else {
 		qspin_word_unlock(&lock->word);
@@ -341,7 +342,8 @@ void qspin_unlock_irq(qspinlock_t *lock) __releases(lock)
 	lockdep_assert_irqs_disabled();
 	__release(lock);
 	if (qspin_validate_enabled()) {
-		if (unlikely(!qspin_validate_release_fast(lock)))
+		if (unlikely(!qspin_validate_release_fast(lock, QSPIN_HELD_IRQS_OFF |
+							 QSPIN_HELD_SOFTIRQS_OFF)))
 			return qspin_unlock_irq_validated(lock);
 	} else {
 		qspin_word_unlock(&lock->word);
@@ -375,7 +377,8 @@ void qspin_unlock_bh(qspinlock_t *lock) __releases(lock)
 {
 	__release(lock);
 	if (qspin_validate_enabled()) {
-		if (unlikely(!qspin_validate_release_fast(lock)))
+		if (unlikely(!qspin_validate_release_fast(lock,
+							 QSPIN_HELD_SOFTIRQS_OFF)))
 			return qspin_unlock_bh_validated(lock, _RET_IP_);
 		return local_bh_enable_ip(_RET_IP_);
 	}

@@ -352,7 +352,7 @@ static noinline void qspin_check_chain(const qspinlock_t *lock,
 			continue;
 		same = true;
 		/* The same lock again is a deadlock: reported on contention. */
-		if (h->lock != lock)
+		if (qspin_held_lock(h) != lock)
 			qspin_report_recursive(h, cls, ip);
 	}
 	if (!same && qspin_chain_add(key))
@@ -448,10 +448,10 @@ bool notrace qspin_validate_acquire(qspinlock_t *lock, unsigned long ip,
 	h = &hs->held[depth];
 	h->ip = ip;
 	h->cls = cls;
-	h->flags = flags;
+	h->flags = flags & QSPIN_HELD_TRYLOCK;
 	/* An interrupting reader sees the record once it sees the lock. */
 	barrier();
-	WRITE_ONCE(h->lock, lock);
+	WRITE_ONCE(h->lock_tag, qspin_held_tag(lock, flags));
 	hs->depth = depth + 1;
 	/* Published before the caller's atomic on the lock word. */
 	barrier();
@@ -468,9 +468,9 @@ static void qspin_held_remove(struct qspin_held_stack *hs, unsigned int i)
 		hs->held[i].cls = hs->held[i + 1].cls;
 		hs->held[i].flags = hs->held[i + 1].flags;
 		barrier();
-		WRITE_ONCE(hs->held[i].lock, hs->held[i + 1].lock);
+		WRITE_ONCE(hs->held[i].lock_tag, hs->held[i + 1].lock_tag);
 	}
-	WRITE_ONCE(hs->held[depth - 1].lock, NULL);
+	WRITE_ONCE(hs->held[depth - 1].lock_tag, 0);
 	hs->depth = depth - 1;
 }
 
@@ -480,7 +480,7 @@ void qspin_validate_back_off(qspinlock_t *lock)
 	struct qspin_held_stack *hs =
 		this_cpu_ptr(&qspin_held_cpu.ctx[qspin_ctx_now()]);
 
-	if (hs->depth && hs->held[hs->depth - 1].lock == lock)
+	if (hs->depth && qspin_held_lock(&hs->held[hs->depth - 1]) == lock)
 		qspin_held_remove(hs, hs->depth - 1);
 }
 
@@ -499,7 +499,7 @@ bool qspin_validate_contended(qspinlock_t *lock, unsigned long ip,
 
 	for (c = QSPIN_CTX_TASK; c <= ctx; c++) {
 		for (i = 0; i < QSPIN_HELD_MAX; i++) {
-			if (READ_ONCE(hc->ctx[c].held[i].lock) != lock)
+			if (qspin_held_lock(&hc->ctx[c].held[i]) != lock)
 				continue;
 			/* The record this very attempt just made. */
 			if (c == ctx && recorded && i + 1 == hc->ctx[c].depth)
@@ -531,7 +531,7 @@ static bool qspin_find_holder(const qspinlock_t *lock, struct qspin_holder *who)
 
 		for (c = 0; c < QSPIN_CTX_NR; c++) {
 			for (i = 0; i < QSPIN_HELD_MAX; i++) {
-				if (READ_ONCE(hc->ctx[c].held[i].lock) != lock)
+				if (qspin_held_lock(&hc->ctx[c].held[i]) != lock)
 					continue;
 				who->cpu = cpu;
 				who->ctx = c;
@@ -583,9 +583,10 @@ static void qspin_release_usage(const struct qspin_held *h)
 	bool irqs_off = irqs_disabled();
 	unsigned int need = 0;
 
-	if ((h->flags & QSPIN_HELD_IRQS_OFF) && !irqs_off)
+	if ((qspin_held_flags(h) & QSPIN_HELD_IRQS_OFF) && !irqs_off)
 		need |= BIT(QSPIN_ENABLED_HARDIRQ);
-	if ((h->flags & QSPIN_HELD_SOFTIRQS_OFF) && qspin_softirqs_on(irqs_off))
+	if ((qspin_held_flags(h) & QSPIN_HELD_SOFTIRQS_OFF) &&
+	    qspin_softirqs_on(irqs_off))
 		need |= BIT(QSPIN_ENABLED_SOFTIRQ);
 	if (need && h->cls != QSPIN_CLASS_NONE && !in_nmi() &&
 	    (READ_ONCE(qspin_usage_bits[h->cls]) & need) != need)
@@ -620,14 +621,14 @@ static bool qspin_validate_release_slow(qspinlock_t *lock,
 	unsigned int i;
 
 	for (i = hs->depth; i-- > 0;) {
-		if (hs->held[i].lock != lock)
+		if (qspin_held_lock(&hs->held[i]) != lock)
 			continue;
 		if (!(qspin_word_read(&lock->word) & QSPIN_LOCKED_MASK)) {
 			qspin_held_remove(hs, i);
 			qspin_report_bad_unlock(lock, NULL);
 			return false;
 		}
-		if (hs->held[i].flags &
+		if (qspin_held_flags(&hs->held[i]) &
 		    (QSPIN_HELD_IRQS_OFF | QSPIN_HELD_SOFTIRQS_OFF))
 			qspin_release_usage(&hs->held[i]);
 		qspin_word_unlock(&lock->word);
@@ -689,7 +690,7 @@ void qspin_held_check_freed(struct module *mod)
 
 		for (c = 0; c < QSPIN_CTX_NR; c++) {
 			for (i = 0; i < QSPIN_HELD_MAX; i++) {
-				qspinlock_t *lock = READ_ONCE(hc->ctx[c].held[i].lock);
+				qspinlock_t *lock = qspin_held_lock(&hc->ctx[c].held[i]);
 
 				if (!lock || !qspin_lock_in_module(lock, mod))
 					continue;
@@ -859,7 +860,7 @@ static int held_show(struct seq_file *m, void *v)
 		overflow += READ_ONCE(hc->overflow);
 		for (c = 0; c < QSPIN_CTX_NR; c++) {
 			for (i = 0; i < QSPIN_HELD_MAX; i++) {
-				qspinlock_t *lock = READ_ONCE(hc->ctx[c].held[i].lock);
+				qspinlock_t *lock = qspin_held_lock(&hc->ctx[c].held[i]);
 
 				if (lock)
 					seq_printf(m, "cpu%d %s %ps at %pS\n",
