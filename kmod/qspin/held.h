@@ -70,10 +70,24 @@ static __always_inline unsigned int qspin_held_flags(const struct qspin_held *h)
 	return h->flags | (READ_ONCE(h->lock_tag) & QSPIN_HELD_TAG_MASK);
 }
 
+/*
+ * One context level's held locks, packed from held[0]: the first free
+ * record ends the stack (qspin_held_depth()). No depth counter to keep:
+ * the inline paths test held[0] (and held[1]) and write one lock word.
+ */
 struct qspin_held_stack {
-	unsigned int depth;
 	struct qspin_held held[QSPIN_HELD_MAX];
 };
+
+/* How many records the stack holds; its own context only. */
+static inline unsigned int qspin_held_depth(const struct qspin_held_stack *hs)
+{
+	unsigned int n = 0;
+
+	while (n < QSPIN_HELD_MAX && hs->held[n].lock_tag)
+		n++;
+	return n;
+}
 
 struct qspin_held_cpu {
 	struct qspin_held_stack ctx[QSPIN_CTX_NR];
@@ -98,6 +112,7 @@ DECLARE_PER_CPU(struct qspin_held_cpu, qspin_held_cpu);
 /* This CPU's task-level stack and its first record, for this_cpu_*(). */
 #define QSPIN_TASK_STACK qspin_held_cpu.ctx[QSPIN_CTX_TASK]
 #define QSPIN_TASK_HELD0 QSPIN_TASK_STACK.held[0]
+#define QSPIN_TASK_HELD1 QSPIN_TASK_STACK.held[1]
 
 /*
  * Tests of this CPU's variables that the inline paths make: on x86 each is
@@ -172,7 +187,6 @@ static __always_inline void qspin_held_push0(qspinlock_t *lock,
 	/* An interrupting reader sees the record once it sees the lock. */
 	barrier();
 	this_cpu_write(QSPIN_TASK_HELD0.lock_tag, qspin_held_tag(lock, flags));
-	this_cpu_write(QSPIN_TASK_STACK.depth, 1);
 	/* Published before the caller's atomic on the lock word. */
 	barrier();
 }
@@ -222,7 +236,7 @@ static __always_inline bool qspin_validate_record_fast(qspinlock_t *lock,
 				  QSPIN_NOT_TASK | SOFTIRQ_MASK :
 				  QSPIN_NOT_TASK)))
 		return false;
-	if (unlikely(!qspin_this_cpu_eq32(QSPIN_TASK_STACK.depth, 0)))
+	if (unlikely(!qspin_this_cpu_eq(QSPIN_TASK_HELD0.lock_tag, 0)))
 		return false;
 	/* The flag first: its read (pushf; pop %rax) clobbers a register. */
 	irqs_off = st == QSPIN_ACQ_IRQS_OFF || arch_irqs_disabled();
@@ -271,7 +285,7 @@ static __always_inline bool qspin_validate_release_fast(qspinlock_t *lock,
 		return false;
 	if (unlikely(!qspin_this_cpu_eq(QSPIN_TASK_HELD0.lock_tag,
 					qspin_held_tag(lock, flags)) ||
-		     !qspin_this_cpu_eq32(QSPIN_TASK_STACK.depth, 1) ||
+		     !qspin_this_cpu_eq(QSPIN_TASK_HELD1.lock_tag, 0) ||
 		     !data_race(lock->word.locked)))
 		return false;
 	/*
@@ -289,7 +303,6 @@ static __always_inline bool qspin_validate_release_fast(qspinlock_t *lock,
 	/* After the release: a record never claims less than is held. */
 	barrier();
 	this_cpu_write(QSPIN_TASK_HELD0.lock_tag, 0);
-	this_cpu_write(QSPIN_TASK_STACK.depth, 0);
 	return true;
 }
 

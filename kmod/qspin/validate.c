@@ -419,7 +419,7 @@ bool notrace qspin_validate_acquire(qspinlock_t *lock, unsigned long ip,
 {
 	enum qspin_ctx ctx = qspin_ctx_now();
 	struct qspin_held_stack *hs = this_cpu_ptr(&qspin_held_cpu.ctx[ctx]);
-	unsigned int depth = hs->depth, cls, need;
+	unsigned int depth = qspin_held_depth(hs), cls, need;
 	bool irqs_off = irqs_disabled();
 	struct qspin_held *h;
 	u8 flags;
@@ -452,7 +452,6 @@ bool notrace qspin_validate_acquire(qspinlock_t *lock, unsigned long ip,
 	/* An interrupting reader sees the record once it sees the lock. */
 	barrier();
 	WRITE_ONCE(h->lock_tag, qspin_held_tag(lock, flags));
-	hs->depth = depth + 1;
 	/* Published before the caller's atomic on the lock word. */
 	barrier();
 	return true;
@@ -461,7 +460,7 @@ bool notrace qspin_validate_acquire(qspinlock_t *lock, unsigned long ip,
 /* Drop record `i` of this context's stack, moving the ones above down. */
 static void qspin_held_remove(struct qspin_held_stack *hs, unsigned int i)
 {
-	unsigned int depth = hs->depth;
+	unsigned int depth = qspin_held_depth(hs);
 
 	for (; i + 1 < depth; i++) {
 		hs->held[i].ip = hs->held[i + 1].ip;
@@ -471,7 +470,6 @@ static void qspin_held_remove(struct qspin_held_stack *hs, unsigned int i)
 		WRITE_ONCE(hs->held[i].lock_tag, hs->held[i + 1].lock_tag);
 	}
 	WRITE_ONCE(hs->held[depth - 1].lock_tag, 0);
-	hs->depth = depth - 1;
 }
 
 /* qspin_lock_checked() backs off: forget the record just made. */
@@ -479,9 +477,10 @@ void qspin_validate_back_off(qspinlock_t *lock)
 {
 	struct qspin_held_stack *hs =
 		this_cpu_ptr(&qspin_held_cpu.ctx[qspin_ctx_now()]);
+	unsigned int depth = qspin_held_depth(hs);
 
-	if (hs->depth && qspin_held_lock(&hs->held[hs->depth - 1]) == lock)
-		qspin_held_remove(hs, hs->depth - 1);
+	if (depth && qspin_held_lock(&hs->held[depth - 1]) == lock)
+		qspin_held_remove(hs, depth - 1);
 }
 
 /*
@@ -495,14 +494,14 @@ bool qspin_validate_contended(qspinlock_t *lock, unsigned long ip,
 {
 	struct qspin_held_cpu *hc = this_cpu_ptr(&qspin_held_cpu);
 	enum qspin_ctx ctx = qspin_ctx_now(), c;
-	unsigned int i;
+	unsigned int i, depth = qspin_held_depth(&hc->ctx[ctx]);
 
 	for (c = QSPIN_CTX_TASK; c <= ctx; c++) {
 		for (i = 0; i < QSPIN_HELD_MAX; i++) {
 			if (qspin_held_lock(&hc->ctx[c].held[i]) != lock)
 				continue;
 			/* The record this very attempt just made. */
-			if (c == ctx && recorded && i + 1 == hc->ctx[c].depth)
+			if (c == ctx && recorded && i + 1 == depth)
 				continue;
 			qspin_report_deadlock(lock, c,
 					      READ_ONCE(hc->ctx[c].held[i].ip),
@@ -620,7 +619,7 @@ static bool qspin_validate_release_slow(qspinlock_t *lock,
 	struct qspin_holder who;
 	unsigned int i;
 
-	for (i = hs->depth; i-- > 0;) {
+	for (i = qspin_held_depth(hs); i-- > 0;) {
 		if (qspin_held_lock(&hs->held[i]) != lock)
 			continue;
 		if (!(qspin_word_read(&lock->word) & QSPIN_LOCKED_MASK)) {
