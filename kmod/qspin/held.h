@@ -221,8 +221,8 @@ static __always_inline bool qspin_validate_record_fast(qspinlock_t *lock,
 {
 	unsigned long key = (unsigned long)lock;
 	unsigned long cls;	/* an index: no zero-extension to make */
+	unsigned long irq_flags = 0;
 	unsigned int slot;
-	bool irqs_off;
 
 	/* PREEMPT_RT keeps softirq state per task: the general path. */
 	if (IS_ENABLED(CONFIG_PREEMPT_RT))
@@ -238,8 +238,9 @@ static __always_inline bool qspin_validate_record_fast(qspinlock_t *lock,
 		return false;
 	if (unlikely(!qspin_this_cpu_eq(QSPIN_TASK_HELD0.lock_tag, 0)))
 		return false;
-	/* The flag first: its read (pushf; pop %rax) clobbers a register. */
-	irqs_off = st == QSPIN_ACQ_IRQS_OFF || arch_irqs_disabled();
+	/* The flags first: their read (pushf; pop %rax) clobbers a register. */
+	if (st != QSPIN_ACQ_IRQS_OFF)
+		irq_flags = arch_local_save_flags();
 	slot = qspin_map_slot(key);
 	if (unlikely(data_race(qspin_map_lock[slot]) != key))
 		return false;
@@ -249,7 +250,7 @@ static __always_inline bool qspin_validate_record_fast(qspinlock_t *lock,
 	/* One register for the record and the index (gcc would copy it). */
 	OPTIMIZER_HIDE_VAR(cls);
 	/* Separate branches: the most common case must not pay for the others. */
-	if (irqs_off) {
+	if (st == QSPIN_ACQ_IRQS_OFF || arch_irqs_disabled_flags(irq_flags)) {
 		/* No usage to learn with interrupts off. */
 		qspin_held_push0(lock, ip, cls,
 				 QSPIN_HELD_IRQS_OFF | QSPIN_HELD_SOFTIRQS_OFF);

@@ -264,9 +264,11 @@ void qspin_unlock(qspinlock_t *lock) __releases(lock)
 	if (qspin_validate_enabled()) {
 		if (unlikely(!qspin_validate_release_fast(lock, 0)))
 			return qspin_unlock_validated(lock);
-	} else {
-		qspin_word_unlock(&lock->word);
+		/* Its own copy: a jump to the plain path's would cost one. */
+		preempt_enable();
+		return;
 	}
+	qspin_word_unlock(&lock->word);
 	preempt_enable();
 }
 EXPORT_SYMBOL_GPL(qspin_unlock);
@@ -315,9 +317,11 @@ void qspin_unlock_irqrestore(qspinlock_t *lock, unsigned long flags)
 		if (unlikely(!qspin_validate_release_fast(lock, QSPIN_HELD_IRQS_OFF |
 							 QSPIN_HELD_SOFTIRQS_OFF)))
 			return qspin_unlock_irqrestore_validated(lock, flags);
-	} else {
-		qspin_word_unlock(&lock->word);
+		local_irq_restore(flags);
+		preempt_enable();
+		return;
 	}
+	qspin_word_unlock(&lock->word);
 	local_irq_restore(flags);
 	preempt_enable();
 }
@@ -345,9 +349,11 @@ void qspin_unlock_irq(qspinlock_t *lock) __releases(lock)
 		if (unlikely(!qspin_validate_release_fast(lock, QSPIN_HELD_IRQS_OFF |
 							 QSPIN_HELD_SOFTIRQS_OFF)))
 			return qspin_unlock_irq_validated(lock);
-	} else {
-		qspin_word_unlock(&lock->word);
+		local_irq_enable();
+		preempt_enable();
+		return;
 	}
+	qspin_word_unlock(&lock->word);
 	local_irq_enable();
 	preempt_enable();
 }
