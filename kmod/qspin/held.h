@@ -1,11 +1,15 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * The validator's held-lock records (validate.c) and the common case of an
- * acquisition, inline for lock_api.c's instrumented path: task context,
- * nothing else held there, the lock's class found at its first map slot
- * and its usage already recorded. That costs one preempt-count read, the
- * interrupt flag, one map probe, one usage byte and one record; anything
- * else goes to qspin_validate_acquire().
+ * acquisition and of a release, inline in lock_api.c's exported functions:
+ * task context, nothing else held there, the lock's class found at its
+ * first map slot and its usage already recorded. An acquisition costs a
+ * test of the preempt count, one of the first record, the interrupt flags,
+ * one map probe, one test of the usage byte and three stores (ip, class,
+ * lock word); a release four compares (context, lock word with the state
+ * the variant expects, the next record, the lock's word) and one store.
+ * Anything else goes to qspin_validate_acquire() and
+ * qspin_validate_release_general().
  */
 #ifndef QSPIN_HELD_H
 #define QSPIN_HELD_H
@@ -208,10 +212,10 @@ enum qspin_acq_state {
  * not nested) acquisition, before the atomic, inline in the exported
  * function: task context, nothing held there, the lock's class at its
  * first map slot, its usage for this state already recorded. Made of one
- * test of the preempt count, one of the stack's depth, one map probe, the
- * interrupt flag (unless the caller just turned interrupts off), one test
- * of the usage bits still missing, and the record: ip, class and flags,
- * then the lock (published last), then the depth.
+ * test of the preempt count, one of the first record, the interrupt flags
+ * (unless the caller just turned interrupts off), one map probe, one test
+ * of the usage bits still missing, and the record: ip, class, then the
+ * lock word with the interrupt state in its low bits (published last).
  * Return: true when it applied (the record is made); false: nothing was
  * done, the caller goes the general way (qspin_validate_acquire()).
  */

@@ -14,16 +14,19 @@
  *    (qspin_word_lock_fast(), include/qspin/lock_word.h) and, only on
  *    contention, the one call into the C++ slow path (qspin_slowpath(),
  *    core_env.cpp), handed this CPU's node block and number;
- *  - on: qspin_acquire_instrumented(), out of line, handed the caller's
- *    address (_RET_IP_, taken here in the exported function, as the
- *    kernel's spin_acquire() takes it): the validator (validate.c) checks
- *    and records the acquisition, and on contention looks for a same-CPU
- *    deadlock; statistics (stats.c) count the path; around the same fast
- *    and slow path.
+ *  - on: qspin_acquire_instrumented(), handed the caller's address
+ *    (_RET_IP_, taken here in the exported function, as the kernel's
+ *    spin_acquire() takes it): with the validator alone on, its common
+ *    case inline (held.h), no call; otherwise, out of line, the validator
+ *    (validate.c) checks and records the acquisition, and on contention
+ *    looks for a same-CPU deadlock; statistics (stats.c) count the path;
+ *    around the same fast and slow path.
  *
- * Release goes in reverse; with the validator on, the whole unlock is a
- * tail call to its validated twin (qspin_unlock_*_validated()), where the
- * validator releases the word (a bad unlock leaves it alone).
+ * Release goes in reverse; with the validator on, its common release is
+ * inline (held.h), and anything else a tail call to the unlock's validated
+ * twin (qspin_unlock_*_validated()), where the validator releases the word
+ * (a bad unlock leaves it alone). The plain path is the same instructions
+ * either way: the inline code sits behind the keys' jumps.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -61,10 +64,11 @@ static DEFINE_MUTEX(qspin_instrument_mutex);
 
 void qspin_instrument_update(void)
 {
-	bool validate = static_key_enabled(&qspin_validate_key);
-	bool stats = qspin_stats_enabled();
+	bool validate, stats;
 
 	mutex_lock(&qspin_instrument_mutex);
+	validate = static_key_enabled(&qspin_validate_key);
+	stats = qspin_stats_enabled();
 	/* The validator's inline path counts nothing: off first, on last. */
 	if (!validate || stats)
 		static_branch_disable(&qspin_validate_fast_key);
@@ -103,10 +107,10 @@ static __always_inline void qspin_acquire(qspinlock_t *lock)
  * takes the lock, and looks for a same-CPU deadlock before the slow path
  * touches the word; `ip` names the caller in its records and reports.
  * `back_off` (qspin_lock_checked()): on a deadlock, forget the record and
- * return -EDEADLK instead of spinning. Out of line, so that the exported
- * functions keep the plain path's size; split in three so that the common
- * case (held.h: task context, nothing else held, usage known) keeps no
- * register across a call: the rest are tail calls.
+ * return -EDEADLK instead of spinning. The common case (held.h: task
+ * context, nothing else held, usage known) is inline, behind the keys'
+ * jumps, and keeps no register across a call; the rest is out of line, in
+ * two functions reached by tail calls.
  */
 
 /* Contended, with the validator on: a same-CPU deadlock first. */
@@ -192,13 +196,14 @@ static __always_inline int qspin_try_acquire(qspinlock_t *lock,
 }
 
 /*
- * Release with the validator on: it releases the word itself (after its
- * checks, before its record goes: a record never claims less than is
- * held), then the variant's own steps follow here. Out of line and called
- * last (a tail call) by the exported function, so that its plain path
- * keeps no register across a call: the plain unlock stays what it was.
- * Validation on implies the instrumentation key, so its own key alone
- * decides: one nop on the plain path.
+ * Release with the validator on, when its inline common case
+ * (qspin_validate_release_fast(), held.h) did not apply: it releases the
+ * word itself (after its checks, before its record goes: a record never
+ * claims less than is held), then the variant's own steps follow here.
+ * Out of line and called last (a tail call) by the exported function, so
+ * that its plain path keeps no register across a call: the plain unlock
+ * stays what it was. Validation on implies the instrumentation key, so its
+ * own key alone decides: one nop on the plain path.
  */
 #define QSPIN_UNLOCK_VALIDATED(name, params, rest)			\
 static noinline notrace void name params				\
