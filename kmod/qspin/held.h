@@ -236,9 +236,9 @@ static __always_inline bool qspin_validate_record_fast(qspinlock_t *lock,
 	 * case), so that the state it records takes no second look at the
 	 * count; under local_bh_disable() it goes the general way.
 	 */
-	if (unlikely(qspin_pc_any(st == QSPIN_ACQ_ANY ?
-				  QSPIN_NOT_TASK | SOFTIRQ_MASK :
-				  QSPIN_NOT_TASK)))
+	if (unlikely(st == QSPIN_ACQ_ANY ?
+		     qspin_pc_any(QSPIN_NOT_TASK | SOFTIRQ_MASK) :
+		     qspin_pc_any(QSPIN_NOT_TASK)))
 		return false;
 	if (unlikely(!qspin_this_cpu_eq(QSPIN_TASK_HELD0.lock_tag, 0)))
 		return false;

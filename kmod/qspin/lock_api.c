@@ -130,17 +130,37 @@ static noinline notrace int qspin_acquire_validated_contended(qspinlock_t *lock,
 	return 0;
 }
 
+/* qspin_validate_record_fast() for an `st` known only at run time. */
+static __always_inline bool qspin_record_fast_st(qspinlock_t *lock,
+						 unsigned long ip,
+						 enum qspin_acq_state st)
+{
+	/* One specialised copy each, as the exported functions have. */
+	if (st == QSPIN_ACQ_ANY)
+		return qspin_validate_record_fast(lock, ip, QSPIN_ACQ_ANY);
+	if (st == QSPIN_ACQ_IRQS_OFF)
+		return qspin_validate_record_fast(lock, ip, QSPIN_ACQ_IRQS_OFF);
+	return qspin_validate_record_fast(lock, ip, QSPIN_ACQ_BH);
+}
+
 /* Everything but the common case: statistics alone, or the validator's general way. */
 static noinline notrace int qspin_acquire_general(qspinlock_t *lock,
 						  unsigned long ip,
 						  unsigned int subclass,
+						  enum qspin_acq_state st,
 						  bool back_off)
 {
 	bool validate = qspin_validate_enabled(), recorded = false;
 	u32 val;
 
+	/*
+	 * With statistics on too (both are on by default), the validator's
+	 * common case is tried here, out of line, before its general way.
+	 */
 	if (validate)
-		recorded = qspin_validate_acquire(lock, ip, subclass, false);
+		recorded = (!subclass &&
+			    qspin_record_fast_st(lock, ip, st)) ||
+			   qspin_validate_acquire(lock, ip, subclass, false);
 	if (likely(qspin_word_lock_fast(&lock->word, &val))) {
 		qspin_stat_inc(QSPIN_STAT_FAST);
 		return 0;
@@ -173,7 +193,7 @@ static __always_inline int qspin_acquire_instrumented(qspinlock_t *lock,
 		return qspin_acquire_validated_contended(lock, ip, val, true,
 							 back_off);
 	}
-	return qspin_acquire_general(lock, ip, 0, back_off);
+	return qspin_acquire_general(lock, ip, 0, st, back_off);
 }
 
 /* A trylock that took the lock: count it, and record it for validation. */
@@ -257,7 +277,8 @@ void qspin_lock_nested(qspinlock_t *lock, unsigned int subclass)
 	if (qspin_instrumented())
 		/* Subclasses are never the common case: the general way. */
 		qspin_acquire_general(lock, _RET_IP_,
-				      min(subclass, QSPIN_MAX_SUBCLASS - 1), false);
+				      min(subclass, QSPIN_MAX_SUBCLASS - 1),
+				      QSPIN_ACQ_ANY, false);
 	else
 		qspin_acquire(lock);
 }
@@ -305,7 +326,8 @@ unsigned long _qspin_lock_irqsave_nested(qspinlock_t *lock,
 	__acquire(lock);
 	if (qspin_instrumented())
 		qspin_acquire_general(lock, _RET_IP_,
-				      min(subclass, QSPIN_MAX_SUBCLASS - 1), false);
+				      min(subclass, QSPIN_MAX_SUBCLASS - 1),
+				      QSPIN_ACQ_ANY, false);
 	else
 		qspin_acquire(lock);
 	return flags;
