@@ -64,7 +64,7 @@ gccver=$(gcc --version | head -n1)
 plain_fragment() {
 	grep -vE '^CONFIG_(PROVE_LOCKING|DEBUG_SPINLOCK|DEBUG_ATOMIC_SLEEP|LOCKDEP|LOCALVERSION)=' "$fragment"
 	echo '# The plain twin (scripts/debug-kernel.sh plain): no lock debugging.'
-	for o in PROVE_LOCKING DEBUG_SPINLOCK DEBUG_ATOMIC_SLEEP LOCKDEP DEBUG_LOCK_ALLOC; do
+	for o in PROVE_LOCKING DEBUG_SPINLOCK DEBUG_ATOMIC_SLEEP; do
 		echo "# CONFIG_$o is not set"
 	done
 	echo 'CONFIG_LOCALVERSION="-qspin-plain"'
@@ -127,6 +127,11 @@ while IFS= read -r line; do
 	esac
 done < "$tmp/fragment.config"
 [ "$missing" = 0 ] || die "the config fragment does not apply (see above)"
+# LOCKDEP has no prompt (it is only selected), so the loop above cannot ask
+# for it to be off: check that nothing else selected it into the twin.
+if [ "$flavour" = plain ] && grep -qE '^CONFIG_(LOCKDEP|DEBUG_LOCK_ALLOC|TRACE_IRQFLAGS)=y' "$src/.config"; then
+	die "the plain kernel still has lock debugging: $(grep -E '^CONFIG_(LOCKDEP|DEBUG_LOCK_ALLOC|TRACE_IRQFLAGS)=y' "$src/.config" | tr '\n' ' ')"
+fi
 log "config done; compiling (about 6 CPU-minutes on a quiet machine)"
 mk >"$tmp/build.log" 2>&1 || { tail -n 30 "$tmp/build.log" >&2; die "kernel build failed"; }
 release=$(make -s -C "$src" kernelrelease)
