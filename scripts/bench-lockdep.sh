@@ -214,8 +214,8 @@ w("")
 # ---- icount
 w("## Instructions per lock+unlock pair (TCG -icount shift=0, -smp 1)")
 w("")
-w("| variant | plain | lockdep | **lockdep/plain** | qspin validate=0 | qspin validate=1 | native (stock) | **qspin validate=1/native** | tas lockdep/plain |")
-w("|---|---|---|---|---|---|---|---|---|")
+w("| variant | plain | lockdep | **lockdep/plain** | lockdep/stock native | qspin validate=0 | qspin validate=1 | native (stock) | **qspin validate=1/native** | tas lockdep/plain |")
+w("|---|---|---|---|---|---|---|---|---|---|")
 icount = {}
 for v in variants:
     p = pair_ns("plain", "icount", 1, v, "native")
@@ -226,8 +226,8 @@ for v in variants:
     tp = pair_ns("plain", "icount", 1, v, "tas")
     tl = pair_ns("lockdep", "icount", 1, v, "tas")
     icount[v] = (l / p, q1 / n1)
-    w("| %s | %.2f | %.2f | **%.2f** | %.2f | %.2f | %.2f | **%.3f** | %.2f |" % (
-        v, p, l, l / p, q0, q1, n1, q1 / n1, tl / tp))
+    w("| %s | %.2f | %.2f | **%.2f** | %.2f | %.2f | %.2f | %.2f | **%.3f** | %.2f |" % (
+        v, p, l, l / p, l / n1, q0, q1, n1, q1 / n1, tl / tp))
 cal = ", ".join("%s %.4f" % (k, ns_per_insn(k, "icount", 1, 0 if k == "stock" else None))
                 for k in ("plain", "lockdep", "stock"))
 w("")
@@ -235,7 +235,11 @@ w("Calibration (ns per instruction; 1.0000 means the figures are instructions): 
   "of a boot gives the same count to the hundredth. The counts include the harness's loop (the same "
   "instructions for every type). tas (the test-and-set lock, preempt_disable() / local_irq_save() / "
   "local_bh_disable() around an atomic word, no lock debugging of its own) shows what the twins differ "
-  "by outside spinlock_t: preemption counting and irq-flag tracing." % cal)
+  "by outside spinlock_t: preemption counting and irq-flag tracing. The plain twin's spinlock_t is "
+  "leaner than Debian's (no PREEMPT_COUNT, so preempt_disable() is only a barrier; spin_unlock() "
+  "inlined): that is the kernel without lock debugging on this config. Against Debian's own "
+  "spinlock_t (the stock native column, measured beside qspin) lockdep's factor is the "
+  "lockdep/stock native column, smaller, and the verdict below holds against it as well." % cal)
 w("")
 
 # ---- wall clock
@@ -257,7 +261,9 @@ for v in variants:
         v, fmt(med(P)), fmt(med(L)), med(raw_r), spread(raw_r), med(norm_r), spread(norm_r),
         med(Q1), spread(Q1), med(Q0)))
 w("")
-w("Calibration per boot (ns per instruction), plain / lockdep / stock: %s." % "; ".join(
+w("Where the normalised spread is wider than the raw one, the calibration loop's own noise in a "
+  "busy host outweighs what it corrects; the icount figures are the ones that do not move. "
+  "Calibration per boot (ns per instruction), plain / lockdep / stock: %s." % "; ".join(
     "%.2f / %.2f / %.2f" % (ns_per_insn("plain", "wall", b), ns_per_insn("lockdep", "wall", b),
                             ns_per_insn("stock", "wall", b, 1)) for b in wall_boots))
 w("")
@@ -267,7 +273,8 @@ w("## Issue 9's bar: validation on costs less than half of what lockdep costs sp
 w("")
 w("Uncontended, nothing else held. Passes when qspin's validate=1/native ratio is below half of "
   "lockdep/plain (ratio against ratio; judged on the exact icount figures and on the wall-clock "
-  "medians alike). The second bar of issue 9, validate=1 at most 2.0x native, is `make bench`'s "
+  "medians alike). Read as overheads instead (validate/native - 1 below half of lockdep/plain - 1) "
+  "the bar is looser by half a unit: it passes wherever this reading does. The second bar of issue 9, validate=1 at most 2.0x native, is `make bench`'s "
   "(docs/bench/kernel.md); it is shown here beside it, not judged.")
 w("")
 w("| variant | measure | lockdep/plain | half of it | qspin validate=1/native | verdict | <= 2.0x native |")
