@@ -217,6 +217,7 @@ w("")
 w("| variant | plain | lockdep | **lockdep/plain** | lockdep/stock native | qspin validate=0 | qspin validate=1 | native (stock) | **qspin validate=1/native** | tas lockdep/plain |")
 w("|---|---|---|---|---|---|---|---|---|---|")
 icount = {}
+stock_ok = []
 for v in variants:
     p = pair_ns("plain", "icount", 1, v, "native")
     l = pair_ns("lockdep", "icount", 1, v, "native")
@@ -226,6 +227,7 @@ for v in variants:
     tp = pair_ns("plain", "icount", 1, v, "tas")
     tl = pair_ns("lockdep", "icount", 1, v, "tas")
     icount[v] = (l / p, q1 / n1)
+    stock_ok.append(q1 / n1 < l / n1 / 2)
     w("| %s | %.2f | %.2f | **%.2f** | %.2f | %.2f | %.2f | %.2f | **%.3f** | %.2f |" % (
         v, p, l, l / p, l / n1, q0, q1, n1, q1 / n1, tl / tp))
 cal = ", ".join("%s %.4f" % (k, ns_per_insn(k, "icount", 1, 0 if k == "stock" else None))
@@ -239,7 +241,8 @@ w("Calibration (ns per instruction; 1.0000 means the figures are instructions): 
   "leaner than Debian's (no PREEMPT_COUNT, so preempt_disable() is only a barrier; spin_unlock() "
   "inlined): that is the kernel without lock debugging on this config. Against Debian's own "
   "spinlock_t (the stock native column, measured beside qspin) lockdep's factor is the "
-  "lockdep/stock native column, smaller, and the verdict below holds against it as well." % cal)
+  "lockdep/stock native column, smaller; the bar below judged against it %s." % (
+      cal, "passes too, every variant" if all(stock_ok) else "**misses** in %d variant(s)" % stock_ok.count(False)))
 w("")
 
 # ---- wall clock
