@@ -28,8 +28,8 @@
 #   BENCH_OUT=DIR       where lockdep.md and lockdep-raw.txt go (docs/bench)
 #   BENCH_SKIP_BUILD=1  do not run make vm-modules first
 #
-# Time: about 5 minutes with both kernels cached; from nothing add the two
-# kernel builds (about 5 CPU-minutes each, -j2).
+# Time: 2-3 minutes with both kernels cached (18 boots); from nothing add the two
+# kernel builds (5-10 minutes each, -j2, on 2 busy cores).
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
