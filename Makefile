@@ -5,6 +5,7 @@
 #   make check           install deps, build, run every test (host + VM)
 #   make demo            install deps, build, boot the VM, run the deadlock demos
 #   make check-lockdep   the validator against lockdep (builds a lockdep kernel once)
+#   make bench-lockdep   what lockdep costs spinlock_t vs what validate=1 costs qspin
 #
 # Everything that boots the test VM builds against the headers that pair
 # with the VM's kernel image (scripts/deps.sh resolves its ABI).
@@ -18,7 +19,8 @@ KDIR     ?= $(if $(wildcard $(HOST_KDIR)/Makefile),$(HOST_KDIR),$(VM_KDIR))
 export QSPIN_TOP := $(TOP)
 
 .PHONY: all modules vm-modules clean deps check host-test bench-host \
-	kernel-checks vm-test demo demo-lockup bench soak sparse check-lockdep
+	kernel-checks vm-test demo demo-lockup bench soak sparse check-lockdep \
+	bench-lockdep
 
 all: modules
 
@@ -75,6 +77,12 @@ demo-lockup:
 
 bench:
 	@scripts/bench-kernel.sh
+
+# spinlock_t on the lockdep kernel against its twin without lock debugging
+# (both cached outside the clone), beside qspin's validate=1/native:
+# docs/bench/lockdep.md. Not part of make check.
+bench-lockdep:
+	@scripts/bench-lockdep.sh
 
 MINUTES ?= 60
 soak:

@@ -5,15 +5,21 @@
 # scripts/debug-kernel.config (PROVE_LOCKING, DEBUG_SPINLOCK,
 # DEBUG_ATOMIC_SLEEP). Prints the cached kernel's directory on stdout.
 #
-#   scripts/debug-kernel.sh [-j N] [--print-dir]
+#   scripts/debug-kernel.sh [lockdep|plain] [-j N] [--print-dir]
 #
+#   lockdep      (default) the kernel described above
+#   plain        its twin without lock debugging, for scripts/bench-lockdep.sh:
+#                the same fragment minus PROVE_LOCKING, DEBUG_SPINLOCK and
+#                DEBUG_ATOMIC_SLEEP (so no LOCKDEP, DEBUG_LOCK_ALLOC,
+#                TRACE_IRQFLAGS, ... which they select), LOCALVERSION -qspin-plain
 #   -j N         make jobs (default $QSPIN_DEBUG_KERNEL_JOBS, else 2)
 #   --print-dir  print where the kernel is (or would be) cached, build nothing;
 #                exit 1 when it is not built yet
 #
 # Cache: $QSPIN_DEBUG_KERNEL_CACHE (default /var/cache/qspin/debug-kernel),
 # outside the clone, one directory per key <source version>-<sha of the
-# config fragment and gcc's version>. A build runs in <key>.tmp.<pid> and is
+# config fragment and gcc's version> (the plain twin: <source version>-plain-
+# <sha of its derived fragment and gcc's version>). A build runs in <key>.tmp.<pid> and is
 # renamed to <key> only when it is complete, so an interrupted build never
 # counts as cached. The directory is laid out as scripts/lib/vm.sh's
 # KERNEL_DIR is, so the test VM boots it:
@@ -30,13 +36,14 @@
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 
-jobs=${QSPIN_DEBUG_KERNEL_JOBS:-2} print_dir=0
+jobs=${QSPIN_DEBUG_KERNEL_JOBS:-2} print_dir=0 flavour=lockdep
 while [ $# -gt 0 ]; do
 	case $1 in
+	lockdep|plain) flavour=$1; shift ;;
 	-j) jobs=$2; shift 2 ;;
 	-j*) jobs=${1#-j}; shift ;;
 	--print-dir) print_dir=1; shift ;;
-	-h|--help) sed -n '3,29p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	-h|--help) sed -n '3,35p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	*) echo "debug-kernel: unknown argument $1" >&2; exit 2 ;;
 	esac
 done
@@ -50,7 +57,25 @@ fragment=$top/scripts/debug-kernel.config
 srcver=$(dpkg-query -W -f '${Version}' linux-source-6.1 2>/dev/null) ||
 	die "linux-source-6.1 is not installed"
 gccver=$(gcc --version | head -n1)
-key=$srcver-$( { cat "$fragment"; echo "$gccver"; } | sha1sum | cut -c1-12)
+# The plain twin's fragment: the lockdep one with the lock debugging taken out
+# and said to be off (so the check below proves it is off), its own release
+# name. Everything they select (LOCKDEP, DEBUG_LOCK_ALLOC, TRACE_IRQFLAGS,
+# DEBUG_MUTEXES, ...) goes with them through olddefconfig.
+plain_fragment() {
+	grep -vE '^CONFIG_(PROVE_LOCKING|DEBUG_SPINLOCK|DEBUG_ATOMIC_SLEEP|LOCKDEP|LOCALVERSION)=' "$fragment"
+	echo '# The plain twin (scripts/debug-kernel.sh plain): no lock debugging.'
+	for o in PROVE_LOCKING DEBUG_SPINLOCK DEBUG_ATOMIC_SLEEP; do
+		echo "# CONFIG_$o is not set"
+	done
+	echo 'CONFIG_LOCALVERSION="-qspin-plain"'
+}
+if [ "$flavour" = plain ]; then
+	frag_text=$(plain_fragment)
+	key=$srcver-plain-$( { echo "$frag_text"; echo "$gccver"; } | sha1sum | cut -c1-12)
+else
+	frag_text=$(cat "$fragment")
+	key=$srcver-$( { cat "$fragment"; echo "$gccver"; } | sha1sum | cut -c1-12)
+fi
 cache=${QSPIN_DEBUG_KERNEL_CACHE:-/var/cache/qspin/debug-kernel}
 dir=$cache/$key
 
@@ -84,13 +109,14 @@ trap 'rm -rf "$tmp"' EXIT
 rm -rf "$tmp"
 mkdir -p "$tmp"
 t0=$(date +%s)
-log "building the lockdep kernel from $tarball ($srcver, gcc: $gccver) in $tmp, -j$jobs"
+log "building the $flavour kernel from $tarball ($srcver, gcc: $gccver) in $tmp, -j$jobs"
 tar -xJf "$tarball" -C "$tmp"
 mv "$tmp/linux-source-6.1" "$tmp/tree"
 src=$tmp/tree
 mk() { make -s -C "$src" -j"$jobs" "$@"; }
 mk tinyconfig >/dev/null
-"$src/scripts/kconfig/merge_config.sh" -m -O "$src" "$src/.config" "$fragment" >/dev/null
+echo "$frag_text" > "$tmp/fragment.config"
+"$src/scripts/kconfig/merge_config.sh" -m -O "$src" "$src/.config" "$tmp/fragment.config" >/dev/null
 mk olddefconfig >/dev/null
 # Every option the fragment asks for must have survived Kconfig's dependencies.
 missing=0
@@ -99,8 +125,13 @@ while IFS= read -r line; do
 	CONFIG_*=*) grep -qxF "$line" "$src/.config" || { log "not set as asked: $line"; missing=1; } ;;
 	'# CONFIG_'*' is not set') grep -qxF "$line" "$src/.config" || { log "not unset as asked: $line"; missing=1; } ;;
 	esac
-done < "$fragment"
+done < "$tmp/fragment.config"
 [ "$missing" = 0 ] || die "the config fragment does not apply (see above)"
+# LOCKDEP has no prompt (it is only selected), so the loop above cannot ask
+# for it to be off: check that nothing else selected it into the twin.
+if [ "$flavour" = plain ] && grep -qE '^CONFIG_(LOCKDEP|DEBUG_LOCK_ALLOC|TRACE_IRQFLAGS)=y' "$src/.config"; then
+	die "the plain kernel still has lock debugging: $(grep -E '^CONFIG_(LOCKDEP|DEBUG_LOCK_ALLOC|TRACE_IRQFLAGS)=y' "$src/.config" | tr '\n' ' ')"
+fi
 log "config done; compiling (about 6 CPU-minutes on a quiet machine)"
 mk >"$tmp/build.log" 2>&1 || { tail -n 30 "$tmp/build.log" >&2; die "kernel build failed"; }
 release=$(make -s -C "$src" kernelrelease)

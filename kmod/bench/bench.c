@@ -30,6 +30,11 @@
  * Every measurement is repeated `rounds` times, the types interleaved
  * (qspin, native, tas, then the next round in reverse order).
  *
+ * Built with QSPIN_BENCH_NATIVE_ONLY (make ... QSPIN_BENCH_NATIVE_ONLY=y), it
+ * has no qspin type and needs no qspin.ko: scripts/bench-lockdep.sh builds it
+ * so against kernel trees that have no qspin.ko (spinlock_t with and without
+ * lockdep); types=1 is then refused with -EINVAL.
+ *
  * Results: /sys/kernel/debug/qspin_bench/results, one line per measurement
  * ("key=value" fields), "end" when done; "state" says running or done.
  * The benchmark starts at module load, in a kthread; rmmod stops it.
@@ -53,7 +58,9 @@
 #include <linux/spinlock.h>
 #include <linux/vmalloc.h>
 
+#ifndef QSPIN_BENCH_NATIVE_ONLY
 #include <qspin.h>
+#endif
 
 static int rounds = 5;
 module_param(rounds, int, 0444);
@@ -101,7 +108,11 @@ static const char *const type_names[NR_TYPES] = { "qspin", "native", "tas" };
 static const char *const var_names[NR_VARS] = { "plain", "irqsave", "bh" };
 
 /* Each lock with the data its critical section writes, one line each. */
+#ifndef QSPIN_BENCH_NATIVE_ONLY
 static struct { qspinlock_t lock; unsigned long data; } ____cacheline_aligned qsl;
+#else
+static struct { unsigned long data; } ____cacheline_aligned qsl;
+#endif
 static struct { spinlock_t lock; unsigned long data; } ____cacheline_aligned nsl;
 static struct { atomic_t lock; unsigned long data; } ____cacheline_aligned tsl;
 
@@ -134,12 +145,14 @@ static __always_inline unsigned long b_lock(const int t, const int v)
 
 	switch (t) {
 	case T_QSPIN:
+#ifndef QSPIN_BENCH_NATIVE_ONLY
 		if (v == V_PLAIN)
 			qspin_lock(&qsl.lock);
 		else if (v == V_IRQSAVE)
 			qspin_lock_irqsave(&qsl.lock, flags);
 		else
 			qspin_lock_bh(&qsl.lock);
+#endif
 		break;
 	case T_NATIVE:
 		if (v == V_PLAIN)
@@ -168,12 +181,14 @@ static __always_inline void b_unlock(const int t, const int v,
 {
 	switch (t) {
 	case T_QSPIN:
+#ifndef QSPIN_BENCH_NATIVE_ONLY
 		if (v == V_PLAIN)
 			qspin_unlock(&qsl.lock);
 		else if (v == V_IRQSAVE)
 			qspin_unlock_irqrestore(&qsl.lock, flags);
 		else
 			qspin_unlock_bh(&qsl.lock);
+#endif
 		break;
 	case T_NATIVE:
 		if (v == V_PLAIN)
@@ -203,8 +218,10 @@ static __always_inline unsigned long *b_data(const int t)
 
 static __always_inline bool b_contended(const int t)
 {
+#ifndef QSPIN_BENCH_NATIVE_ONLY
 	if (t == T_QSPIN)
 		return qspin_is_contended(&qsl.lock);
+#endif
 	if (t == T_NATIVE)
 		return spin_is_contended(&nsl.lock);
 	return false;	/* a test-and-set word cannot tell */
@@ -601,10 +618,18 @@ static int __init bench_init(void)
 {
 	if (rounds < 1 || batches < 1 || batch_iters < 1 || duration_ms < 1)
 		return -EINVAL;
+#ifdef QSPIN_BENCH_NATIVE_ONLY
+	if (types & (1 << T_QSPIN)) {
+		pr_err("built with QSPIN_BENCH_NATIVE_ONLY: no qspin type (types=%d)\n", types);
+		return -EINVAL;
+	}
+#endif
 	results = vzalloc(RESULTS_SIZE);
 	if (!results)
 		return -ENOMEM;
+#ifndef QSPIN_BENCH_NATIVE_ONLY
 	qspin_lock_init(&qsl.lock);
+#endif
 	spin_lock_init(&nsl.lock);
 	atomic_set(&tsl.lock, 0);
 	state = 0;
