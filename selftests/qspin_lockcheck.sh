@@ -40,11 +40,55 @@ if [ -z "$tap" ]; then
 	echo "1..1"
 	exit 1
 fi
-echo "TAP version 13"
-echo "$tap"
-echo "$tap" | grep -q '^not ok' && exit 1
-# Every planned case reported.
+
+# Locks freed while held (qspin_lockcheck.ko leak=, no case run): each must
+# give qspin's "held lock freed!" naming the lock, and leave no record in
+# /sys/kernel/debug/qspin/held. Results as TAP lines after the matrix's.
+held=/sys/kernel/debug/qspin/held
+extra=""
+n_extra=0
+check() {	# check DESCRIPTION COMMAND...: one TAP line, numbered later
+	desc=$1
+	shift
+	n_extra=$((n_extra + 1))
+	if "$@"; then
+		extra="$extra
+ok @ $desc"
+	else
+		extra="$extra
+not ok @ $desc"
+	fi
+}
+# Records now, not a lock's comment lines (a racy snapshot: normally none).
+held_records() { grep -vc '^#' "$held"; }
+# log_has MARKER PATTERN: the kernel log since MARKER has PATTERN.
+log_has() { dmesg | sed -n "/$1/,\$p" | grep -q "$2"; }
+
+m1="qspin_lockcheck.sh: leak=1 $$"
+echo "$m1" > /dev/kmsg
+before=$(held_records)
+modprobe qspin_lockcheck leak=1 cases=none
+check "leak=1: the held lock is recorded" grep -q 'lc_leaked_lock' "$held"
+rmmod qspin_lockcheck
+check "leak=1: rmmod reports qspin: WARNING: held lock freed!" \
+	log_has "$m1" 'qspin: WARNING: held lock freed!'
+check "leak=1: the report names module qspin_lockcheck and its lock" \
+	log_has "$m1" 'module qspin_lockcheck is unloading while CPU [0-9]* holds its lock lc_leaked_lock'
+check "leak=1: held no longer lists the lock" [ "$(held_records)" -le "$before" ]
+
 plan=$(echo "$tap" | sed -n 's/^1\.\.//p')
 seen=$(echo "$tap" | grep -cE '^(not )?ok ')
-[ "$plan" = "$seen" ] || { echo "# planned $plan cases, $seen reported"; exit 1; }
-exit 0
+echo "TAP version 13"
+echo "1..$((plan + n_extra))"
+echo "$tap" | grep -v '^1\.\.'
+k=$seen
+echo "$extra" | sed '/^$/d' | while read -r line; do
+	k=$((k + 1))
+	echo "$line" | sed "s/@/$k/"
+done
+status=0
+echo "$tap" | grep -q '^not ok' && status=1
+echo "$extra" | grep -q '^not ok' && status=1
+# Every planned case reported.
+[ "$plan" = "$seen" ] || { echo "# planned $plan cases, $seen reported"; status=1; }
+exit $status

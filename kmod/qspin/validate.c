@@ -679,31 +679,57 @@ bool qspin_validate_init(qspinlock_t *lock, unsigned long ip)
 	return false;
 }
 
-/* A module is going: its locks still held are reported. */
+/*
+ * Forget record `i` of CPU `cpu`'s context `c`, whose lock is being freed:
+ * its class id may be reused and its address given to another lock, so the
+ * record must not outlive it. Records are written only by their own
+ * context: when that is us (this CPU, this context, preemption off) the
+ * record is removed and the ones above move down. Otherwise one store
+ * frees the slot; the stack now ends there, so what a concurrent owner
+ * sees is at worst a record of its own above the slot made invisible: its
+ * unlock then finds no record and releases the lock quietly (as for a lock
+ * taken before validation was on). It is never a false report: no record
+ * claims a lock that is not held, except the freed one, now gone.
+ */
+static void qspin_held_drop(int cpu, enum qspin_ctx c, unsigned int i)
+{
+	struct qspin_held_cpu *hc = per_cpu_ptr(&qspin_held_cpu, cpu);
+
+	if (cpu == smp_processor_id() && c == qspin_ctx_now())
+		qspin_held_remove(&hc->ctx[c], i);
+	else
+		WRITE_ONCE(hc->ctx[c].held[i].lock_tag, 0);
+}
+
+/* A module is going: its locks still held are reported and forgotten. */
 void qspin_held_check_freed(struct module *mod)
 {
 	int cpu, c, i;
 
+	/* No migration: qspin_held_drop() compares with this CPU. */
+	preempt_disable();
 	for_each_possible_cpu(cpu) {
 		struct qspin_held_cpu *hc = per_cpu_ptr(&qspin_held_cpu, cpu);
 
 		for (c = 0; c < QSPIN_CTX_NR; c++) {
-			for (i = 0; i < QSPIN_HELD_MAX; i++) {
+			for (i = QSPIN_HELD_MAX; i-- > 0;) {
 				qspinlock_t *lock = qspin_held_lock(&hc->ctx[c].held[i]);
 
 				if (!lock || !qspin_lock_in_module(lock, mod))
 					continue;
-				if (!qspin_report_start(QSPIN_REPORT_HELD_FREED,
-							(unsigned long)lock, 0))
-					continue;
-				pr_err(" module %s is unloading while CPU %d holds its lock %ps in %s context (taken at %pS)\n",
-				       mod->name, cpu, lock, qspin_ctx_names[c],
-				       (void *)READ_ONCE(hc->ctx[c].held[i].ip));
-				pr_err(" fix: release every lock before the module's exit function returns\n");
-				qspin_report_end();
+				if (qspin_report_start(QSPIN_REPORT_HELD_FREED,
+						       (unsigned long)lock, 0)) {
+					pr_err(" module %s is unloading while CPU %d holds its lock %ps in %s context (taken at %pS)\n",
+					       mod->name, cpu, lock, qspin_ctx_names[c],
+					       (void *)READ_ONCE(hc->ctx[c].held[i].ip));
+					pr_err(" fix: release every lock before the module's exit function returns\n");
+					qspin_report_end();
+				}
+				qspin_held_drop(cpu, c, i);
 			}
 		}
 	}
+	preempt_enable();
 }
 
 /* ---- switch, reset ----------------------------------------------------------------- */

@@ -7,6 +7,9 @@
  */
 #define pr_fmt(fmt) "lockcheck: " fmt
 
+#include <linux/module.h>
+#include <linux/moduleparam.h>
+#include <linux/slab.h>
 #include <linux/preempt.h>
 #include "lockcheck.h"
 
@@ -106,4 +109,64 @@ unsigned int lc_verdict_end(void)
 		if (qspin_report_count(t) != before[t])
 			mask |= LC_BIT(from_qspin[t] ?: LC_OTHER);
 	return mask;
+}
+
+/*
+ * leak=: locks freed while held, for qspin_lockcheck.sh (no case runs with
+ * cases=none). 1: a static lock of this module is taken at load and left
+ * held, so that rmmod frees it held; 2: a kmalloc()ed lock is taken and
+ * freed (kfree()) while held, after the same done right (taken, released,
+ * freed: no report). Each report is "held lock freed!".
+ */
+static int leak;
+module_param(leak, int, 0444);
+MODULE_PARM_DESC(leak, "1: leave a static lock held at unload; 2: kfree() a held lock");
+
+static DEFINE_QSPINLOCK(lc_leaked_lock);
+
+struct lc_boxed_lock {
+	unsigned long before;
+	qspinlock_t lock;
+};
+
+static int lc_kfree_held(void)
+{
+	struct lc_boxed_lock *ok = kmalloc(sizeof(*ok), GFP_KERNEL);
+	struct lc_boxed_lock *bad = kmalloc(sizeof(*bad), GFP_KERNEL);
+
+	if (!ok || !bad) {
+		kfree(ok);
+		kfree(bad);
+		return -ENOMEM;
+	}
+	qspin_lock_init(&ok->lock);
+	qspin_lock(&ok->lock);
+	qspin_unlock(&ok->lock);
+	kfree(ok);
+	pr_info("leak=2: freeing lc_boxed_lock %px while held\n", &bad->lock);
+	qspin_lock_init(&bad->lock);
+	qspin_lock(&bad->lock);
+	kfree(bad);
+	/* The lock is gone with its memory: no unlock, only its preemption. */
+	preempt_enable();
+	return 0;
+}
+
+int lc_leak_run(void)
+{
+	switch (leak) {
+	case 0:
+		return 0;
+	case 1:
+		pr_info("leak=1: leaving lc_leaked_lock held\n");
+		qspin_lock(&lc_leaked_lock);
+		/* Held, with the record, but preemption given back to init. */
+		preempt_enable();
+		return 0;
+	case 2:
+		return lc_kfree_held();
+	default:
+		pr_err("leak=%d: 0, 1 or 2\n", leak);
+		return -EINVAL;
+	}
 }

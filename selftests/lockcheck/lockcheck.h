@@ -134,6 +134,9 @@ extern const char *const lc_flavour;
 
 /* Gives lock @i its own class, key @k of the case (the same k: one class). */
 void lc_init(struct lc_env *e, int i, int k);
+#ifdef LOCKCHECK_QSPIN
+int lc_leak_run(void);	/* leak=: locks freed while held (flavour_qspin.c) */
+#endif
 void lc_lock(lc_lock_t *l);
 void lc_unlock(lc_lock_t *l);
 int lc_trylock(lc_lock_t *l);

@@ -7,7 +7,8 @@
  * rest). Parameters:
  *   cases=LIST  a comma list of case names, or "all" (default), "report"
  *               (the cases that expect a report in this flavour), "quiet"
- *               (those that expect none)
+ *               (those that expect none), "none"
+ *   leak=1, 2   (qspin flavour) a lock freed while held, see flavour_qspin.c
  *   list=1      print every case (name, family, expected verdicts), run none
  */
 #define pr_fmt(fmt) "lockcheck: " fmt
@@ -52,6 +53,8 @@ static bool selected(const struct lc_case *c, const char *sel)
 		return expected(c) != LC_NONE;
 	if (!strcmp(sel, "quiet"))
 		return expected(c) == LC_NONE;
+	if (!strcmp(sel, "none"))
+		return false;
 	while ((p = strstr(p, c->name))) {
 		if ((p == sel || p[-1] == ',') && (p[n] == ',' || p[n] == '\0'))
 			return true;
@@ -66,7 +69,8 @@ static int check_selection(const char *sel)
 	const char *p = sel;
 	unsigned int i;
 
-	if (!strcmp(sel, "all") || !strcmp(sel, "report") || !strcmp(sel, "quiet"))
+	if (!strcmp(sel, "all") || !strcmp(sel, "report") || !strcmp(sel, "quiet") ||
+	    !strcmp(sel, "none"))
 		return 0;
 	while (*p) {
 		size_t n = strcspn(p, ",");
@@ -175,6 +179,11 @@ static int __init lockcheck_init(void)
 	ret = check_selection(cases);
 	if (ret)
 		return ret;
+#ifdef LOCKCHECK_QSPIN
+	ret = lc_leak_run();
+	if (ret)
+		return ret;
+#endif
 
 	pr_info("flavour %s, cases=%s\n", lc_flavour, cases);
 	for (i = 0; i < lc_nr_cases; i++)
