@@ -76,6 +76,24 @@ check "leak=1: the report names module qspin_lockcheck and its lock" \
 	log_has "$m1" 'module qspin_lockcheck is unloading while CPU [0-9]* holds its lock lc_leaked_lock'
 check "leak=1: held no longer lists the lock" [ "$(held_records)" -le "$before" ]
 
+m2="qspin_lockcheck.sh: leak=2 $$"
+echo "$m2" > /dev/kmsg
+before=$(held_records)
+modprobe qspin_lockcheck leak=2 cases=none
+rmmod qspin_lockcheck
+check "leak=2: kfree() of a held lock reports qspin: WARNING: held lock freed!" \
+	log_has "$m2" 'qspin: WARNING: held lock freed!'
+check "leak=2: the report names the freeing call site and the lock" \
+	log_has "$m2" 'freed at lc_kfree_held+.* holds lock &bad->lock (.*), held by CPU [0-9]* in task context'
+check "leak=2: the report says the fix" \
+	log_has "$m2" 'fix: release the lock before freeing its memory'
+check "leak=2: one report only: none for the lock released before kfree()" \
+	[ "$(dmesg | sed -n "/$m2/,\$p" | grep -c 'qspin: WARNING: held lock freed!')" = 1 ]
+addr=$(dmesg | sed -n "/$m2/,\$p" | sed -n 's/.*freeing lc_boxed_lock \([0-9a-f]*\) while held.*/\1/p')
+check "leak=2: the report is for the lock freed while held ($addr)" \
+	log_has "$m2" "holds lock .* (${addr:-none}), held by"
+check "leak=2: held no longer lists the lock" [ "$(held_records)" -le "$before" ]
+
 plan=$(echo "$tap" | sed -n 's/^1\.\.//p')
 seen=$(echo "$tap" | grep -cE '^(not )?ok ')
 echo "TAP version 13"

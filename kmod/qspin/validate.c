@@ -49,7 +49,10 @@
 #include <linux/sched.h>
 #include <linux/seq_file.h>
 #include <linux/smp.h>
+#include <linux/slab.h>
 #include <linux/string.h>
+#include <linux/tracepoint.h>
+#include <trace/events/kmem.h>
 
 #include <qspin/debug.h>
 #include "class.h"
@@ -732,6 +735,96 @@ void qspin_held_check_freed(struct module *mod)
 	preempt_enable();
 }
 
+/*
+ * Memory freed (kfree(), kmem_cache_free()) with a held lock inside, as
+ * lockdep's debug_check_no_locks_freed(): probes on the kmem tracepoints,
+ * registered while validation is on. They run on every free in the
+ * system: each context's first record says its stack is empty, so with
+ * nothing held a free costs one read per CPU and context. No allocation,
+ * no sleeping: a report and the dropped records only.
+ */
+static void qspin_check_freed_range(const void *ptr, size_t size,
+				    unsigned long call_site)
+{
+	unsigned long start = (unsigned long)ptr, end = start + size;
+	int cpu, c, i;
+
+	for_each_possible_cpu(cpu) {
+		struct qspin_held_cpu *hc = per_cpu_ptr(&qspin_held_cpu, cpu);
+
+		for (c = 0; c < QSPIN_CTX_NR; c++) {
+			if (!READ_ONCE(hc->ctx[c].held[0].lock_tag))
+				continue;
+			/* From the top: qspin_held_drop() moves records down. */
+			for (i = QSPIN_HELD_MAX; i-- > 0;) {
+				struct qspin_held *h = &hc->ctx[c].held[i];
+				qspinlock_t *lock = qspin_held_lock(h);
+
+				if ((unsigned long)lock < start ||
+				    (unsigned long)lock >= end)
+					continue;
+				if (qspin_report_start(QSPIN_REPORT_HELD_FREED,
+						       (unsigned long)lock, 0)) {
+					pr_err(" memory [%px, %px) freed at %pS holds lock %s (%px), held by CPU %d in %s context (taken at %pS)\n",
+					       ptr, (void *)end, (void *)call_site,
+					       qspin_class_name(READ_ONCE(h->cls)),
+					       lock, cpu, qspin_ctx_names[c],
+					       (void *)READ_ONCE(h->ip));
+					pr_err(" the record is dropped; the lock's memory is not touched\n");
+					pr_err(" fix: release the lock before freeing its memory\n");
+					qspin_report_end();
+				}
+				qspin_held_drop(cpu, c, i);
+			}
+		}
+	}
+}
+
+static void qspin_probe_kfree(void *data, unsigned long call_site,
+			      const void *ptr)
+{
+	/* kfree() traces before it tests for NULL and ZERO_SIZE_PTR. */
+	if (ZERO_OR_NULL_PTR(ptr) || !qspin_validate_enabled())
+		return;
+	qspin_check_freed_range(ptr, ksize(ptr), call_site);
+}
+
+static void qspin_probe_kmem_cache_free(void *data, unsigned long call_site,
+					const void *ptr,
+					const struct kmem_cache *s)
+{
+	if (!ptr || !qspin_validate_enabled())
+		return;
+	qspin_check_freed_range(ptr, kmem_cache_size((struct kmem_cache *)s),
+				call_site);
+}
+
+static bool qspin_free_probes_on;	/* under qspin_validate_mutex */
+
+static void qspin_free_probes(bool on)
+{
+	if (on && !qspin_free_probes_on) {
+		if (register_trace_kfree(qspin_probe_kfree, NULL))
+			goto fail;
+		if (register_trace_kmem_cache_free(qspin_probe_kmem_cache_free,
+						   NULL)) {
+			unregister_trace_kfree(qspin_probe_kfree, NULL);
+			tracepoint_synchronize_unregister();
+			goto fail;
+		}
+		qspin_free_probes_on = true;
+	} else if (!on && qspin_free_probes_on) {
+		unregister_trace_kmem_cache_free(qspin_probe_kmem_cache_free,
+						 NULL);
+		unregister_trace_kfree(qspin_probe_kfree, NULL);
+		tracepoint_synchronize_unregister();
+		qspin_free_probes_on = false;
+	}
+	return;
+fail:
+	pr_warn("the kmem tracepoints refused a probe: locks freed while held are not caught\n");
+}
+
 /* ---- switch, reset ----------------------------------------------------------------- */
 
 static DEFINE_MUTEX(qspin_validate_mutex);
@@ -757,9 +850,11 @@ void qspin_validate_switch(bool on)
 		qspin_held_clear_all();
 		static_branch_enable(&qspin_validate_key);
 		qspin_instrument_update();
+		qspin_free_probes(true);
 	} else if (!on && static_key_enabled(&qspin_validate_key)) {
 		static_branch_disable(&qspin_validate_key);
 		qspin_instrument_update();
+		qspin_free_probes(false);
 		synchronize_rcu();
 		qspin_held_clear_all();
 	}
@@ -814,13 +909,21 @@ int qspin_validate_init_module(void)
 	if (ret)
 		return ret;
 	ret = qspin_class_init();
-	if (ret)
+	if (ret) {
 		qspin_graph_exit();
-	return ret;
+		return ret;
+	}
+	mutex_lock(&qspin_validate_mutex);
+	qspin_free_probes(static_key_enabled(&qspin_validate_key));
+	mutex_unlock(&qspin_validate_mutex);
+	return 0;
 }
 
 void qspin_validate_exit_module(void)
 {
+	mutex_lock(&qspin_validate_mutex);
+	qspin_free_probes(false);
+	mutex_unlock(&qspin_validate_mutex);
 	qspin_class_exit();
 	qspin_graph_exit();
 }

@@ -129,7 +129,7 @@ struct lc_boxed_lock {
 	qspinlock_t lock;
 };
 
-static int lc_kfree_held(void)
+static noinline int lc_kfree_held(void)
 {
 	struct lc_boxed_lock *ok = kmalloc(sizeof(*ok), GFP_KERNEL);
 	struct lc_boxed_lock *bad = kmalloc(sizeof(*bad), GFP_KERNEL);
