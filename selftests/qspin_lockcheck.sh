@@ -84,7 +84,7 @@ rmmod qspin_lockcheck
 check "leak=2: kfree() of a held lock reports qspin: WARNING: held lock freed!" \
 	log_has "$m2" 'qspin: WARNING: held lock freed!'
 check "leak=2: the report names the freeing call site and the lock" \
-	log_has "$m2" 'freed at lc_kfree_held+.* holds lock &bad->lock (.*), held by CPU [0-9]* in task context'
+	log_has "$m2" 'freed at lc_kfree_held[.+].* holds lock &bad->lock (.*), held by CPU [0-9]* in task context'
 check "leak=2: the report says the fix" \
 	log_has "$m2" 'fix: release the lock before freeing its memory'
 check "leak=2: one report only: none for the lock released before kfree()" \
@@ -93,6 +93,15 @@ addr=$(dmesg | sed -n "/$m2/,\$p" | sed -n 's/.*freeing lc_boxed_lock \([0-9a-f]
 check "leak=2: the report is for the lock freed while held ($addr)" \
 	log_has "$m2" "holds lock .* (${addr:-none}), held by"
 check "leak=2: held no longer lists the lock" [ "$(held_records)" -le "$before" ]
+
+m3="qspin_lockcheck.sh: leak=3 $$"
+echo "$m3" > /dev/kmsg
+before=$(held_records)
+modprobe qspin_lockcheck leak=3 cases=none
+rmmod qspin_lockcheck
+check "leak=3: kmem_cache_free() of a held lock reports it at lc_cache_free_held" \
+	log_has "$m3" 'freed at lc_cache_free_held[.+].* holds lock &bad->lock (.*), held by CPU'
+check "leak=3: held no longer lists the lock" [ "$(held_records)" -le "$before" ]
 
 plan=$(echo "$tap" | sed -n 's/^1\.\.//p')
 seen=$(echo "$tap" | grep -cE '^(not )?ok ')

@@ -116,11 +116,12 @@ unsigned int lc_verdict_end(void)
  * cases=none). 1: a static lock of this module is taken at load and left
  * held, so that rmmod frees it held; 2: a kmalloc()ed lock is taken and
  * freed (kfree()) while held, after the same done right (taken, released,
- * freed: no report). Each report is "held lock freed!".
+ * freed: no report); 3: the same with kmem_cache_free(). Each report is
+ * "held lock freed!".
  */
 static int leak;
 module_param(leak, int, 0444);
-MODULE_PARM_DESC(leak, "1: leave a static lock held at unload; 2: kfree() a held lock");
+MODULE_PARM_DESC(leak, "1: leave a static lock held at unload; 2: kfree() a held lock; 3: kmem_cache_free() one");
 
 static DEFINE_QSPINLOCK(lc_leaked_lock);
 
@@ -152,6 +153,30 @@ static noinline int lc_kfree_held(void)
 	return 0;
 }
 
+/* leak=3: as 2, from a cache of its own, by kmem_cache_free(). */
+static noinline int lc_cache_free_held(void)
+{
+	struct kmem_cache *cache = kmem_cache_create("lc_boxed_lock",
+						     sizeof(struct lc_boxed_lock),
+						     0, 0, NULL);
+	struct lc_boxed_lock *bad;
+
+	if (!cache)
+		return -ENOMEM;
+	bad = kmem_cache_alloc(cache, GFP_KERNEL);
+	if (!bad) {
+		kmem_cache_destroy(cache);
+		return -ENOMEM;
+	}
+	pr_info("leak=3: freeing lc_boxed_lock %px while held\n", &bad->lock);
+	qspin_lock_init(&bad->lock);
+	qspin_lock(&bad->lock);
+	kmem_cache_free(cache, bad);
+	preempt_enable();
+	kmem_cache_destroy(cache);
+	return 0;
+}
+
 int lc_leak_run(void)
 {
 	switch (leak) {
@@ -165,8 +190,10 @@ int lc_leak_run(void)
 		return 0;
 	case 2:
 		return lc_kfree_held();
+	case 3:
+		return lc_cache_free_held();
 	default:
-		pr_err("leak=%d: 0, 1 or 2\n", leak);
+		pr_err("leak=%d: 0, 1, 2 or 3\n", leak);
 		return -EINVAL;
 	}
 }

@@ -8,7 +8,7 @@
  *   cases=LIST  a comma list of case names, or "all" (default), "report"
  *               (the cases that expect a report in this flavour), "quiet"
  *               (those that expect none), "none"
- *   leak=1, 2   (qspin flavour) a lock freed while held, see flavour_qspin.c
+ *   leak=1..3   (qspin flavour) a lock freed while held, see flavour_qspin.c
  *   list=1      print every case (name, family, expected verdicts), run none
  */
 #define pr_fmt(fmt) "lockcheck: " fmt
