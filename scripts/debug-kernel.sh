@@ -91,17 +91,9 @@ if [ -f "$dir/release" ]; then
 fi
 
 # A kernel build needs more than an external module build: Kconfig's parser
-# (flex, bison) and objtool (libelf). Install what is missing, as deps.sh does.
-need=()
-command -v flex >/dev/null || need+=(flex)
-command -v bison >/dev/null || need+=(bison)
-[ -f /usr/include/gelf.h ] || need+=(libelf-dev)
-if [ ${#need[@]} -gt 0 ]; then
-	SUDO=; [ "$(id -u)" = 0 ] || SUDO=sudo
-	log "apt-get install ${need[*]} (the kernel build needs them)"
-	DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${need[@]}" >&2 ||
-		die "cannot install ${need[*]}"
-fi
+# (flex, bison) and objtool (libelf). scripts/deps.sh installs them, with
+# everything else; it does nothing when all is there.
+"$top/scripts/deps.sh" >&2 || die "scripts/deps.sh failed"
 
 mkdir -p "$cache"
 tmp=$cache/$key.tmp.$$

@@ -49,6 +49,7 @@ host_packages=(
 	libgtest-dev libgmock-dev googletest libbenchmark-dev libck-dev
 	qemu-system-x86 busybox-static sparse gnuplot-nox python3 perl
 	linux-headers-amd64 linux-source
+	flex bison libelf-dev
 )
 
 install_host_packages() {
