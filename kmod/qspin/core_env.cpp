@@ -38,10 +38,36 @@ struct KernelEnvironment {
 
 static_assert(qspin::LockEnvironment<KernelEnvironment>);
 
+// A watched waiter (instrumentation on): the lockup watchdog on every spin.
+struct WatchedEnvironment : KernelEnvironment {
+	static void spin_hook(const qspin_lock_word *lock)
+	{
+		qspin_env_watch(lock);
+	}
+};
+
+static_assert(qspin::LockEnvironment<WatchedEnvironment>);
+
 } // namespace
 
 extern "C" void qspin_slowpath(qspin_lock_word *lock, qspin_u32 val,
 			       qspin_node_block *nodes, unsigned int cpu)
 {
 	qspin::slow_path<KernelEnvironment>(lock, val, nodes, cpu);
+}
+
+extern "C" void qspin_slowpath_watched(qspin_lock_word *lock, qspin_u32 val,
+				       qspin_node_block *nodes,
+				       unsigned int cpu)
+{
+	qspin::slow_path<WatchedEnvironment>(lock, val, nodes, cpu);
+}
+
+// Interface placeholder: the abortable slow path is not written yet, so a
+// checked waiter waits as a watched one and never leaves.
+extern "C" int qspin_slowpath_checked(qspin_lock_word *lock, qspin_u32 val,
+				      qspin_node_block *nodes, unsigned int cpu)
+{
+	qspin::slow_path<WatchedEnvironment>(lock, val, nodes, cpu);
+	return 0;
 }

@@ -27,6 +27,43 @@ QSPIN_EXTERN_C void qspin_slowpath(struct qspin_lock_word *lock,
 				   struct qspin_node_block *nodes,
 				   unsigned int cpu);
 
+/*
+ * The same acquisition with the waiter watched (instrumentation on: stats or
+ * validate): every iteration of every spin loop calls qspin_env_watch(),
+ * which keeps the lockup watchdog (watchdog.c). A plain waiter: it cannot
+ * fail, and it never leaves the queue.
+ */
+QSPIN_EXTERN_C void qspin_slowpath_watched(struct qspin_lock_word *lock,
+					   qspin_u32 val,
+					   struct qspin_node_block *nodes,
+					   unsigned int cpu);
+
+/*
+ * qspin_lock_checked()'s contended acquisition: watched as above, and at
+ * every point where it can leave (as the pending waiter, as the queue head,
+ * in the beyond-four fallback) it asks qspin_env_should_leave(). Returns 0
+ * with the lock held, or that function's nonzero answer (-EDEADLK,
+ * -ETIMEDOUT) with the lock not held and the queue intact for everyone
+ * else.
+ */
+QSPIN_EXTERN_C int qspin_slowpath_checked(struct qspin_lock_word *lock,
+					  qspin_u32 val,
+					  struct qspin_node_block *nodes,
+					  unsigned int cpu);
+
+/*
+ * Called on every spin iteration of a watched or checked waiter
+ * (watchdog.c; it reads the clock only now and then).
+ */
+QSPIN_EXTERN_C void qspin_env_watch(const struct qspin_lock_word *lock);
+
+/*
+ * A checked waiter at a point where it can leave: 0 to keep waiting, or
+ * the error qspin_lock_checked() returns (-EDEADLK, -ETIMEDOUT) to leave
+ * (watchdog.c).
+ */
+QSPIN_EXTERN_C int qspin_env_should_leave(const struct qspin_lock_word *lock);
+
 /* Any CPU's node block: a waiter links into its predecessor's (lock_api.c). */
 QSPIN_EXTERN_C struct qspin_node_block *qspin_env_cpu_nodes(unsigned int cpu);
 

@@ -120,14 +120,29 @@ static noinline notrace int qspin_acquire_validated_contended(qspinlock_t *lock,
 							     bool recorded,
 							     bool back_off)
 {
+	int ret = 0;
+
 	if (qspin_validate_contended(lock, ip, recorded, back_off) &&
 	    back_off) {
-		if (recorded)
-			qspin_validate_back_off(lock);
-		return -EDEADLK;
+		ret = -EDEADLK;
+		goto backed_off;
 	}
-	qspin_acquire_contended(lock, val);
-	return 0;
+	lockdep_assert_preemption_disabled();
+	if (!back_off) {
+		qspin_slowpath_watched(&lock->word, val,
+				       this_cpu_ptr(&qspin_nodes),
+				       smp_processor_id());
+		return 0;
+	}
+	ret = qspin_slowpath_checked(&lock->word, val,
+				     this_cpu_ptr(&qspin_nodes),
+				     smp_processor_id());
+	if (!ret)
+		return 0;
+backed_off:
+	if (recorded)
+		qspin_validate_back_off(lock);
+	return ret;
 }
 
 /* qspin_validate_record_fast() for an `st` known only at run time. */
