@@ -121,4 +121,39 @@ static inline struct qspin_word_fields qspin_lock_fields(qspinlock_t *lock)
  */
 unsigned long qspin_stat_read(const char *name);
 
+/**
+ * qspin_checked_can_leave() - whether checked waiters can leave the queue
+ *
+ * Found once when qspin.ko loads (a probe of the slow path): true when
+ * qspin_lock_checked() leaves a wait with -EDEADLK (a cycle of waiters
+ * through its CPU) or -ETIMEDOUT (spin_timeout_ms) once it spins; false
+ * when it can back off only before it spins (same-CPU deadlocks).
+ *
+ * Return: the probe's answer.
+ */
+bool qspin_checked_can_leave(void);
+
+/**
+ * qspin_watchdog_timeout_ms() - the lockup watchdog's spin_timeout_ms
+ *
+ * Return: the parameter's current value.
+ */
+u64 qspin_watchdog_timeout_ms(void);
+
+/**
+ * qspin_lockup_count() - waits the lockup watchdog judged, summed
+ *
+ * Return: every hit in debugfs qspin/lockups (reported or counted), since
+ * load or its last "reset".
+ */
+unsigned long qspin_lockup_count(void);
+
+/**
+ * qspin_queue_nodes_busy() - queue nodes in use, over every CPU
+ *
+ * Return: the sum of every CPU's slow-path nesting depth; 0 when no CPU
+ * waits in a slow path (after a test: every node free).
+ */
+unsigned int qspin_queue_nodes_busy(void);
+
 #endif /* _QSPIN_DEBUG_H */

@@ -60,6 +60,8 @@ static int last_show(struct seq_file *m, void *v)
 		   demo_avg_us(r.after_ns_sum, r.handled));
 	seq_printf(m, "after_unlock_us_max %llu\n",
 		   r.after_ns_max / NSEC_PER_USEC);
+	seq_printf(m, "lockups %lu\n", r.lockups);
+	seq_printf(m, "note %s\n", r.note[0] ? r.note : "-");
 	seq_printf(m, "why %s\n", r.why[0] ? r.why : "-");
 	return 0;
 }

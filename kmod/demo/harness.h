@@ -8,6 +8,7 @@
  *                and hand each one to the handler of the running iteration
  *   demo_edu.c   the PCI driver for QEMU's edu device (the real interrupt)
  *   run.c        one run: the kthread bound to the interrupt's CPU
+ *   pair.c       one run of a two-CPU lesson (no interrupt): two kthreads
  *   iteration.c  one iteration: the task, the hold inside its critical
  *                section, the handler's side, the counter afterwards
  *   judge.c      one iteration's verdict
@@ -116,6 +117,10 @@ void demo_run_unlock(void);
 
 #define DEMO_MAX_RUNS 10000
 
+/* ---- pair.c: the two-CPU lessons ---- */
+int demo_pair_run(const struct demo_scenario *sc, unsigned int nruns,
+		  struct demo_result *res);
+
 /* ---- judge.c ---- */
 enum demo_verdict {
 	DEMO_PASS,
@@ -138,6 +143,9 @@ struct demo_result {
 	unsigned int handled;	/* iterations whose handler finished */
 	enum demo_verdict verdict;	/* the worst one */
 	char why[160];
+	/* DEMO_TWO_CPUS: waits qspin's watchdog judged; what was skipped */
+	unsigned long lockups;
+	char note[96];
 };
 
 void demo_result_add(struct demo_result *res, const struct demo_iter *it,

@@ -23,12 +23,36 @@ enum demo_kind {
 	DEMO_DEADLOCK,		/* same CPU, the handler interrupts the holder */
 	DEMO_FIXED,		/* same CPU, the holder keeps the handler out */
 	DEMO_CROSS,		/* the handler runs on another CPU and waits */
+	DEMO_TWO_CPUS,		/* no interrupt: two CPUs, each its side (pair.c) */
 };
 
 /* Where the handler runs. */
 enum demo_context {
 	DEMO_HARDIRQ,		/* the device's interrupt (or irq_work, an IPI) */
 	DEMO_SOFTIRQ,		/* a tasklet, at an interrupt's exit */
+};
+
+/*
+ * One step of a DEMO_TWO_CPUS lesson: `cpu_x` on one CPU and `cpu_y` on
+ * another, started together; each returns 0 or what its
+ * qspin_lock_checked() returned. Judged by pair.c: the counter, the
+ * returns and the watchdog's count (debugfs qspin/lockups) per run.
+ */
+enum demo_pair_expect {
+	DEMO_PAIR_QUIET,	/* both get their locks, no watchdog report */
+	DEMO_PAIR_LOCKUP,	/* both get them; the watchdog judges one wait */
+	DEMO_PAIR_Y_LEAVES,	/* cpu_y's checked lock leaves (`ret`), counted */
+	DEMO_PAIR_ONE_LEAVES,	/* at least one side leaves with `ret`, each counted */
+};
+
+struct demo_phase {
+	const char *name;	/* "bug", "bug, checked", "fix" */
+	int (*cpu_x)(void);
+	int (*cpu_y)(void);
+	enum demo_pair_expect expect;
+	int ret;		/* the error of the side(s) that leave */
+	/* Needs checked waiters that leave a queue (qspin_checked_can_leave()). */
+	bool needs_leave;
 };
 
 struct demo_scenario {
@@ -42,6 +66,11 @@ struct demo_scenario {
 	void (*task)(struct demo_iter *it);
 	/* 0, or -EDEADLK when it backed off (its update is lost) */
 	int (*handler)(void);
+	/* DEMO_TWO_CPUS: the steps of one run, in order. */
+	const struct demo_phase *phases;
+	unsigned int nr_phases;
+	/* DEMO_TWO_CPUS: the bug's step cannot be bounded without leaving. */
+	bool needs_leave;
 };
 
 /*
@@ -50,6 +79,14 @@ struct demo_scenario {
  */
 void demo_raise_and_wait(struct demo_iter *it);
 
+/*
+ * DEMO_TWO_CPUS: with `held` locked, wait until the other side has come
+ * here too or waits for `held` (at most 1 s); `held` NULL: only the first.
+ */
+void demo_pair_meet(qspinlock_t *held);
+/* stuck-holder's slow work under the lock: 3/2 of qspin's spin_timeout_ms. */
+void demo_pair_slow_work(void);
+
 /* Module parameter allow_lockup: the deadlocks really hang the CPU. */
 extern bool demo_allow_lockup;
 
@@ -57,5 +94,6 @@ extern const struct demo_scenario demo_irq_deadlock, demo_irq_fixed;
 extern const struct demo_scenario demo_bh_deadlock, demo_bh_fixed;
 extern const struct demo_scenario demo_cross_cpu;
 extern const struct demo_scenario demo_shared_helper;
+extern const struct demo_scenario demo_abba, demo_stuck_holder;
 
 #endif /* QSPIN_DEMO_LESSON_H */

@@ -62,6 +62,17 @@ void demo_result_print(const struct demo_result *r)
 	const char *who = sc->context == DEMO_SOFTIRQ ? "tasklet" : "handler";
 	char src[64], note[160];
 
+	if (sc->kind == DEMO_TWO_CPUS) {
+		pr_info("result %s: %s, counter expected %lu actual %lu, runs %u (pass %u, inconclusive %u, fail %u), cpu X %d Y %d, checked locks that left %lu, waits the lockup watchdog judged %lu%s%s%s%s\n",
+			sc->name, demo_verdict_names[r->verdict], r->expected,
+			r->actual, r->done, r->n[DEMO_PASS],
+			r->n[DEMO_INCONCLUSIVE], r->n[DEMO_FAIL], r->task_cpu,
+			r->handler_cpu, r->lost, r->lockups,
+			r->note[0] ? ", " : "", r->note,
+			r->verdict != DEMO_PASS ? ", why: " : "",
+			r->verdict != DEMO_PASS ? r->why : "");
+		return;
+	}
 	demo_source_text(sc, src, sizeof(src));
 	if (r->verdict != DEMO_PASS)
 		snprintf(note, sizeof(note), "why: %s", r->why);

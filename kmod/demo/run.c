@@ -101,6 +101,25 @@ static int demo_run_job(struct demo_job *job, int task_cpu)
 	return ret;
 }
 
+/* A two-CPU lesson (pair.c): its result printed and kept as any other. */
+static int demo_run_pair(const struct demo_scenario *sc, unsigned int nruns)
+{
+	struct demo_result *res = kzalloc(sizeof(*res), GFP_KERNEL);
+	int ret;
+
+	if (!res)
+		return -ENOMEM;
+	res->sc = sc;
+	res->runs = nruns;
+	ret = demo_pair_run(sc, nruns, res);
+	if (!ret) {
+		demo_result_print(res);
+		demo_result_keep(res);
+	}
+	kfree(res);
+	return ret;
+}
+
 int demo_run(const char *name, unsigned int nruns)
 {
 	const struct demo_scenario *sc = demo_find(name);
@@ -117,6 +136,10 @@ int demo_run(const char *name, unsigned int nruns)
 	ret = demo_refuse(sc);
 	if (ret)
 		goto unlock;
+	if (sc->kind == DEMO_TWO_CPUS) {
+		ret = demo_run_pair(sc, nruns);
+		goto unlock;
+	}
 	cpus_read_lock();
 	irq_cpu = sc->context == DEMO_SOFTIRQ ? demo_softirq_cpu() :
 		  demo_irq_cpu();

@@ -15,6 +15,8 @@ const struct demo_scenario *const demo_scenarios[] = {
 	&demo_bh_fixed,
 	&demo_cross_cpu,	/* lesson_cross_cpu.c */
 	&demo_shared_helper,	/* lesson_shared_helper.c */
+	&demo_abba,		/* lesson_abba.c */
+	&demo_stuck_holder,	/* lesson_stuck_holder.c */
 };
 
 const unsigned int demo_nr_scenarios = ARRAY_SIZE(demo_scenarios);

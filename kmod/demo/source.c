@@ -131,7 +131,9 @@ void demo_sync_source(void)
 
 void demo_source_text(const struct demo_scenario *sc, char *buf, size_t size)
 {
-	if (sc->context == DEMO_SOFTIRQ)
+	if (sc->kind == DEMO_TWO_CPUS)
+		snprintf(buf, size, "none (two CPUs)");
+	else if (sc->context == DEMO_SOFTIRQ)
 		snprintf(buf, size, "tasklet (softirq at an irq_work interrupt's exit)");
 	else if (demo_src.irq >= 0)
 		snprintf(buf, size, "%s irq %d", demo_src.name, demo_src.irq);

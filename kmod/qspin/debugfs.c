@@ -12,6 +12,7 @@
  *   reports         the validator's reports with counts (report.c)
  *   dependencies    the class graph (graph.c)
  *   deadlocks       the same-CPU deadlock reports (detect.c)
+ *   lockups         the lockup watchdog's reports, counted (watchdog.c)
  *
  * Commands are one word; anything else, empty or oversized gets -EINVAL.
  */
@@ -142,6 +143,7 @@ void qspin_debugfs_init(void)
 			    &slowpath_trace_fops);
 	qspin_validate_debugfs(qspin_debugfs);
 	qspin_detect_debugfs(qspin_debugfs);
+	qspin_watchdog_debugfs(qspin_debugfs);
 }
 
 void qspin_debugfs_exit(void)

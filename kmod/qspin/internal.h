@@ -11,6 +11,7 @@
  *   report.c     the validator's report table and saved stacks
  *   detect.c     the same-CPU deadlock report (and debugfs "deadlocks")
  *   graph.c      the dependency graph (graph.h)
+ *   watchdog.c   wait records, the lockup watchdog, checked waiters' leaving
  *   debugfs.c    /sys/kernel/debug/qspin/
  */
 #ifndef QSPIN_INTERNAL_H
@@ -179,6 +180,13 @@ void qspin_deadlocks_reset(void);
 /* qspin_lock_init(): remember a dynamic lock's init site for reports. */
 void qspin_detect_note_init(qspinlock_t *lock, unsigned long ip);
 void qspin_detect_debugfs(struct dentry *dir);
+
+/* watchdog.c: the wait records around a watched or checked slow path. */
+void qspin_wait_begin(const qspinlock_t *lock, unsigned long ip, bool checked);
+void qspin_wait_end(void);
+int qspin_watchdog_init(void);
+void qspin_watchdog_exit(void);
+void qspin_watchdog_debugfs(struct dentry *dir);
 
 /* ---- debugfs (debugfs.c) ------------------------------------------- */
 

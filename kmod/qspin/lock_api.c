@@ -58,6 +58,17 @@ struct qspin_node_block *qspin_env_cpu_nodes(unsigned int cpu)
 	return per_cpu_ptr(&qspin_nodes, cpu);
 }
 
+/* Queue nodes in use on every CPU (include/qspin/debug.h): 0 when idle. */
+unsigned int qspin_queue_nodes_busy(void)
+{
+	unsigned int cpu, n = 0;
+
+	for_each_possible_cpu(cpu)
+		n += READ_ONCE(per_cpu_ptr(&qspin_nodes, cpu)->node[0].count);
+	return n;
+}
+EXPORT_SYMBOL_GPL(qspin_queue_nodes_busy);
+
 DEFINE_STATIC_KEY_TRUE(qspin_instrument_key);
 DEFINE_STATIC_KEY_FALSE(qspin_validate_fast_key);
 static DEFINE_MUTEX(qspin_instrument_mutex);
@@ -128,15 +139,19 @@ static noinline notrace int qspin_acquire_validated_contended(qspinlock_t *lock,
 		goto backed_off;
 	}
 	lockdep_assert_preemption_disabled();
+	/* The watchdog's wait record (watchdog.c), for the slow path only. */
+	qspin_wait_begin(lock, ip, back_off);
 	if (!back_off) {
 		qspin_slowpath_watched(&lock->word, val,
 				       this_cpu_ptr(&qspin_nodes),
 				       smp_processor_id());
+		qspin_wait_end();
 		return 0;
 	}
 	ret = qspin_slowpath_checked(&lock->word, val,
 				     this_cpu_ptr(&qspin_nodes),
 				     smp_processor_id());
+	qspin_wait_end();
 	if (!ret)
 		return 0;
 backed_off:
@@ -499,6 +514,7 @@ static int __init qspin_init(void)
 	if (ret)
 		return ret;
 	qspin_instrument_update();
+	qspin_watchdog_init();
 	qspin_debugfs_init();
 
 	pr_info("queued spinlock v%s loaded: %u CPUs, stats %s, validator %s\n",
@@ -511,6 +527,7 @@ static int __init qspin_init(void)
 static void __exit qspin_exit(void)
 {
 	qspin_debugfs_exit();
+	qspin_watchdog_exit();
 	qspin_validate_exit_module();
 	pr_info("unloaded\n");
 }

@@ -1,18 +1,792 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The lockup watchdog and the checked waiter's decision to leave
- * (core_env.h): placeholders until they are written.
+ * The lockup watchdog in the slow path, and the checked waiter's decision
+ * to leave (core_env.h's qspin_env_watch() and qspin_env_should_leave()).
+ *
+ * Wait records: per CPU, one per context level (task, softirq, hardirq,
+ * NMI), written by lock_api.c just before a watched or checked slow path
+ * (qspin_wait_begin(): the lock, since = local_clock(), the caller, checked
+ * or not) and cleared after it (qspin_wait_end()). Only the instrumented
+ * path with the validator on writes them: the plain path is unchanged.
+ *
+ * The wait-for chain: a waiter waits for lock L; the validator's held
+ * records (held.h) say which CPU and context holds L (a record of L whose
+ * own context is still waiting for L is a waiter's, published before its
+ * atomic, and is skipped); that CPU, in that context or one above it
+ * (which it cannot leave before the waiter there gets its lock), may be
+ * waiting too: its wait record names the next lock. The chain ends at a
+ * holder that is not waiting (it runs: a stuck holder), at a lock nobody
+ * has a record of, or comes back to a CPU already in it: a deadlock in
+ * progress ("CPU0 holds A and waits for B; CPU1 holds B and waits for A",
+ * ABBA).
+ *
+ * The watchdog (qspin_env_watch(), every spin iteration): reads the clock
+ * every QSPIN_WATCH_EVERY iterations; once this wait has lasted longer
+ * than spin_timeout_ms it prints one report ("BUG: spinlock lockup
+ * suspected", the kernel's old spinlock-debug words; "circular locking
+ * deadlock in progress" when the chain is a cycle): the lock, the waiter,
+ * the holder and the function that took it, the chain, the holder's
+ * current stack (qspin's own NMI handler, reached by an NMI IPI) and the
+ * fix. Then it keeps spinning, as the kernel's lock would: a plain waiter
+ * cannot fail. One report per lock and waiter site; repeats are counted in
+ * debugfs "lockups" (written "reset": forgotten).
+ *
+ * A checked waiter (qspin_lock_checked()) asks qspin_env_should_leave() at
+ * the points where the core can take it out of the queue: -EDEADLK as
+ * soon as the chain from it comes back to its own CPU (AA, ABBA, longer
+ * cycles, whether the others spin, are queued or are pending),
+ * -ETIMEDOUT once it has waited longer than spin_timeout_ms; reported the
+ * same way, once, saying what qspin_lock_checked() returns.
+ *
+ * NMI waiters are counted (debugfs "lockups", "nmi_skipped"), not
+ * reported: the report takes a lock and sends IPIs.
  */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/debugfs.h>
+#include <linux/delay.h>
 #include <linux/errno.h>
+#include <linux/hardirq.h>
+#include <linux/kernel.h>
+#include <linux/moduleparam.h>
+#include <linux/percpu.h>
+#include <linux/preempt.h>
+#include <linux/sched.h>
+#include <linux/sched/clock.h>
+#include <linux/seq_file.h>
+#include <linux/smp.h>
+#include <linux/string.h>
+#include <asm/apic.h>
+#include <asm/nmi.h>
 
 #include <qspin.h>
+#include <qspin/debug.h>
 #include "core_env.h"
+#include "held.h"
+#include "internal.h"
+#include "validate.h"
 
-void qspin_env_watch(const struct qspin_lock_word *lock)
+/* ---- spin_timeout_ms ------------------------------------------------- */
+
+#define QSPIN_TIMEOUT_MIN_MS	10
+/* Half the kernel's RCU stall timeout (21 s): qspin always speaks first. */
+#define QSPIN_TIMEOUT_MAX_MS	10000
+
+/*
+ * Default 2000 ms: a heavy torture under TCG on a loaded host waits at
+ * most some tens of ms for a lock (README.md, "The lockup watchdog"); the
+ * kernel's soft-lockup and RCU stall detectors speak after ~20 s.
+ */
+static unsigned int spin_timeout_ms = 2000;
+
+static int spin_timeout_set(const char *val, const struct kernel_param *kp)
 {
+	unsigned int ms;
+	int ret = kstrtouint(val, 10, &ms);
+
+	if (ret || ms < QSPIN_TIMEOUT_MIN_MS || ms > QSPIN_TIMEOUT_MAX_MS) {
+		pr_err("spin_timeout_ms=%s rejected: must be %u..%u ms\n",
+		       val, QSPIN_TIMEOUT_MIN_MS, QSPIN_TIMEOUT_MAX_MS);
+		return -EINVAL;
+	}
+	WRITE_ONCE(spin_timeout_ms, ms);
+	return 0;
 }
 
-int qspin_env_should_leave(const struct qspin_lock_word *lock)
+static const struct kernel_param_ops spin_timeout_ops = {
+	.set = spin_timeout_set,
+	.get = param_get_uint,
+};
+module_param_cb(spin_timeout_ms, &spin_timeout_ops, &spin_timeout_ms, 0644);
+MODULE_PARM_DESC(spin_timeout_ms, "Lockup watchdog: a waiter spinning longer than this is reported, and qspin_lock_checked() returns -ETIMEDOUT (10..10000 ms, default 2000)");
+
+static u64 qspin_timeout_ns(void)
 {
+	return (u64)READ_ONCE(spin_timeout_ms) * NSEC_PER_MSEC;
+}
+
+/* ---- wait records ----------------------------------------------------- */
+
+/* The clock is read once per this many spin iterations. */
+#define QSPIN_WATCH_EVERY 256
+/* A checked waiter walks the chain once per this many calls. */
+#define QSPIN_LEAVE_EVERY 64
+
+struct qspin_wait {
+	/* The lock waited for; NULL: not waiting. Written last, cleared first. */
+	const qspinlock_t *lock;
+	u64 since;		/* local_clock() at qspin_wait_begin() */
+	unsigned long ip;	/* the caller of the lock operation */
+	unsigned int spins;	/* watch calls since the wait began */
+	unsigned int asks;	/* should_leave calls since the wait began */
+	bool checked;		/* qspin_lock_checked() */
+	bool reported;		/* a report covers this wait (any CPU may set it) */
+};
+
+struct qspin_wait_cpu {
+	struct qspin_wait ctx[QSPIN_CTX_NR];
+};
+
+static DEFINE_PER_CPU(struct qspin_wait_cpu, qspin_wait_cpu);
+
+/* As validate.c's qspin_ctx_now(): the context level of this CPU. */
+static __always_inline enum qspin_ctx qspin_wait_ctx(void)
+{
+	if (unlikely(in_nmi()))
+		return QSPIN_CTX_NMI;
+	if (in_hardirq())
+		return QSPIN_CTX_HARDIRQ;
+	if (in_serving_softirq())
+		return QSPIN_CTX_SOFTIRQ;
+	return QSPIN_CTX_TASK;
+}
+
+static __always_inline struct qspin_wait *qspin_wait_this(void)
+{
+	return this_cpu_ptr(&qspin_wait_cpu.ctx[qspin_wait_ctx()]);
+}
+
+void qspin_wait_begin(const qspinlock_t *lock, unsigned long ip, bool checked)
+{
+	struct qspin_wait *w = qspin_wait_this();
+
+	w->since = local_clock();
+	w->ip = ip;
+	w->spins = 0;
+	w->asks = 0;
+	w->checked = checked;
+	WRITE_ONCE(w->reported, false);
+	/* Readers on other CPUs see the rest once they see the lock. */
+	smp_wmb();
+	WRITE_ONCE(w->lock, lock);
+}
+
+void qspin_wait_end(void)
+{
+	WRITE_ONCE(qspin_wait_this()->lock, NULL);
+}
+
+/* ---- the wait-for chain ------------------------------------------------ */
+
+/* Enough for every CPU once, and the CPU the chain comes back to. */
+#define QSPIN_CHAIN_MAX 8
+
+struct qspin_link {
+	int cpu;
+	enum qspin_ctx ctx;		/* the waiting context */
+	const qspinlock_t *lock;	/* what it waits for */
+	unsigned long wait_ip;		/* where it waits */
+	/* The holder of `lock`: cpu -1 unknown. */
+	int holder_cpu;
+	enum qspin_ctx holder_ctx;
+	unsigned long holder_ip;	/* where the holder took it */
+	unsigned int holder_cls;
+};
+
+enum qspin_chain_end {
+	QSPIN_CHAIN_RUNNING,	/* the last holder is not waiting: it runs */
+	QSPIN_CHAIN_UNKNOWN,	/* no record of the last lock's holder */
+	QSPIN_CHAIN_CYCLE,	/* back to the first CPU: a deadlock with us in it */
+	QSPIN_CHAIN_BEHIND,	/* back to another CPU: we wait behind a deadlock */
+	QSPIN_CHAIN_LONG,	/* longer than QSPIN_CHAIN_MAX */
+};
+
+struct qspin_chain {
+	unsigned int n;
+	struct qspin_link link[QSPIN_CHAIN_MAX];
+	enum qspin_chain_end end;
+};
+
+/*
+ * Who holds `lock`: a held record of it on some CPU and context, other
+ * than a waiter's own (published before its atomic: that context's wait
+ * record names the same lock).
+ */
+static bool qspin_wait_holder(const qspinlock_t *lock, struct qspin_link *l)
+{
+	int cpu, c, i;
+
+	for_each_online_cpu(cpu) {
+		struct qspin_held_cpu *hc = per_cpu_ptr(&qspin_held_cpu, cpu);
+		struct qspin_wait_cpu *wc = per_cpu_ptr(&qspin_wait_cpu, cpu);
+
+		for (c = 0; c < QSPIN_CTX_NR; c++) {
+			for (i = 0; i < QSPIN_HELD_MAX; i++) {
+				const struct qspin_held *h = &hc->ctx[c].held[i];
+
+				if (qspin_held_lock(h) != lock)
+					continue;
+				if (READ_ONCE(wc->ctx[c].lock) == lock)
+					continue;
+				l->holder_cpu = cpu;
+				l->holder_ctx = c;
+				l->holder_ip = READ_ONCE(h->ip);
+				l->holder_cls = READ_ONCE(h->cls);
+				return true;
+			}
+		}
+	}
+	return false;
+}
+
+/* What CPU `cpu` waits for in context `ctx` or one above it; NULL: none. */
+static const qspinlock_t *qspin_wait_of(int cpu, enum qspin_ctx ctx,
+					enum qspin_ctx *wctx,
+					unsigned long *ip)
+{
+	struct qspin_wait_cpu *wc = per_cpu_ptr(&qspin_wait_cpu, cpu);
+	int c;
+
+	for (c = QSPIN_CTX_NR - 1; c >= (int)ctx; c--) {
+		const qspinlock_t *lock = READ_ONCE(wc->ctx[c].lock);
+
+		if (lock) {
+			smp_rmb();
+			*wctx = c;
+			*ip = READ_ONCE(wc->ctx[c].ip);
+			return lock;
+		}
+	}
+	return NULL;
+}
+
+/* The chain from (cpu, ctx) waiting for `lock` at `ip`. */
+static void qspin_chain_build(int cpu, enum qspin_ctx ctx,
+			      const qspinlock_t *lock, unsigned long ip,
+			      struct qspin_chain *ch)
+{
+	unsigned int i;
+
+	ch->n = 0;
+	for (;;) {
+		struct qspin_link *l = &ch->link[ch->n++];
+
+		l->cpu = cpu;
+		l->ctx = ctx;
+		l->lock = lock;
+		l->wait_ip = ip;
+		l->holder_cpu = -1;
+		if (!qspin_wait_holder(lock, l)) {
+			ch->end = QSPIN_CHAIN_UNKNOWN;
+			return;
+		}
+		cpu = l->holder_cpu;
+		for (i = 0; i < ch->n; i++) {
+			if (ch->link[i].cpu != cpu)
+				continue;
+			ch->end = i ? QSPIN_CHAIN_BEHIND : QSPIN_CHAIN_CYCLE;
+			return;
+		}
+		lock = qspin_wait_of(cpu, l->holder_ctx, &ctx, &ip);
+		if (!lock) {
+			ch->end = QSPIN_CHAIN_RUNNING;
+			return;
+		}
+		if (ch->n == QSPIN_CHAIN_MAX) {
+			ch->end = QSPIN_CHAIN_LONG;
+			return;
+		}
+	}
+}
+
+/* ---- the report table: one per lock, waiter site and kind ------------- */
+
+enum qspin_lockup_kind {
+	QSPIN_LOCKUP_STUCK,	/* waited longer than spin_timeout_ms */
+	QSPIN_LOCKUP_DEADLOCK,	/* the chain is a cycle through this CPU */
+	QSPIN_LOCKUP_NR
+};
+
+static const char *const qspin_lockup_names[QSPIN_LOCKUP_NR] = {
+	[QSPIN_LOCKUP_STUCK] = "lockup",
+	[QSPIN_LOCKUP_DEADLOCK] = "deadlock",
+};
+
+#define QSPIN_LOCKUPS_MAX 64
+
+struct qspin_lockup {
+	const qspinlock_t *lock;
+	unsigned long waiter_ip;
+	enum qspin_lockup_kind kind;
+	int cpu;			/* the reporting waiter's */
+	unsigned long hits;		/* waits seen, the reported one included */
+	unsigned long left;		/* of those, checked waiters that left */
+	char lock_name[KSYM_NAME_LEN];
+	char waiter_fn[KSYM_SYMBOL_LEN];
+	char holder_fn[KSYM_SYMBOL_LEN];
+};
+
+static struct qspin_lockup qspin_lockups[QSPIN_LOCKUPS_MAX];
+static unsigned int qspin_nr_lockups;
+static unsigned long qspin_lockups_dropped;	/* table full */
+static unsigned long qspin_lockups_nmi;		/* NMI waiters, not reported */
+/* The table and the report text: no interleaved reports. */
+static DEFINE_RAW_SPINLOCK(qspin_lockup_lock);
+
+/* The holder's stack, printed by qspin_backtrace_nmi() on its CPU. */
+static DEFINE_PER_CPU(int, qspin_backtrace_wanted);
+static bool qspin_nmi_registered;
+
+static const char *qspin_name_of(const qspinlock_t *lock, unsigned int cls,
+				 char *buf, size_t size)
+{
+	if (cls == QSPIN_CLASS_NONE || cls >= QSPIN_MAX_CLASSES)
+		cls = qspin_class_of(lock);
+	if (cls != QSPIN_CLASS_NONE)
+		return qspin_class_name(cls);
+	snprintf(buf, size, "%ps", lock);
+	return buf;
+}
+
+/* The report's lock names, each in its own buffer. */
+struct qspin_names {
+	char buf[QSPIN_CHAIN_MAX][KSYM_NAME_LEN];
+	const char *name[QSPIN_CHAIN_MAX];
+};
+
+static struct qspin_names qspin_report_names;	/* under qspin_lockup_lock */
+
+static void qspin_ask_backtrace(int cpu)
+{
+	u64 t0;
+
+	if (!qspin_nmi_registered || cpu == smp_processor_id() ||
+	    !cpu_online(cpu))
+		return;
+	WRITE_ONCE(per_cpu(qspin_backtrace_wanted, cpu), 1);
+	apic->send_IPI(cpu, NMI_VECTOR);
+	/* Up to 100 ms for its handler to print (TCG takes its time). */
+	t0 = local_clock();
+	while (READ_ONCE(per_cpu(qspin_backtrace_wanted, cpu)) &&
+	       local_clock() - t0 < 100 * NSEC_PER_MSEC)
+		cpu_relax();
+	if (READ_ONCE(per_cpu(qspin_backtrace_wanted, cpu))) {
+		WRITE_ONCE(per_cpu(qspin_backtrace_wanted, cpu), 0);
+		pr_err(" (CPU %d did not answer the NMI within 100 ms)\n", cpu);
+	}
+}
+
+static int qspin_backtrace_nmi(unsigned int type, struct pt_regs *regs)
+{
+	if (!this_cpu_read(qspin_backtrace_wanted))
+		return NMI_DONE;
+	pr_err(" the holder's stack: NMI backtrace for cpu %d\n",
+	       smp_processor_id());
+	/* show_regs() is not exported: the NMI's stack, then what it interrupted. */
+	dump_stack();
+	this_cpu_write(qspin_backtrace_wanted, 0);
+	return NMI_HANDLED;
+}
+
+/* Find or add the table entry; true when it is new (print the report). */
+static bool qspin_lockup_note(const struct qspin_chain *ch,
+			      enum qspin_lockup_kind kind, bool left,
+			      struct qspin_lockup **out)
+{
+	const struct qspin_link *l = &ch->link[0];
+	struct qspin_lockup *e;
+	unsigned int i;
+
+	for (i = 0; i < qspin_nr_lockups; i++) {
+		e = &qspin_lockups[i];
+		if (e->lock == l->lock && e->waiter_ip == l->wait_ip &&
+		    e->kind == kind) {
+			e->hits++;
+			e->left += left;
+			*out = e;
+			return false;
+		}
+	}
+	if (qspin_nr_lockups == QSPIN_LOCKUPS_MAX) {
+		qspin_lockups_dropped++;
+		*out = NULL;
+		return false;
+	}
+	e = &qspin_lockups[qspin_nr_lockups++];
+	memset(e, 0, sizeof(*e));
+	e->lock = l->lock;
+	e->waiter_ip = l->wait_ip;
+	e->kind = kind;
+	e->cpu = l->cpu;
+	e->hits = 1;
+	e->left = left;
+	strscpy(e->lock_name, qspin_report_names.name[0], sizeof(e->lock_name));
+	snprintf(e->waiter_fn, sizeof(e->waiter_fn), "%pS", (void *)l->wait_ip);
+	if (l->holder_cpu >= 0)
+		snprintf(e->holder_fn, sizeof(e->holder_fn), "%pS",
+			 (void *)l->holder_ip);
+	else
+		strscpy(e->holder_fn, "-", sizeof(e->holder_fn));
+	*out = e;
+	return true;
+}
+
+static void qspin_report_scenario(const struct qspin_chain *ch)
+{
+	const char *const *nm = qspin_report_names.name;
+	unsigned int i, n = ch->n;
+
+	/* lockdep's "Possible unsafe locking scenario", for two CPUs. */
+	if (n != 2)
+		return;
+	pr_err("\n");
+	pr_err(" Possible unsafe locking scenario, happening now:\n\n");
+	pr_err("       CPU%-20d CPU%d\n", ch->link[0].cpu, ch->link[1].cpu);
+	pr_err("       ----                    ----\n");
+	for (i = 0; i < 2; i++)
+		pr_err("  %*slock(%s);\n", i ? 24 : 0, "", nm[(i + 1) % n]);
+	for (i = 0; i < 2; i++)
+		pr_err("  %*slock(%s);\n", i ? 24 : 0, "", nm[i]);
+	pr_err("\n");
+}
+
+/*
+ * The report, under qspin_lockup_lock. `ret`: 0 for a waiter that keeps
+ * spinning, or what qspin_lock_checked() returns.
+ */
+static void qspin_report_lockup(const struct qspin_chain *ch,
+				enum qspin_lockup_kind kind, u64 waited_ns,
+				bool checked, int ret)
+{
+	const struct qspin_link *l = &ch->link[0], *last = &ch->link[ch->n - 1];
+	const char *const *nm = qspin_report_names.name;
+	unsigned int i;
+
+	pr_err("\n");
+	pr_err("=============================================\n");
+	if (kind == QSPIN_LOCKUP_DEADLOCK)
+		pr_err("BUG: circular locking deadlock in progress on CPU#%d, %s/%d\n",
+		       l->cpu, current->comm, task_pid_nr(current));
+	else
+		pr_err("BUG: spinlock lockup suspected on CPU#%d, %s/%d\n",
+		       l->cpu, current->comm, task_pid_nr(current));
+	pr_err("---------------------------------------------\n");
+	pr_err(" lock: %s, .word: %#x\n", nm[0],
+	       qspin_word_read(&((qspinlock_t *)l->lock)->word));
+	pr_err(" waiter: CPU %d, %s context (%s, pid %d), in %pS, %s for %llu ms (spin_timeout_ms %u)\n",
+	       l->cpu, qspin_ctx_names[l->ctx], current->comm,
+	       task_pid_nr(current), (void *)l->wait_ip,
+	       checked ? "qspin_lock_checked() waiting" : "spinning",
+	       waited_ns / NSEC_PER_MSEC,
+	       READ_ONCE(spin_timeout_ms));
+	if (l->holder_cpu >= 0)
+		pr_err(" held by: CPU %d, %s context, taken at %pS\n",
+		       l->holder_cpu, qspin_ctx_names[l->holder_ctx],
+		       (void *)l->holder_ip);
+	else
+		pr_err(" held by: unknown (no held record: taken before validation was on, or beyond the held-lock stack)\n");
+	pr_err(" wait-for chain:\n");
+	for (i = 0; i < ch->n; i++) {
+		const struct qspin_link *k = &ch->link[i];
+
+		/* In a cycle the first waiter holds the last lock. */
+		if (i || ch->end == QSPIN_CHAIN_CYCLE)
+			pr_err("  CPU%d holds %s and waits for %s (%s context, in %pS)\n",
+			       k->cpu, nm[(i + ch->n - 1) % ch->n], nm[i],
+			       qspin_ctx_names[k->ctx], (void *)k->wait_ip);
+		else
+			pr_err("  CPU%d waits for %s (%s context, in %pS)\n",
+			       k->cpu, nm[0], qspin_ctx_names[k->ctx],
+			       (void *)k->wait_ip);
+	}
+	switch (ch->end) {
+	case QSPIN_CHAIN_RUNNING:
+		pr_err("  CPU%d holds %s (%s context, taken at %pS) and is not waiting for a qspin lock: it runs and does not release it\n",
+		       last->holder_cpu, nm[ch->n - 1],
+		       qspin_ctx_names[last->holder_ctx],
+		       (void *)last->holder_ip);
+		break;
+	case QSPIN_CHAIN_UNKNOWN:
+		pr_err("  nobody has a record of holding %s\n", nm[ch->n - 1]);
+		break;
+	case QSPIN_CHAIN_CYCLE:
+		pr_err("  and %s is held by CPU%d, where the chain started: a cycle\n",
+		       nm[ch->n - 1], l->cpu);
+		break;
+	case QSPIN_CHAIN_BEHIND:
+		pr_err("  CPU%d is already in the chain: the waiter is stuck behind a deadlock between other CPUs\n",
+		       last->holder_cpu);
+		break;
+	case QSPIN_CHAIN_LONG:
+		pr_err("  ... (longer)\n");
+		break;
+	}
+	if (kind == QSPIN_LOCKUP_DEADLOCK) {
+		pr_err(" %s deadlock in progress: every CPU in the chain holds the lock the next one waits for\n",
+		       ch->n == 1 ? "AA" : ch->n == 2 ? "ABBA" : "circular");
+		qspin_report_scenario(ch);
+		pr_err(" *** DEADLOCK ***\n");
+		if (ch->n == 1)
+			pr_err(" fix: release %s before taking it again\n", nm[0]);
+		else
+			pr_err(" fix: take the locks in one order everywhere (e.g. %s before %s, on every CPU)\n",
+			       nm[1], nm[0]);
+	} else if (ch->end == QSPIN_CHAIN_RUNNING) {
+		pr_err(" fix: the holder at %pS does not release it: release %s before anything that can take long (a delay, a wait, a loop on another CPU's progress), or move that out of the critical section\n",
+		       (void *)last->holder_ip, nm[ch->n - 1]);
+	} else if (ch->end == QSPIN_CHAIN_BEHIND) {
+		pr_err(" fix: take the locks of that deadlock in one order everywhere\n");
+	} else {
+		pr_err(" fix: release %s on every path where it is taken\n",
+		       nm[ch->n - 1]);
+	}
+	if (ret)
+		pr_err(" qspin_lock_checked() returns %s instead of spinning\n",
+		       ret == -EDEADLK ? "-EDEADLK" : "-ETIMEDOUT");
+	else if (checked)
+		pr_err(" the checked waiter keeps spinning: it cannot leave from where it waits (behind a plain waiter); more of these are counted in debugfs qspin/lockups\n");
+	else
+		pr_err(" the waiter keeps spinning (qspin_lock() cannot fail); more of these are counted in debugfs qspin/lockups\n");
+	if (last->holder_cpu >= 0 && ch->end == QSPIN_CHAIN_RUNNING)
+		qspin_ask_backtrace(last->holder_cpu);
+	pr_err(" the waiter's stack:\n");
+	dump_stack();
+	pr_err("=============================================\n");
+}
+
+/*
+ * One wait's verdict, reported once per lock, waiter site and kind. Marks
+ * every waiter of the chain as reported: ABBA prints one report, not one
+ * per CPU.
+ */
+static void qspin_lockup_found(struct qspin_wait *w, struct qspin_chain *ch,
+			       enum qspin_lockup_kind kind, u64 waited_ns,
+			       int ret)
+{
+	struct qspin_lockup *e;
+	unsigned long flags;
+	unsigned int i;
+	bool covered;
+
+	if (in_nmi()) {
+		WRITE_ONCE(w->reported, true);
+		qspin_lockups_nmi++;
+		return;
+	}
+	raw_spin_lock_irqsave(&qspin_lockup_lock, flags);
+	/* Another CPU of the same cycle printed it: count only. */
+	covered = READ_ONCE(w->reported);
+	for (i = 0; i < ch->n; i++)
+		qspin_report_names.name[i] =
+			qspin_name_of(ch->link[i].lock,
+				      ch->link[i].holder_cpu >= 0 ?
+				      ch->link[i].holder_cls : QSPIN_CLASS_NONE,
+				      qspin_report_names.buf[i],
+				      KSYM_NAME_LEN);
+	if (qspin_lockup_note(ch, kind, ret, &e) && !covered)
+		qspin_report_lockup(ch, kind, waited_ns, w->checked, ret);
+	for (i = 0; i < ch->n; i++) {
+		struct qspin_wait *o = per_cpu_ptr(&qspin_wait_cpu.ctx[ch->link[i].ctx],
+						   ch->link[i].cpu);
+
+		if (READ_ONCE(o->lock) == ch->link[i].lock)
+			WRITE_ONCE(o->reported, true);
+	}
+	WRITE_ONCE(w->reported, true);
+	raw_spin_unlock_irqrestore(&qspin_lockup_lock, flags);
+}
+
+/* ---- the two hooks of core_env.h --------------------------------------- */
+
+/*
+ * The probe of qspin_checked_can_leave(): its own lock, which the watchdog
+ * releases (below) if the core never asks whether to leave.
+ */
+static qspinlock_t qspin_probe_lock;
+#define QSPIN_PROBE_SPINS 100000
+
+void qspin_env_watch(const struct qspin_lock_word *word)
+{
+	const qspinlock_t *lock = container_of(word, qspinlock_t, word);
+	struct qspin_wait *w;
+	struct qspin_chain ch;
+	u64 waited;
+
+	if (unlikely(lock == &qspin_probe_lock)) {
+		/* A core that cannot leave spins on: let it have the lock. */
+		if (++this_cpu_ptr(&qspin_wait_cpu.ctx[QSPIN_CTX_TASK])->spins ==
+		    QSPIN_PROBE_SPINS)
+			WRITE_ONCE(qspin_probe_lock.word.locked, 0);
+		return;
+	}
+	w = qspin_wait_this();
+	/* Not recorded (validation switched on while it waited): nothing to say. */
+	if (unlikely(w->lock != lock))
+		return;
+	if (likely(++w->spins % QSPIN_WATCH_EVERY) || READ_ONCE(w->reported))
+		return;
+	waited = local_clock() - w->since;
+	if (likely(waited <= qspin_timeout_ns()))
+		return;
+	qspin_chain_build(smp_processor_id(), qspin_wait_ctx(), lock, w->ip,
+			  &ch);
+	qspin_lockup_found(w, &ch, ch.end == QSPIN_CHAIN_CYCLE ?
+			   QSPIN_LOCKUP_DEADLOCK : QSPIN_LOCKUP_STUCK,
+			   waited, 0);
+}
+
+int qspin_env_should_leave(const struct qspin_lock_word *word)
+{
+	const qspinlock_t *lock = container_of(word, qspinlock_t, word);
+	struct qspin_wait *w;
+	struct qspin_chain ch;
+	u64 waited;
+
+	if (unlikely(lock == &qspin_probe_lock))
+		return -ETIMEDOUT;
+	w = qspin_wait_this();
+	if (unlikely(w->lock != lock))
+		return 0;
+	/* The first time at once: a deadlock already there is left at once. */
+	if (w->asks++ % QSPIN_LEAVE_EVERY)
+		return 0;
+	waited = local_clock() - w->since;
+	qspin_chain_build(smp_processor_id(), qspin_wait_ctx(), lock, w->ip,
+			  &ch);
+	if (ch.end == QSPIN_CHAIN_CYCLE) {
+		qspin_lockup_found(w, &ch, QSPIN_LOCKUP_DEADLOCK, waited,
+				   -EDEADLK);
+		return -EDEADLK;
+	}
+	if (waited > qspin_timeout_ns()) {
+		qspin_lockup_found(w, &ch, QSPIN_LOCKUP_STUCK, waited,
+				   -ETIMEDOUT);
+		return -ETIMEDOUT;
+	}
 	return 0;
+}
+
+/* ---- can a checked waiter leave the queue? ------------------------------ */
+
+static bool qspin_can_leave;
+
+/*
+ * Asked once at load: a pending waiter on qspin_probe_lock, which this CPU
+ * holds. A core that asks qspin_env_should_leave() leaves with -ETIMEDOUT
+ * at once; one that never asks (the placeholder of core_env.cpp) spins
+ * until qspin_env_watch() releases the lock for it, and returns 0.
+ */
+static void qspin_probe_leave(void)
+{
+	struct qspin_word_fields f;
+	u32 val;
+	int ret;
+
+	/* A zeroed static lock: no init, no class (the hooks return early). */
+	preempt_disable();
+	this_cpu_write(qspin_wait_cpu.ctx[QSPIN_CTX_TASK].spins, 0);
+	if (!qspin_word_lock_fast(&qspin_probe_lock.word, &val) ||
+	    qspin_word_lock_fast(&qspin_probe_lock.word, &val)) {
+		preempt_enable();
+		return;
+	}
+	ret = qspin_slowpath_checked(&qspin_probe_lock.word, val,
+				     qspin_env_cpu_nodes(smp_processor_id()),
+				     smp_processor_id());
+	preempt_enable();
+	qspin_can_leave = ret == -ETIMEDOUT;
+	f = qspin_decode_word(qspin_word_read(&qspin_probe_lock.word));
+	pr_info("checked waiters %s (spin_timeout_ms %u)%s\n",
+		qspin_can_leave ? "leave the queue on a deadlock or a timeout" :
+		"cannot leave the queue in this build: qspin_lock_checked() returns -EDEADLK only before it spins",
+		spin_timeout_ms,
+		qspin_can_leave && (f.pending || f.tail_cpu >= 0) ?
+		" (BUG: the probe left the lock word dirty)" : "");
+	qspin_probe_lock.word.val = 0;
+}
+
+bool qspin_checked_can_leave(void)
+{
+	return qspin_can_leave;
+}
+EXPORT_SYMBOL_GPL(qspin_checked_can_leave);
+
+u64 qspin_watchdog_timeout_ms(void)
+{
+	return READ_ONCE(spin_timeout_ms);
+}
+EXPORT_SYMBOL_GPL(qspin_watchdog_timeout_ms);
+
+/* ---- debugfs "lockups" ---------------------------------------------------- */
+
+static int lockups_show(struct seq_file *m, void *v)
+{
+	unsigned long flags;
+	unsigned int i;
+
+	raw_spin_lock_irqsave(&qspin_lockup_lock, flags);
+	seq_printf(m, "spin_timeout_ms %u\n", READ_ONCE(spin_timeout_ms));
+	seq_printf(m, "checked_can_leave %d\n", qspin_can_leave);
+	seq_printf(m, "reports %u\n", qspin_nr_lockups);
+	seq_printf(m, "dropped %lu\n", qspin_lockups_dropped);
+	seq_printf(m, "nmi_skipped %lu\n", qspin_lockups_nmi);
+	for (i = 0; i < qspin_nr_lockups; i++) {
+		const struct qspin_lockup *e = &qspin_lockups[i];
+
+		seq_printf(m, "kind=%s cpu=%d hits=%lu left=%lu lock=\"%s\" waiter=%s holder=%s\n",
+			   qspin_lockup_names[e->kind], e->cpu, e->hits,
+			   e->left, e->lock_name, e->waiter_fn, e->holder_fn);
+	}
+	raw_spin_unlock_irqrestore(&qspin_lockup_lock, flags);
+	return 0;
+}
+
+static ssize_t lockups_write(struct file *file, const char __user *ubuf,
+			     size_t len, loff_t *ppos)
+{
+	char buf[16];
+	unsigned long flags;
+	int ret = qspin_debugfs_word(ubuf, len, buf, sizeof(buf));
+
+	if (ret)
+		return ret;
+	if (strcmp(buf, "reset"))
+		return -EINVAL;
+	raw_spin_lock_irqsave(&qspin_lockup_lock, flags);
+	qspin_nr_lockups = 0;
+	qspin_lockups_dropped = 0;
+	qspin_lockups_nmi = 0;
+	raw_spin_unlock_irqrestore(&qspin_lockup_lock, flags);
+	return len;
+}
+QSPIN_DEFINE_RW_ATTRIBUTE(lockups);
+
+void qspin_watchdog_debugfs(struct dentry *dir)
+{
+	debugfs_create_file("lockups", 0600, dir, NULL, &lockups_fops);
+}
+
+unsigned long qspin_lockup_count(void)
+{
+	unsigned long flags, n = 0;
+	unsigned int i;
+
+	raw_spin_lock_irqsave(&qspin_lockup_lock, flags);
+	for (i = 0; i < qspin_nr_lockups; i++)
+		n += qspin_lockups[i].hits;
+	raw_spin_unlock_irqrestore(&qspin_lockup_lock, flags);
+	return n;
+}
+EXPORT_SYMBOL_GPL(qspin_lockup_count);
+
+/* ---- load and unload ------------------------------------------------------ */
+
+int qspin_watchdog_init(void)
+{
+	int ret = register_nmi_handler(NMI_LOCAL, qspin_backtrace_nmi, 0,
+				       "qspin_watchdog");
+
+	/* Without it the report only lacks the holder's stack. */
+	if (ret)
+		pr_warn("no NMI handler (%d): lockup reports will not show the holder's stack\n",
+			ret);
+	qspin_nmi_registered = !ret;
+	qspin_probe_leave();
+	return 0;
+}
+
+void qspin_watchdog_exit(void)
+{
+	if (qspin_nmi_registered)
+		unregister_nmi_handler(NMI_LOCAL, "qspin_watchdog");
 }
