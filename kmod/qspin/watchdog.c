@@ -55,6 +55,7 @@
 #include <linux/sched/clock.h>
 #include <linux/seq_file.h>
 #include <linux/smp.h>
+#include <linux/stacktrace.h>
 #include <linux/string.h>
 #include <asm/apic.h>
 #include <asm/nmi.h>
@@ -85,8 +86,9 @@ static int spin_timeout_set(const char *val, const struct kernel_param *kp)
 	int ret = kstrtouint(val, 10, &ms);
 
 	if (ret || ms < QSPIN_TIMEOUT_MIN_MS || ms > QSPIN_TIMEOUT_MAX_MS) {
-		pr_err("spin_timeout_ms=%s rejected: must be %u..%u ms\n",
-		       val, QSPIN_TIMEOUT_MIN_MS, QSPIN_TIMEOUT_MAX_MS);
+		pr_err("spin_timeout_ms=%.*s rejected: must be %u..%u ms\n",
+		       (int)strcspn(val, "\n"), val, QSPIN_TIMEOUT_MIN_MS,
+		       QSPIN_TIMEOUT_MAX_MS);
 		return -EINVAL;
 	}
 	WRITE_ONCE(spin_timeout_ms, ms);
@@ -161,9 +163,17 @@ void qspin_wait_begin(const qspinlock_t *lock, unsigned long ip, bool checked)
 	WRITE_ONCE(w->lock, lock);
 }
 
+/* The longest wait per CPU, in ns (debugfs lockups: max_wait_us). */
+static DEFINE_PER_CPU(u64, qspin_wait_max);
+
 void qspin_wait_end(void)
 {
-	WRITE_ONCE(qspin_wait_this()->lock, NULL);
+	struct qspin_wait *w = qspin_wait_this();
+	u64 d = local_clock() - w->since;
+
+	WRITE_ONCE(w->lock, NULL);
+	if (unlikely(d > this_cpu_read(qspin_wait_max)))
+		this_cpu_write(qspin_wait_max, d);
 }
 
 /* ---- the wait-for chain ------------------------------------------------ */
@@ -323,8 +333,20 @@ static unsigned long qspin_lockups_nmi;		/* NMI waiters, not reported */
 /* The table and the report text: no interleaved reports. */
 static DEFINE_RAW_SPINLOCK(qspin_lockup_lock);
 
-/* The holder's stack, printed by qspin_backtrace_nmi() on its CPU. */
-static DEFINE_PER_CPU(int, qspin_backtrace_wanted);
+/*
+ * The holder's stack, saved by qspin_backtrace_nmi() on its CPU (printing
+ * from the NMI would keep it there for ms under TCG), printed by the
+ * waiter. Under qspin_lockup_lock: one request at a time.
+ */
+#define QSPIN_BT_DEPTH 24
+
+struct qspin_backtrace {
+	int wanted;			/* set by the waiter, cleared by the NMI */
+	unsigned int len;
+	unsigned long entries[QSPIN_BT_DEPTH];
+};
+
+static DEFINE_PER_CPU(struct qspin_backtrace, qspin_backtrace);
 static bool qspin_nmi_registered;
 
 static const char *qspin_name_of(const qspinlock_t *lock, unsigned int cls,
@@ -346,35 +368,59 @@ struct qspin_names {
 
 static struct qspin_names qspin_report_names;	/* under qspin_lockup_lock */
 
+/* Whether a frame is the NMI's own (its handler and the entry code). */
+static bool qspin_nmi_frame(const char *sym)
+{
+	return strstr(sym, "nmi") || strstr(sym, "[qspin]");
+}
+
 static void qspin_ask_backtrace(int cpu)
 {
+	struct qspin_backtrace *bt = per_cpu_ptr(&qspin_backtrace, cpu);
+	char sym[KSYM_SYMBOL_LEN];
+	unsigned int i, first = 0;
 	u64 t0;
 
 	if (!qspin_nmi_registered || cpu == smp_processor_id() ||
 	    !cpu_online(cpu))
 		return;
-	WRITE_ONCE(per_cpu(qspin_backtrace_wanted, cpu), 1);
+	bt->len = 0;
+	smp_wmb();
+	WRITE_ONCE(bt->wanted, 1);
 	apic->send_IPI(cpu, NMI_VECTOR);
-	/* Up to 100 ms for its handler to print (TCG takes its time). */
+	/* Up to 100 ms for its handler (TCG takes its time). */
 	t0 = local_clock();
-	while (READ_ONCE(per_cpu(qspin_backtrace_wanted, cpu)) &&
-	       local_clock() - t0 < 100 * NSEC_PER_MSEC)
+	while (READ_ONCE(bt->wanted) && local_clock() - t0 < 100 * NSEC_PER_MSEC)
 		cpu_relax();
-	if (READ_ONCE(per_cpu(qspin_backtrace_wanted, cpu))) {
-		WRITE_ONCE(per_cpu(qspin_backtrace_wanted, cpu), 0);
-		pr_err(" (CPU %d did not answer the NMI within 100 ms)\n", cpu);
+	if (READ_ONCE(bt->wanted)) {
+		WRITE_ONCE(bt->wanted, 0);
+		pr_err(" the holder's stack: CPU %d did not answer the NMI within 100 ms\n",
+		       cpu);
+		return;
 	}
+	smp_rmb();
+	/* From the frame after the NMI's entry: what the holder runs. */
+	for (i = 0; i < bt->len; i++) {
+		sprint_symbol(sym, bt->entries[i]);
+		if (qspin_nmi_frame(sym))
+			first = i + 1;
+	}
+	if (first >= bt->len)
+		first = 0;
+	pr_err(" the holder's stack (NMI backtrace for cpu %d):\n", cpu);
+	for (i = first; i < bt->len; i++)
+		pr_err("  %pS\n", (void *)bt->entries[i]);
 }
 
 static int qspin_backtrace_nmi(unsigned int type, struct pt_regs *regs)
 {
-	if (!this_cpu_read(qspin_backtrace_wanted))
+	struct qspin_backtrace *bt = this_cpu_ptr(&qspin_backtrace);
+
+	if (!READ_ONCE(bt->wanted))
 		return NMI_DONE;
-	pr_err(" the holder's stack: NMI backtrace for cpu %d\n",
-	       smp_processor_id());
-	/* show_regs() is not exported: the NMI's stack, then what it interrupted. */
-	dump_stack();
-	this_cpu_write(qspin_backtrace_wanted, 0);
+	bt->len = stack_trace_save(bt->entries, QSPIN_BT_DEPTH, 0);
+	smp_wmb();
+	WRITE_ONCE(bt->wanted, 0);
 	return NMI_HANDLED;
 }
 
@@ -709,6 +755,16 @@ EXPORT_SYMBOL_GPL(qspin_watchdog_timeout_ms);
 
 /* ---- debugfs "lockups" ---------------------------------------------------- */
 
+static u64 qspin_max_wait(void)
+{
+	u64 max = 0;
+	int cpu;
+
+	for_each_possible_cpu(cpu)
+		max = max(max, READ_ONCE(*per_cpu_ptr(&qspin_wait_max, cpu)));
+	return max;
+}
+
 static int lockups_show(struct seq_file *m, void *v)
 {
 	unsigned long flags;
@@ -720,6 +776,8 @@ static int lockups_show(struct seq_file *m, void *v)
 	seq_printf(m, "reports %u\n", qspin_nr_lockups);
 	seq_printf(m, "dropped %lu\n", qspin_lockups_dropped);
 	seq_printf(m, "nmi_skipped %lu\n", qspin_lockups_nmi);
+	seq_printf(m, "max_wait_us %llu\n", qspin_max_wait() / NSEC_PER_USEC);
+	seq_printf(m, "queue_nodes_busy %u\n", qspin_queue_nodes_busy());
 	for (i = 0; i < qspin_nr_lockups; i++) {
 		const struct qspin_lockup *e = &qspin_lockups[i];
 
@@ -736,7 +794,7 @@ static ssize_t lockups_write(struct file *file, const char __user *ubuf,
 {
 	char buf[16];
 	unsigned long flags;
-	int ret = qspin_debugfs_word(ubuf, len, buf, sizeof(buf));
+	int cpu, ret = qspin_debugfs_word(ubuf, len, buf, sizeof(buf));
 
 	if (ret)
 		return ret;
@@ -747,6 +805,8 @@ static ssize_t lockups_write(struct file *file, const char __user *ubuf,
 	qspin_lockups_dropped = 0;
 	qspin_lockups_nmi = 0;
 	raw_spin_unlock_irqrestore(&qspin_lockup_lock, flags);
+	for_each_possible_cpu(cpu)
+		WRITE_ONCE(*per_cpu_ptr(&qspin_wait_max, cpu), 0);
 	return len;
 }
 QSPIN_DEFINE_RW_ATTRIBUTE(lockups);

@@ -44,6 +44,7 @@
 #include <linux/sched.h>
 #include <linux/slab.h>
 
+#include <qspin/debug.h>
 #include "torture.h"
 
 /* ---- parameters ------------------------------------------------------ */
@@ -70,6 +71,8 @@ torture_param(bool, nmi, true, "NMI level of the nesting (default on; off with o
 torture_param(int, onoff_interval, 0, "Seconds between CPU offline/online operations (0: no hotplug)");
 torture_param(int, stutter, 0, "Run N seconds, pause all writers N seconds, repeat (0: never pause)");
 torture_param(bool, verbose, false, "Per-writer counts in the statistics");
+torture_param(int, checked, 0, "One kthread acquisition in N takes the checked pair with qspin_lock_checked() (qspin only; 0: never)");
+torture_param(int, checked_long_freq, 50, "checked: one pair hold in N lasts 2 x qspin's spin_timeout_ms (0: never)");
 
 /* ---- the run ------------------------------------------------------------ */
 
@@ -81,6 +84,7 @@ static const struct torture_lock_ops *const all_torture_ops[] = {
 static const char *const tlock_names[NR_TLOCKS] = {
 	[L_ALL] = "all", [L_BH] = "bh", [L_TASK] = "task",
 	[L_SOFT] = "soft", [L_HARD] = "hard", [L_NMI] = "nmi",
+	[L_CHECKED_A] = "checked_a", [L_CHECKED_B] = "checked_b",
 };
 
 const struct torture_lock_ops *torture_ops;
@@ -109,6 +113,11 @@ static void short_hold(struct twriter *w)
 {
 	if (short_hold_us > 0)
 		udelay(wrand(w) % (short_hold_us + 1));
+}
+
+void short_hold_checked(struct twriter *w)
+{
+	short_hold(w);
 }
 
 /* Mostly short, rarely milliseconds: locktorture's write_delay. */
@@ -212,7 +221,9 @@ static int writer_fn(void *arg)
 	while (!kthread_should_stop()) {
 		wait_while_paused();
 		r = wrand(w) % 100;
-		if (r < 30) {
+		if (checked > 0 && wrand(w) % checked == 0) {
+			checked_step(w, checked_long_freq);
+		} else if (r < 30) {
 			flags = torture_ops->writelock_irqsave(&all->lock);
 			cs_enter(all, w, L_ALL);
 			torture_ops->write_delay(w);
@@ -306,11 +317,12 @@ static unsigned long lock_acquisitions(enum tlock_id id)
 
 static void print_params(const char *tag)
 {
-	pr_alert("%s-torture:--- %s: torture_type=%s nwriters=%d duration=%d stat_interval=%d short_hold_us=%d long_hold_ms=%d long_hold_freq=%d sleep_freq=%d irq_interval_us=%d nest=%d nmi=%d onoff_interval=%d stutter=%d cpus=%u\n",
+	pr_alert("%s-torture:--- %s: torture_type=%s nwriters=%d duration=%d stat_interval=%d short_hold_us=%d long_hold_ms=%d long_hold_freq=%d sleep_freq=%d irq_interval_us=%d nest=%d nmi=%d onoff_interval=%d stutter=%d checked=%d checked_abba=%d cpus=%u\n",
 		 torture_type, tag, torture_type, nkwriters, duration,
 		 stat_interval, short_hold_us, long_hold_ms, long_hold_freq,
 		 sleep_freq, irq_interval_us, nest, nest_nmi_active(),
-		 onoff_interval, stutter, num_online_cpus());
+		 onoff_interval, stutter, checked,
+		 checked > 0 && checked_abba_on(), num_online_cpus());
 }
 
 static void print_stats(void)
@@ -411,9 +423,20 @@ static void torture_end(void)
 	nest_quiesce();
 
 	print_stats();
+	if (checked > 0) {
+		checked_print(torture_type);
+		if (!checked_check())
+			failed = true;
+	}
 	for (i = 0; i < NR_TLOCKS; i++)
 		if (!check_lock(i))
 			failed = true;
+	/* Every queue node free: a waiter that left gave its node back. */
+	if (torture_ops == &qspin_torture_ops && qspin_queue_nodes_busy()) {
+		pr_alert("queue nodes still in use at the end: %u\n",
+			 qspin_queue_nodes_busy());
+		failed = true;
+	}
 	if (atomic_read(&torture_fails))
 		failed = true;
 	if (onoff_interval && atomic_long_read(&onoff_fail))
@@ -511,6 +534,13 @@ static int __init torture_init(void)
 		torture_locks[i].owner = NULL;
 		torture_locks[i].counter = 0;
 	}
+	if (checked < 0 || checked_long_freq < 0 ||
+	    (checked > 0 && torture_ops != &qspin_torture_ops)) {
+		pr_alert("checked=%d checked_long_freq=%d: need >= 0, and torture_type=qspin for checked > 0 (qspin_lock_checked() is qspin's)\n",
+			 checked, checked_long_freq);
+		return -EINVAL;
+	}
+	checked_start();
 	nkwriters = nwriters >= 0 ? nwriters : 2 * num_online_cpus();
 	if (onoff_interval > 0)
 		nmi = false;	/* an NMI kick must not chase a dying CPU */

@@ -2,7 +2,8 @@
 /*
  * qspin-torture's shared declarations: the lock under test behind an ops
  * vector (lock_ops.c), the locks, writers and per-CPU state of the harness
- * (torture.c), and the nesting levels with their kicks (nest.c).
+ * (torture.c), the nesting levels with their kicks (nest.c), and the
+ * checked mode (checked.c).
  */
 #ifndef _QSPIN_TORTURE_H
 #define _QSPIN_TORTURE_H
@@ -19,7 +20,11 @@
 #include <qspin.h>
 
 /* The locks every run uses; who takes which is tabled in torture.c. */
-enum tlock_id { L_ALL, L_BH, L_TASK, L_SOFT, L_HARD, L_NMI, NR_TLOCKS };
+enum tlock_id {
+	L_ALL, L_BH, L_TASK, L_SOFT, L_HARD, L_NMI,
+	L_CHECKED_A, L_CHECKED_B,	/* checked=N: qspin_lock_checked() only */
+	NR_TLOCKS
+};
 
 /* Storage for one lock of either type; the ops vector knows which. */
 union torture_lock {
@@ -163,6 +168,15 @@ static __always_inline void cs_exit(struct tlock *l, struct twriter *w)
 		atomic_inc(&torture_fails);
 	WRITE_ONCE(l->owner, NULL);
 }
+
+/* checked.c: the checked mode (checked=N) */
+void checked_start(void);
+bool checked_abba_on(void);
+void checked_step(struct twriter *w, unsigned int long_freq);
+void checked_print(const char *type);
+bool checked_check(void);
+/* torture.c: the short hold, for checked.c */
+void short_hold_checked(struct twriter *w);
 
 /* nest.c */
 void nest_init_cpu(struct tcpu *t);

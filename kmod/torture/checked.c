@@ -1,0 +1,118 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * qspin-torture's checked mode (checked=N): one writer-kthread acquisition
+ * in N takes the pair of locks "checked_a" and "checked_b" with
+ * qspin_lock_checked() only, both of them: every waiter on the pair is
+ * checked, so each can leave (the core returns within spin_timeout_ms when
+ * every waiter ahead of it is checked too) and the run never hangs.
+ *
+ * When checked waiters can leave a queue (qspin_checked_can_leave()), the
+ * order is random, a then b or b then a: ABBA deadlocks happen, and one
+ * in checked_long_freq holds lasts 2 x spin_timeout_ms: timeouts happen.
+ * Each attempt ends in a success, -EDEADLK or -ETIMEDOUT, counted; the
+ * end-of-run checks (torture.c) then find the pair's counters equal to the
+ * successes and the lock words free, and every queue node free. When they
+ * cannot (a core without the abortable slow path), the order is always a
+ * then b and there are no long holds: the pair is a plain two-lock
+ * nesting through the checked API, and only successes can be counted; the
+ * start line says which.
+ */
+#include <linux/atomic.h>
+#include <linux/delay.h>
+#include <linux/errno.h>
+
+#include <qspin/debug.h>
+#include "torture.h"
+
+static atomic_long_t checked_ok, checked_deadlock, checked_timeout,
+	checked_other;
+static bool checked_abba;
+
+void checked_start(void)
+{
+	checked_abba = qspin_checked_can_leave();
+	atomic_long_set(&checked_ok, 0);
+	atomic_long_set(&checked_deadlock, 0);
+	atomic_long_set(&checked_timeout, 0);
+	atomic_long_set(&checked_other, 0);
+}
+
+bool checked_abba_on(void)
+{
+	return checked_abba;
+}
+
+static void checked_count(int ret)
+{
+	if (!ret)
+		atomic_long_inc(&checked_ok);
+	else if (ret == -EDEADLK)
+		atomic_long_inc(&checked_deadlock);
+	else if (ret == -ETIMEDOUT)
+		atomic_long_inc(&checked_timeout);
+	else
+		atomic_long_inc(&checked_other);
+}
+
+/* One attempt at the pair, from a writer kthread (task context). */
+void checked_step(struct twriter *w, unsigned int long_freq)
+{
+	enum tlock_id first = L_CHECKED_A, second = L_CHECKED_B;
+	struct tlock *l1, *l2;
+	int ret;
+
+	if (checked_abba && (wrand(w) & 1))
+		swap(first, second);
+	l1 = &torture_locks[first];
+	l2 = &torture_locks[second];
+	ret = qspin_lock_checked(&l1->lock.q);
+	if (ret) {
+		checked_count(ret);
+		return;
+	}
+	cs_enter(l1, w, first);
+	short_hold_checked(w);
+	ret = qspin_lock_checked(&l2->lock.q);
+	if (!ret) {
+		cs_enter(l2, w, second);
+		if (checked_abba && long_freq && wrand(w) % long_freq == 0)
+			mdelay(2 * qspin_watchdog_timeout_ms());
+		else
+			short_hold_checked(w);
+		cs_exit(l2, w);
+		qspin_unlock(&l2->lock.q);
+	}
+	cs_exit(l1, w);
+	qspin_unlock(&l1->lock.q);
+	checked_count(ret);
+}
+
+void checked_print(const char *type)
+{
+	pr_alert("%s-torture: Checked: ok %ld edeadlk %ld etimedout %ld other %ld (order %s, queue nodes busy %u)\n",
+		 type, atomic_long_read(&checked_ok),
+		 atomic_long_read(&checked_deadlock),
+		 atomic_long_read(&checked_timeout),
+		 atomic_long_read(&checked_other),
+		 checked_abba ? "random: ABBA and timeouts" :
+		 "a then b: checked waiters cannot leave a queue in this qspin.ko",
+		 qspin_queue_nodes_busy());
+}
+
+/* At the end: no error besides the two, and every queue node free. */
+bool checked_check(void)
+{
+	bool ok = true;
+
+	if (atomic_long_read(&checked_other)) {
+		pr_alert("checked: %ld acquisitions returned another error\n",
+			 atomic_long_read(&checked_other));
+		ok = false;
+	}
+	if (!checked_abba && (atomic_long_read(&checked_deadlock) ||
+			      atomic_long_read(&checked_timeout))) {
+		pr_alert("checked: errors where none can happen (one order, short holds)\n");
+		ok = false;
+	}
+	return ok;
+}
