@@ -124,12 +124,10 @@ unsigned long qspin_stat_read(const char *name);
 /**
  * qspin_checked_can_leave() - whether checked waiters can leave the queue
  *
- * Found once when qspin.ko loads (a probe of the slow path): true when
- * qspin_lock_checked() leaves a wait with -EDEADLK (a cycle of waiters
- * through its CPU) or -ETIMEDOUT (spin_timeout_ms) once it spins; false
- * when it can back off only before it spins (same-CPU deadlocks).
- *
- * Return: the probe's answer.
+ * Return: what a probe of the slow path found when qspin.ko loaded: true
+ * when a spinning qspin_lock_checked() leaves with -EDEADLK (a cycle of
+ * waiters through its CPU) or -ETIMEDOUT (after spin_timeout_ms); false
+ * when it backs off only before it spins (same-CPU deadlocks).
  */
 bool qspin_checked_can_leave(void);
 

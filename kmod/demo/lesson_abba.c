@@ -31,22 +31,20 @@ static unsigned long abba_count;	/* under both locks */
 static int abba_take_both(qspinlock_t *first, qspinlock_t *second,
 			  bool checked)
 {
-	int ret = 0;
-
 	qspin_lock(first);
 	demo_pair_meet(first);	/* the other CPU holds its first lock too */
-	if (!checked)
+	if (!checked) {
 		qspin_lock(second);
-	else if (qspin_lock_checked(second) == 0)
+	} else if (qspin_lock_checked(second) == 0) {
 		__acquire(second);	/* held: what sparse cannot see */
-	else
-		ret = -EDEADLK;
-	if (!ret) {
-		abba_count++;
-		qspin_unlock(second);
+	} else {
+		qspin_unlock(first);	/* backed off: its update is lost */
+		return -EDEADLK;
 	}
+	abba_count++;
+	qspin_unlock(second);
 	qspin_unlock(first);
-	return ret;
+	return 0;
 }
 
 /* CPU X, always: a then b. */

@@ -540,7 +540,8 @@ static int __init torture_init(void)
 			 checked, checked_long_freq);
 		return -EINVAL;
 	}
-	checked_start();
+	if (checked > 0)
+		checked_start();
 	nkwriters = nwriters >= 0 ? nwriters : 2 * num_online_cpus();
 	if (onoff_interval > 0)
 		nmi = false;	/* an NMI kick must not chase a dying CPU */
