@@ -30,9 +30,11 @@
 #              rcupdate.rcu_cpu_stall_timeout=3, watchdog_thresh=1 on the
 #              kernel command line). Needs --yes-hang-this-cpu.
 #
-# Exit status: 0 when every scenario passed, 1 when one did not (FAIL or
-# INCONCLUSIVE), 2 on a setup error, 3 when a run was refused (the write to
-# debugfs run failed: unknown name, EBUSY, EOPNOTSUPP, ...).
+# Exit status: 0 when every scenario passed or was skipped (a scenario that
+# cannot run here, e.g. one CPU, says "NAME: skipped: WHY" in dmesg: printed
+# as SKIPPED with the reason), 1 when one did not pass (FAIL or
+# INCONCLUSIVE), 2 on a setup error, 3 when a run was refused otherwise (the
+# write to debugfs run failed: unknown name, EBUSY, EOPNOTSUPP, ...).
 D=/sys/kernel/debug/qspin-demo
 moddir='' source=auto runs=1 lockup=0 yes=0 load=1 unload=0 scen=''
 
@@ -130,15 +132,24 @@ fi
 
 # ---- safe mode: each scenario, its kernel lines, its counter -------------------
 up() { cut -d' ' -f1 /proc/uptime; }
-rc=0
+rc=0 skipped=''
 for s in $scen; do
 	echo
 	echo "=== $s"
 	sed -n "s/^$s  *//p" "$D/list" | sed 's/^/    /'
 	echo "qspin-demo.sh: begin $s $$" > /dev/kmsg
 	t0=$(up)
-	if ! echo "$s $runs" > "$D/run"; then
-		echo "    run refused (see the kernel log; known: $(echo "$known" | tr '\n' ' '))"
+	if ! err=$(echo "$s $runs" 2>&1 > "$D/run"); then
+		# A scenario that cannot run here says why in dmesg ("NAME:
+		# skipped: ..."): reported as skipped, never as passed.
+		why=$(dmesg | sed -n "/qspin-demo.sh: begin $s $$\$/,\$p" |
+			sed -n "s/.*qspin_demo: $s: skipped: //p" | head -n 1)
+		if [ -n "$why" ]; then
+			echo "  verdict: SKIPPED ($why)"
+			skipped="$skipped $s"
+			continue
+		fi
+		echo "    run refused: ${err:-error} (see the kernel log; known: $(echo "$known" | tr '\n' ' '))"
 		dmesg | sed -n "/qspin-demo.sh: begin $s $$\$/,\$p" | sed 1d |
 			sed 's/^\[ *[0-9.]*\] /    | /'
 		rc=3
@@ -154,6 +165,9 @@ for s in $scen; do
 	echo "  counter: expected $(field expected $L), actual $(field actual $L)" \
 		"(updates lost: $(field lost $L)); source $(field source $L);" \
 		"CPU task $(field task_cpu $L), handler $(field handler_cpu $L)"
+	[ "$(field source $L)" != "none (two CPUs)" ] ||
+		echo "  waits qspin's lockup watchdog judged: $(field lockups $L);" \
+			"note: $(field note $L)"
 	[ "$runs" = 1 ] || echo "  runs: $(field runs $L) (pass $(field pass $L)," \
 		"inconclusive $(field inconclusive $L), fail $(field fail $L))"
 	echo "  verdict: $v ($(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", b - a }')s)"
@@ -161,9 +175,13 @@ for s in $scen; do
 done
 [ $load = 1 ] || exit $rc
 
+[ -z "$skipped" ] || { echo; echo "=== skipped (each said why):$skipped"; }
 echo
 echo "=== qspin's deadlock table (/sys/kernel/debug/qspin/deadlocks)"
 sed 's/^/    /' /sys/kernel/debug/qspin/deadlocks
+echo
+echo "=== qspin's lockup watchdog (/sys/kernel/debug/qspin/lockups)"
+sed 's/^/    /' /sys/kernel/debug/qspin/lockups
 echo
 echo "=== still alive: uptime $(up)s, CPUs online $(cat /sys/devices/system/cpu/online)"
 if [ $unload = 1 ]; then

@@ -159,13 +159,50 @@ done
 
 # The validator's report titles (kmod/qspin/report.c), each "qspin: WARNING: ...".
 qspin_report_titles='qspin: WARNING: (possible circular locking dependency detected|inconsistent lock state|possible recursive locking detected|(HARD|SOFT)IRQ-safe -> (HARD|SOFT)IRQ-unsafe lock order detected|possible irq lock inversion dependency detected|bad unlock balance detected!|lock used without initialisation|held lock initialised again!|held lock freed!|validator pool full)'
+# Tests whose reports are theirs alone: each marks its part of the console
+# ("kselftest: NAME begin" ... "kselftest: NAME end", written to /dev/kmsg)
+# and declares here what that part must hold (expect: at least once) and
+# may hold (allow); their part is checked on its own, and the rest of the
+# console must hold none of it.
+declare -A console_expect=(
+	[qspin_watchdog.sh]='qspin: BUG: spinlock lockup suspected on CPU#'
+)
+declare -A console_allow=(
+	[qspin_watchdog.sh]='qspin: BUG: circular locking deadlock in progress on CPU#'
+)
 if [ -s "$console" ]; then
+	parts=$build/console-parts
+	rm -rf "$parts"
+	mkdir -p "$parts"
+	# The console, split: each marked part in parts/NAME, the rest in parts/rest.
+	awk -v dir="$parts" '
+		{ sub(/\r$/, "") }
+		match($0, /kselftest: [^ ]+ begin$/) {
+			split(substr($0, RSTART), w, " "); cur = dir "/" w[2]
+		}
+		{ print > (cur != "" ? cur : dir "/rest") }
+		match($0, /kselftest: [^ ]+ end$/) { cur = "" }
+	' "$console"
 	# qspin_demo.sh, test_qspin and the scenario matrix provoke qspin's
 	# own deadlock and validator reports on purpose (and assert them
 	# themselves); anything else fails the run.
-	if "$top/scripts/check-console.sh" "$console" \
+	clean=1
+	"$top/scripts/check-console.sh" "$parts/rest" \
 		--allow 'qspin: possible same-CPU deadlock' \
-		--allow "$qspin_report_titles"; then
+		--allow "$qspin_report_titles" || clean=0
+	for t in "${!console_expect[@]}"; do
+		[ -f "$parts/$t" ] || continue
+		if "$top/scripts/check-console.sh" "$parts/$t" \
+			--allow 'qspin: possible same-CPU deadlock' \
+			--allow "$qspin_report_titles" \
+			--expect "${console_expect[$t]}" \
+			--allow "${console_allow[$t]}"; then
+			result PASS "console-$t" "its reports, and nothing else"
+		else
+			result FAIL "console-$t" "kernel splat or a missing report in its part of $console"
+		fi
+	done
+	if [ $clean = 1 ]; then
 		result PASS console-clean
 	else
 		result FAIL console-clean "kernel splat in $console"

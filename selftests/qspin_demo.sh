@@ -185,8 +185,9 @@ repeated() {
 	check "$s x$reps: no kernel warning" clean
 }
 
-# What the module must list, in this order; the runs below take the list
-# from the module through the runner.
+# What the module must list first, in this order; the runs below take the
+# list from the module through the runner. The two-CPU lessons after them
+# (abba, stuck-holder) are qspin_watchdog.sh's.
 expected="irq-deadlock irq-fixed bh-deadlock bh-fixed cross-cpu shared-helper"
 
 # ---- the edu device (or whatever auto finds) ---------------------------
@@ -196,7 +197,7 @@ log "interrupt source: $src, $cpus CPUs"
 for s in $expected; do
 	check "list names $s" grep -q "^$s " "$D/list"
 done
-scenarios=$(sh "$runner" --no-load names | tr '\n' ' ')
+scenarios=$(sh "$runner" --no-load names | head -n 6 | tr '\n' ' ')
 check "the runner lists the module's scenarios, in order ($scenarios)" \
 	cond '[ "$(echo $scenarios)" = "$expected" ]'
 for s in $scenarios; do
