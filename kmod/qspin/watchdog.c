@@ -123,6 +123,7 @@ struct qspin_wait {
 	unsigned int asks;	/* should_leave calls since the wait began */
 	bool checked;		/* qspin_lock_checked() */
 	bool reported;		/* a report covers this wait (any CPU may set it) */
+	bool judged;		/* counted in the table (its own CPU only) */
 };
 
 struct qspin_wait_cpu {
@@ -157,6 +158,7 @@ void qspin_wait_begin(const qspinlock_t *lock, unsigned long ip, bool checked)
 	w->spins = 0;
 	w->asks = 0;
 	w->checked = checked;
+	w->judged = false;
 	WRITE_ONCE(w->reported, false);
 	/* Readers on other CPUs see the rest once they see the lock. */
 	smp_wmb();
@@ -604,6 +606,10 @@ static void qspin_lockup_found(struct qspin_wait *w, struct qspin_chain *ch,
 	unsigned int i;
 	bool covered;
 
+	/* Once per wait: the watchdog first, then its leaving, count one. */
+	if (w->judged)
+		return;
+	w->judged = true;
 	if (in_nmi()) {
 		WRITE_ONCE(w->reported, true);
 		qspin_lockups_nmi++;
@@ -634,6 +640,8 @@ static void qspin_lockup_found(struct qspin_wait *w, struct qspin_chain *ch,
 
 /* ---- the two hooks of core_env.h --------------------------------------- */
 
+static bool qspin_can_leave;	/* qspin_probe_leave()'s answer */
+
 /*
  * The probe of qspin_checked_can_leave(): its own lock, which the watchdog
  * releases (below) if the core never asks whether to leave.
@@ -659,10 +667,16 @@ void qspin_env_watch(const struct qspin_lock_word *word)
 	/* Not recorded (validation switched on while it waited): nothing to say. */
 	if (unlikely(w->lock != lock))
 		return;
-	if (likely(++w->spins % QSPIN_WATCH_EVERY) || READ_ONCE(w->reported))
+	if (likely(++w->spins % QSPIN_WATCH_EVERY) || w->judged)
 		return;
 	waited = local_clock() - w->since;
-	if (likely(waited <= qspin_timeout_ns()))
+	/*
+	 * A checked waiter that can leave reports its own leaving
+	 * (qspin_env_should_leave()); the watchdog speaks for it only if it
+	 * could not (behind a plain waiter), later.
+	 */
+	if (likely(waited <= qspin_timeout_ns() <<
+		   (w->checked && qspin_can_leave)))
 		return;
 	qspin_chain_build(smp_processor_id(), qspin_wait_ctx(), lock, w->ip,
 			  &ch);
@@ -703,8 +717,6 @@ int qspin_env_should_leave(const struct qspin_lock_word *word)
 }
 
 /* ---- can a checked waiter leave the queue? ------------------------------ */
-
-static bool qspin_can_leave;
 
 /*
  * Asked once at load: a pending waiter on qspin_probe_lock, which this CPU
