@@ -101,11 +101,13 @@ can=$(lk checked_can_leave)
 log "checked waiters can leave a queue: $can; $cpus CPUs"
 
 # demo NAME [RUNS]: the runner; its transcript in $snap, status in $st
+seq=0
 demo() {
-	mark "$1"
+	seq=$((seq + 1))
+	mark "$1.$seq"
 	sh "$runner" --no-load -n "${2:-1}" "$1" > /dev/null 2>&1
 	st=$?
-	snap "$1"
+	snap "$1.$seq"
 }
 # after NAME: the lock words and the queue nodes clean
 after() {
