@@ -667,7 +667,9 @@ void qspin_env_watch(const struct qspin_lock_word *word)
 	/* Not recorded (validation switched on while it waited): nothing to say. */
 	if (unlikely(w->lock != lock))
 		return;
-	if (likely(++w->spins % QSPIN_WATCH_EVERY) || w->judged)
+	/* Judged, or covered by another waiter's report of the same cycle. */
+	if (likely(++w->spins % QSPIN_WATCH_EVERY) || w->judged ||
+	    READ_ONCE(w->reported))
 		return;
 	waited = local_clock() - w->since;
 	/*
