@@ -20,6 +20,8 @@
 #   -n RUNS    repeat each scenario RUNS times (default 1)
 #   --no-load  use qspin-demo as it is loaded (its parameters are the
 #              caller's); print only the scenarios' transcripts
+#   (loading, the runner sets qspin's spin_timeout_ms to 500: stuck-holder
+#   holds its lock 1.5 x that, and refuses above 1000 ms)
 #   --unload   at the end, rmmod qspin-demo and qspin
 #   all        every scenario in debugfs list (the default)
 #   list       print the scenarios with their descriptions; names: the names
@@ -36,7 +38,7 @@
 # INCONCLUSIVE), 2 on a setup error, 3 when a run was refused otherwise (the
 # write to debugfs run failed: unknown name, EBUSY, EOPNOTSUPP, ...).
 D=/sys/kernel/debug/qspin-demo
-moddir='' source=auto runs=1 lockup=0 yes=0 load=1 unload=0 scen=''
+moddir='' source=auto runs=1 lockup=0 yes=0 load=1 unload=0 scen='' timeout_ms=500
 
 die() { echo "qspin-demo.sh: $*" >&2; exit 2; }
 while [ $# -gt 0 ]; do
@@ -48,7 +50,7 @@ while [ $# -gt 0 ]; do
 	--unload) unload=1; shift ;;
 	--lockup) lockup=1; shift ;;
 	--yes-hang-this-cpu) yes=1; shift ;;
-	-h|--help) sed -n '3,34p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	-h|--help) sed -n '3,39p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	-*) die "unknown option $1 (see --help)" ;;
 	*) scen="$scen $1"; shift ;;
 	esac
@@ -76,11 +78,14 @@ find_ko() {
 	return 1
 }
 load_modules() {
-	want=Y qparams='' params="source=$source"
+	# The two-CPU lessons hold a lock 1.5 x spin_timeout_ms: a short one.
+	want=Y qparams="spin_timeout_ms=$timeout_ms" params="source=$source"
 	if [ $lockup = 1 ]; then
-		want=N qparams=detect=0 params="$params allow_lockup=1"
+		want=N qparams="detect=0 $qparams" params="$params allow_lockup=1"
 	fi
 	rmmod qspin-demo 2>/dev/null
+	[ ! -w /sys/module/qspin/parameters/spin_timeout_ms ] ||
+		echo "$timeout_ms" > /sys/module/qspin/parameters/spin_timeout_ms
 	if grep -q '^qspin ' /proc/modules &&
 	   [ "$(cat /sys/module/qspin/parameters/detect)" != $want ]; then
 		rmmod qspin || die "qspin.ko is loaded with the other detect= and in use"

@@ -71,6 +71,8 @@ struct demo_scenario {
 	unsigned int nr_phases;
 	/* DEMO_TWO_CPUS: the bug's step cannot be bounded without leaving. */
 	bool needs_leave;
+	/* DEMO_TWO_CPUS: holds a lock 1.5 x spin_timeout_ms (at most 1 s of it). */
+	bool holds_long;
 };
 
 /*

@@ -88,4 +88,5 @@ const struct demo_scenario demo_stuck_holder = {
 	.unlock = "qspin_unlock()",
 	.phases = stuck_holder_phases,
 	.nr_phases = ARRAY_SIZE(stuck_holder_phases),
+	.holds_long = true,
 };

@@ -24,6 +24,9 @@
 
 enum demo_side { DEMO_X, DEMO_Y, DEMO_NR_SIDES };
 
+/* The longest spin_timeout_ms a lesson holding 1.5 times that may run with. */
+#define DEMO_PAIR_MAX_TIMEOUT_MS 1000
+
 struct demo_pair_thread {
 	struct task_struct *task;
 	struct completion go, done;
@@ -156,6 +159,13 @@ static int demo_pair_refuse(const struct demo_scenario *sc, int *x, int *y)
 	if (!qspin_validate_active()) {
 		pr_warn("%s: skipped: qspin.ko runs with validate=0, and the lockup watchdog reads the validator's held records\n",
 			sc->name);
+		return -EOPNOTSUPP;
+	}
+	if (sc->holds_long &&
+	    qspin_watchdog_timeout_ms() > DEMO_PAIR_MAX_TIMEOUT_MS) {
+		pr_warn("%s: skipped: qspin's spin_timeout_ms is %llu: holding a lock 1.5 times that long with preemption off risks the kernel's RCU stall report; set /sys/module/qspin/parameters/spin_timeout_ms to %u or less (qspin-demo.sh does)\n",
+			sc->name, qspin_watchdog_timeout_ms(),
+			DEMO_PAIR_MAX_TIMEOUT_MS);
 		return -EOPNOTSUPP;
 	}
 	if (sc->needs_leave && !demo_allow_lockup && !qspin_checked_can_leave()) {

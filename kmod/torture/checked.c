@@ -8,7 +8,8 @@
  *
  * When checked waiters can leave a queue (qspin_checked_can_leave()), the
  * order is random, a then b or b then a: ABBA deadlocks happen, and one
- * in checked_long_freq holds lasts 2 x spin_timeout_ms: timeouts happen.
+ * in checked_long_freq holds lasts 2 x spin_timeout_ms (at most 2 s):
+ * timeouts happen (with spin_timeout_ms up to 1000 ms).
  * Each attempt ends in a success, -EDEADLK or -ETIMEDOUT, counted; the
  * end-of-run checks (torture.c) then find the pair's counters equal to the
  * successes and the lock words free, and every queue node free. When they
@@ -89,8 +90,9 @@ void checked_step(struct twriter *w, unsigned int long_freq)
 	}
 	__acquire(&l2->lock.q);
 	cs_enter(l2, w, second);
+	/* Capped: a long hold must not become the kernel's RCU stall. */
 	if (checked_abba && long_freq && wrand(w) % long_freq == 0)
-		mdelay(2 * qspin_watchdog_timeout_ms());
+		mdelay(min_t(u64, 2 * qspin_watchdog_timeout_ms(), 2000));
 	else
 		short_hold_checked(w);
 	cs_exit(l2, w);
