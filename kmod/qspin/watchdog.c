@@ -475,19 +475,21 @@ static void qspin_report_scenario(const struct qspin_chain *ch)
 {
 	const char *const *nm = qspin_report_names.name;
 	unsigned int i, n = ch->n;
+	char cpu0[16], cpu1[16];
 
 	/* lockdep's "Possible unsafe locking scenario", for two CPUs. */
 	if (n != 2)
 		return;
-	pr_err("\n");
-	pr_err(" Possible unsafe locking scenario, happening now:\n\n");
-	pr_err("       CPU%-20d CPU%d\n", ch->link[0].cpu, ch->link[1].cpu);
+	snprintf(cpu0, sizeof(cpu0), "CPU%d", ch->link[0].cpu);
+	snprintf(cpu1, sizeof(cpu1), "CPU%d", ch->link[1].cpu);
+	pr_err(" Possible unsafe locking scenario, happening now:\n");
+	pr_err("       %-24s%s\n", cpu0, cpu1);
 	pr_err("       ----                    ----\n");
+	/* Each takes the lock it holds, then the one the other holds. */
 	for (i = 0; i < 2; i++)
-		pr_err("  %*slock(%s);\n", i ? 24 : 0, "", nm[(i + 1) % n]);
+		pr_err("%*slock(%s);\n", i ? 32 : 2, "", nm[(i + 1) % n]);
 	for (i = 0; i < 2; i++)
-		pr_err("  %*slock(%s);\n", i ? 24 : 0, "", nm[i]);
-	pr_err("\n");
+		pr_err("%*slock(%s);\n", i ? 32 : 2, "", nm[i]);
 }
 
 /*
