@@ -40,7 +40,8 @@ echo arm > "$D/slowpath_trace"
 contend
 trace=$(cat "$D/slowpath_trace")
 echo "$trace" | sed 's/^/# slowpath_trace: /'
-# After qspin_slowpath come at most a few of qspin's C frames (the API
+# After qspin_slowpath (qspin_slowpath_watched or _checked with the validator
+# on, core_env.h) come at most a few of qspin's C frames (the API
 # function and, when statistics or the validator are on, the instrumented
 # path it called: qspin_acquire_instrumented and the parts it tail-calls,
 # qspin_acquire_general and qspin_acquire_validated_contended; only the
@@ -50,7 +51,7 @@ echo "$trace" | sed 's/^/# slowpath_trace: /'
 callers=$(echo "$trace" | awk '
 	found && / \[qspin\]$/ { printf "%s ", $1; next }
 	found { print "| " $0; exit }
-	/^qspin_slowpath\+0x[0-9a-f]+\/0x[0-9a-f]+ \[qspin\]$/ { found = 1 }')
+	/^qspin_slowpath(_watched|_checked)?\+0x[0-9a-f]+\/0x[0-9a-f]+ \[qspin\]$/ { found = 1 }')
 c_frames=$(echo "$callers" | sed 's/ *|.*//')
 client=$(echo "$callers" | sed -n 's/.*| //p')
 bad_frames=$(for f in $c_frames; do
@@ -64,12 +65,13 @@ fi
 
 echo 0 > "$T/tracing_on"
 echo > "$T/trace"
-echo qspin_slowpath > "$T/set_ftrace_filter"
+# qspin_slowpath, or its watched/checked twins (the validator's path).
+echo 'qspin_slowpath*' > "$T/set_ftrace_filter"
 echo function > "$T/current_tracer"
 echo 1 > "$T/tracing_on"
 contend
 echo 0 > "$T/tracing_on"
-hits=$(grep -c 'qspin_slowpath <-' "$T/trace")
+hits=$(grep -Ec 'qspin_slowpath(_watched|_checked)? <-' "$T/trace")
 echo nop > "$T/current_tracer"
 echo > "$T/set_ftrace_filter"
 echo 1 > "$T/tracing_on"
