@@ -66,6 +66,8 @@ struct demo_scenario {
 	void (*task)(struct demo_iter *it);
 	/* 0, or -EDEADLK when it backed off (its update is lost) */
 	int (*handler)(void);
+	/* DEMO_TWO_CPUS: its second lock, if any (checked clean after each step). */
+	qspinlock_t *lock2;
 	/* DEMO_TWO_CPUS: the steps of one run, in order. */
 	const struct demo_phase *phases;
 	unsigned int nr_phases;

@@ -83,6 +83,7 @@ const struct demo_scenario demo_abba = {
 	.desc = "two CPUs take two locks in opposite orders: ABBA deadlock in progress, reported (safe mode: qspin_lock_checked() backs off, -EDEADLK); fix: one order",
 	.kind = DEMO_TWO_CPUS,
 	.lock = &abba_lock_a,
+	.lock2 = &abba_lock_b,
 	.count = &abba_count,
 	.unlock = "qspin_unlock()",
 	.phases = abba_phases,

@@ -84,14 +84,35 @@ static int demo_pair_fn(void *arg)
 	return 0;
 }
 
+/* A lock after a step: free, no pending waiter, no queue. */
+static bool demo_pair_clean(qspinlock_t *lock)
+{
+	struct qspin_word_fields f;
+
+	if (!lock)
+		return true;
+	f = qspin_lock_fields(lock);
+	return !f.locked && !f.pending && f.tail_cpu < 0;
+}
+
 /* One step's verdict into @why; PASS or FAIL. */
-static enum demo_verdict demo_pair_judge(const struct demo_phase *ph,
+static enum demo_verdict demo_pair_judge(const struct demo_scenario *sc,
+					 const struct demo_phase *ph,
 					 const int *ret, unsigned long done,
 					 unsigned long judged, char *why,
 					 size_t size)
 {
 	unsigned int left = (ret[DEMO_X] != 0) + (ret[DEMO_Y] != 0);
+	unsigned int busy = qspin_queue_nodes_busy();
 	bool ok;
+
+	/* Whoever left, the lock words and every queue node are clean. */
+	if (!demo_pair_clean(sc->lock) || !demo_pair_clean(sc->lock2) || busy) {
+		snprintf(why, size,
+			 "%s: after the step a lock word is not clean or %u queue node%s in use",
+			 ph->name, busy, busy == 1 ? " is" : "s are");
+		return DEMO_FAIL;
+	}
 
 	switch (ph->expect) {
 	case DEMO_PAIR_QUIET:
@@ -138,7 +159,7 @@ static enum demo_verdict demo_pair_step(const struct demo_phase *ph,
 	}
 	done = READ_ONCE(*res->sc->count) - count0;
 	judged = qspin_lockup_count() - lockups0;
-	v = demo_pair_judge(ph, ret, done, judged, why, sizeof(why));
+	v = demo_pair_judge(res->sc, ph, ret, done, judged, why, sizeof(why));
 	res->expected += 2;
 	res->actual += done;
 	res->lost += (ret[DEMO_X] != 0) + (ret[DEMO_Y] != 0);
