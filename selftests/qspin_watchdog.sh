@@ -8,7 +8,7 @@
 #     waiter, the holder and its function, the holder's stack by NMI, the
 #     fix; then a few times more (each waits spin_timeout_ms): every wait
 #     counted in debugfs qspin/lockups, no second report;
-#   - abba once and 20 times: the ABBA report ("CPU0 holds A and waits for
+#   - abba once and 100 times: the ABBA report ("CPU0 holds A and waits for
 #     B; CPU1 holds B and waits for A", *** DEADLOCK ***, -EDEADLK), the
 #     checked side backing off every time; skipped, with the reason, when
 #     qspin_lock_checked() cannot leave a queue in this qspin.ko;
@@ -27,7 +27,7 @@
 #       validator predicts the same ABBA from the two orders)
 # and nothing else.
 #
-# Environment: QSPIN_WATCHDOG_RUNS (abba repetitions, default 20),
+# Environment: QSPIN_WATCHDOG_RUNS (abba repetitions, default 100),
 # QSPIN_WATCHDOG_TORTURE (torture seconds, default 15).
 # Exit: 0 pass, 1 fail, 4 skip (qspin-demo.ko not installed).
 # POSIX sh: the VM runs BusyBox ash.
@@ -35,7 +35,7 @@
 D=/sys/kernel/debug/qspin-demo
 Q=/sys/kernel/debug/qspin
 P=/sys/module/qspin/parameters/spin_timeout_ms
-reps=${QSPIN_WATCHDOG_RUNS:-20}
+reps=${QSPIN_WATCHDOG_RUNS:-100}
 tsecs=${QSPIN_WATCHDOG_TORTURE:-15}
 runner=$(dirname "$0")/qspin-demo.sh
 . "$(dirname "$0")/qspin_tap.sh"
