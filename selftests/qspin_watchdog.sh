@@ -10,8 +10,7 @@
 #     counted in debugfs qspin/lockups, no second report;
 #   - abba once and 100 times: the ABBA report ("CPU0 holds A and waits for
 #     B; CPU1 holds B and waits for A", *** DEADLOCK ***, -EDEADLK), the
-#     checked side backing off every time; skipped, with the reason, when
-#     qspin_lock_checked() cannot leave a queue in this qspin.ko;
+#     checked side backing off every time;
 #   - the torture's checked mode: successes, -EDEADLK and -ETIMEDOUT
 #     counted, the pair's lock words free and every queue node free;
 #   - after each: the scenario's lock words 0, queue_nodes_busy 0.
@@ -20,9 +19,9 @@
 # Expected console output (scripts/vm-selftests.sh checks this test's part
 # of the console on its own, between the begin and end marks below):
 #   qspin: BUG: spinlock lockup suspected on CPU#N, ...   (stuck-holder; and
-#       the checked waiter's -ETIMEDOUT when checked waiters can leave)
+#       the checked waiter's -ETIMEDOUT)
 #   qspin: BUG: circular locking deadlock in progress on CPU#N, ...  (abba and
-#       the torture's checked pair, when checked waiters can leave)
+#       the torture's checked pair)
 #   qspin: WARNING: possible circular locking dependency detected  (the
 #       validator predicts the same ABBA from the two orders)
 # and nothing else.
@@ -97,8 +96,7 @@ check "debugfs lockups: reset" cond 'echo reset > $Q/lockups && [ "$(lk reports)
 
 rmmod qspin-demo 2>/dev/null
 check "modprobe qspin-demo" modprobe qspin-demo
-can=$(lk checked_can_leave)
-log "checked waiters can leave a queue: $can; $cpus CPUs"
+log "$cpus CPUs"
 
 # demo NAME [RUNS]: the runner; its transcript in $snap, status in $st
 seq=0
@@ -124,8 +122,7 @@ else
 	t0=$(cut -d' ' -f1 /proc/uptime)
 	demo stuck-holder
 	t1=$(cut -d' ' -f1 /proc/uptime)
-	steps=2 left=0
-	[ "$can" = 1 ] && steps=3 left=1
+	steps=3 left=1
 	log "stuck-holder: $(grep 'qspin_demo: result' "$snap" | sed 's/.*qspin_demo: //') ($(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2fs", b - a }'))"
 	check "stuck-holder: PASS (runner status $st)" cond '[ $st = 0 ] && [ "$(last verdict)" = PASS ]'
 	check "stuck-holder: counters exact ($(last expected) = $(last actual) + $(last lost))" \
@@ -149,12 +146,7 @@ else
 	ms=$(sed -n 's/.*spinning for \([0-9]*\) ms (spin_timeout_ms 100).*/\1/p' "$snap" | head -n 1)
 	log "stuck-holder: reported after ${ms:-?} ms of spinning (spin_timeout_ms 100)"
 	check "stuck-holder: reported within 100..400 ms (${ms:-?})" cond '[ -n "$ms" ] && [ "$ms" -ge 100 ] && [ "$ms" -lt 400 ]'
-	if [ "$can" = 1 ]; then
-		check "stuck-holder, checked: -ETIMEDOUT reported" has 'qspin_lock_checked() returns -ETIMEDOUT instead of spinning'
-	else
-		check "stuck-holder: the checked step skipped, said so" has \
-			'1 step skipped: qspin_lock_checked() cannot leave a queue in this qspin.ko'
-	fi
+	check "stuck-holder, checked: -ETIMEDOUT reported" has 'qspin_lock_checked() returns -ETIMEDOUT instead of spinning'
 	check "stuck-holder: lockups table (hits 1, holder named)" grep -q \
 		'^kind=lockup cpu=[0-9]* hits=1 left=0 lock="stuck_holder_lock" waiter=stuck_holder_waiter+.* holder=stuck_holder_bug+' "$Q/lockups"
 	check "stuck-holder: no other kernel trouble" clean
@@ -176,7 +168,7 @@ fi
 
 # ---- abba ------------------------------------------------------------------
 demo abba
-if [ "$cpus" -lt 2 ] || [ "$can" != 1 ]; then
+if [ "$cpus" -lt 2 ]; then
 	why=$(sed -n 's/.*qspin_demo: abba: skipped: //p' "$snap" | head -n 1)
 	check "abba: skipped, with the reason in dmesg (runner status $st)" cond '[ $st = 0 ] && [ -n "$why" ]'
 	ok "abba # SKIP ${why:-no reason given}"
@@ -232,13 +224,8 @@ if modinfo qspin-torture >/dev/null 2>&1; then
 		to=$(echo "$line" | sed -n 's/.* etimedout \([0-9]*\) .*/\1/p')
 		check "torture checked: acquisitions counted (ok ${okn:-?} edeadlk ${dl:-?} etimedout ${to:-?})" \
 			cond '[ "${okn:-0}" -gt 0 ] && echo "$line" | grep -q " other 0 "'
-		if [ "$can" = 1 ]; then
-			check "torture checked: deadlocks and timeouts happened and were left" \
-				cond '[ "${dl:-0}" -gt 0 ] && [ "${to:-0}" -gt 0 ]'
-		else
-			check "torture checked: one order, no error (checked waiters cannot leave)" \
-				cond '[ "$dl" = 0 ] && [ "$to" = 0 ]'
-		fi
+		check "torture checked: deadlocks and timeouts happened and were left" \
+			cond '[ "${dl:-0}" -gt 0 ] && [ "${to:-0}" -gt 0 ]'
 		check "torture checked: queue nodes free at the end" has 'queue nodes busy 0)'
 		check "torture checked: no kernel trouble" clean_torture
 		log "torture checked: max_wait_us $(lk max_wait_us) with spin_timeout_ms 100"

@@ -122,16 +122,6 @@ static inline struct qspin_word_fields qspin_lock_fields(qspinlock_t *lock)
 unsigned long qspin_stat_read(const char *name);
 
 /**
- * qspin_checked_can_leave() - whether checked waiters can leave the queue
- *
- * Return: what a probe of the slow path found when qspin.ko loaded: true
- * when a spinning qspin_lock_checked() leaves with -EDEADLK (a cycle of
- * waiters through its CPU) or -ETIMEDOUT (after spin_timeout_ms); false
- * when it backs off only before it spins (same-CPU deadlocks).
- */
-bool qspin_checked_can_leave(void);
-
-/**
  * qspin_watchdog_timeout_ms() - the lockup watchdog's spin_timeout_ms
  *
  * Return: the parameter's current value.

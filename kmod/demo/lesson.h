@@ -51,8 +51,6 @@ struct demo_phase {
 	int (*cpu_y)(void);
 	enum demo_pair_expect expect;
 	int ret;		/* the error of the side(s) that leave */
-	/* Needs checked waiters that leave a queue (qspin_checked_can_leave()). */
-	bool needs_leave;
 };
 
 struct demo_scenario {
@@ -71,7 +69,7 @@ struct demo_scenario {
 	/* DEMO_TWO_CPUS: the steps of one run, in order. */
 	const struct demo_phase *phases;
 	unsigned int nr_phases;
-	/* DEMO_TWO_CPUS: the bug's step cannot be bounded without leaving. */
+	/* DEMO_TWO_CPUS: the bug's step is bounded only by checked waiters leaving. */
 	bool needs_leave;
 	/* DEMO_TWO_CPUS: holds a lock 1.5 x spin_timeout_ms (at most 1 s of it). */
 	bool holds_long;

@@ -650,15 +650,6 @@ static void qspin_lockup_found(struct qspin_wait *w, struct qspin_chain *ch,
 
 /* ---- the two hooks of core_env.h --------------------------------------- */
 
-static bool qspin_can_leave;	/* qspin_probe_leave()'s answer */
-
-/*
- * The probe of qspin_checked_can_leave(): its own lock, which the watchdog
- * releases (below) if the core never asks whether to leave.
- */
-static qspinlock_t qspin_probe_lock;
-#define QSPIN_PROBE_SPINS 100000
-
 void qspin_env_watch(const struct qspin_lock_word *word)
 {
 	const qspinlock_t *lock = container_of(word, qspinlock_t, word);
@@ -666,13 +657,6 @@ void qspin_env_watch(const struct qspin_lock_word *word)
 	struct qspin_chain ch;
 	u64 waited;
 
-	if (unlikely(lock == &qspin_probe_lock)) {
-		/* A core that cannot leave spins on: let it have the lock. */
-		if (++this_cpu_ptr(&qspin_wait_cpu.ctx[QSPIN_CTX_TASK])->spins ==
-		    QSPIN_PROBE_SPINS)
-			WRITE_ONCE(qspin_probe_lock.word.locked, 0);
-		return;
-	}
 	w = qspin_wait_this();
 	/* Not recorded (validation switched on while it waited): nothing to say. */
 	if (unlikely(w->lock != lock))
@@ -687,8 +671,7 @@ void qspin_env_watch(const struct qspin_lock_word *word)
 	 * (qspin_env_should_leave()); the watchdog speaks for it only if it
 	 * could not (behind a plain waiter), later.
 	 */
-	if (likely(waited <= qspin_timeout_ns() <<
-		   (w->checked && qspin_can_leave)))
+	if (likely(waited <= qspin_timeout_ns() << w->checked))
 		return;
 	qspin_chain_build(smp_processor_id(), qspin_wait_ctx(), lock, w->ip,
 			  &ch);
@@ -704,8 +687,6 @@ int qspin_env_should_leave(const struct qspin_lock_word *word)
 	struct qspin_chain ch;
 	u64 waited;
 
-	if (unlikely(lock == &qspin_probe_lock))
-		return -ETIMEDOUT;
 	w = qspin_wait_this();
 	if (unlikely(w->lock != lock))
 		return 0;
@@ -727,49 +708,6 @@ int qspin_env_should_leave(const struct qspin_lock_word *word)
 	}
 	return 0;
 }
-
-/* ---- can a checked waiter leave the queue? ------------------------------ */
-
-/*
- * Asked once at load: a pending waiter on qspin_probe_lock, which this CPU
- * holds. A core that asks qspin_env_should_leave() leaves with -ETIMEDOUT
- * at once; one that never asks (the placeholder of core_env.cpp) spins
- * until qspin_env_watch() releases the lock for it, and returns 0.
- */
-static void qspin_probe_leave(void)
-{
-	struct qspin_word_fields f;
-	u32 val;
-	int ret;
-
-	/* A zeroed static lock: no init, no class (the hooks return early). */
-	preempt_disable();
-	this_cpu_write(qspin_wait_cpu.ctx[QSPIN_CTX_TASK].spins, 0);
-	if (!qspin_word_lock_fast(&qspin_probe_lock.word, &val) ||
-	    qspin_word_lock_fast(&qspin_probe_lock.word, &val)) {
-		preempt_enable();
-		return;
-	}
-	ret = qspin_slowpath_checked(&qspin_probe_lock.word, val,
-				     qspin_env_cpu_nodes(smp_processor_id()),
-				     smp_processor_id());
-	preempt_enable();
-	qspin_can_leave = ret == -ETIMEDOUT;
-	f = qspin_decode_word(qspin_word_read(&qspin_probe_lock.word));
-	pr_info("checked waiters %s (spin_timeout_ms %u)%s\n",
-		qspin_can_leave ? "leave the queue on a deadlock or a timeout" :
-		"cannot leave the queue in this build: qspin_lock_checked() returns -EDEADLK only before it spins",
-		spin_timeout_ms,
-		qspin_can_leave && (f.pending || f.tail_cpu >= 0) ?
-		" (BUG: the probe left the lock word dirty)" : "");
-	qspin_probe_lock.word.val = 0;
-}
-
-bool qspin_checked_can_leave(void)
-{
-	return qspin_can_leave;
-}
-EXPORT_SYMBOL_GPL(qspin_checked_can_leave);
 
 u64 qspin_watchdog_timeout_ms(void)
 {
@@ -796,7 +734,6 @@ static int lockups_show(struct seq_file *m, void *v)
 
 	raw_spin_lock_irqsave(&qspin_lockup_lock, flags);
 	seq_printf(m, "spin_timeout_ms %u\n", READ_ONCE(spin_timeout_ms));
-	seq_printf(m, "checked_can_leave %d\n", qspin_can_leave);
 	seq_printf(m, "reports %u\n", qspin_nr_lockups);
 	seq_printf(m, "dropped %lu\n", qspin_lockups_dropped);
 	seq_printf(m, "nmi_skipped %lu\n", qspin_lockups_nmi);
@@ -865,7 +802,6 @@ int qspin_watchdog_init(void)
 		pr_warn("no NMI handler (%d): lockup reports will not show the holder's stack\n",
 			ret);
 	qspin_nmi_registered = !ret;
-	qspin_probe_leave();
 	return 0;
 }
 

@@ -6,17 +6,12 @@
  * checked, so each can leave (the core returns within spin_timeout_ms when
  * every waiter ahead of it is checked too) and the run never hangs.
  *
- * When checked waiters can leave a queue (qspin_checked_can_leave()), the
- * order is random, a then b or b then a: ABBA deadlocks happen, and one
- * in checked_long_freq holds lasts 2 x spin_timeout_ms (at most 2 s):
+ * The order is random, a then b or b then a: ABBA deadlocks happen, and
+ * one in checked_long_freq holds lasts 2 x spin_timeout_ms (at most 2 s):
  * timeouts happen (with spin_timeout_ms up to 1000 ms).
  * Each attempt ends in a success, -EDEADLK or -ETIMEDOUT, counted; the
  * end-of-run checks (torture.c) then find the pair's counters equal to the
- * successes and the lock words free, and every queue node free. When they
- * cannot (a core without the abortable slow path), the order is always a
- * then b and there are no long holds: the pair is a plain two-lock
- * nesting through the checked API, and only successes can be counted; the
- * start line says which.
+ * successes and the lock words free, and every queue node free.
  */
 #include <linux/atomic.h>
 #include <linux/delay.h>
@@ -27,7 +22,6 @@
 
 static atomic_long_t checked_ok, checked_deadlock, checked_timeout,
 	checked_other;
-static bool checked_abba;
 
 void checked_start(void)
 {
@@ -38,16 +32,10 @@ void checked_start(void)
 	 */
 	qspin_lock_init(&torture_locks[L_CHECKED_A].lock.q);
 	qspin_lock_init(&torture_locks[L_CHECKED_B].lock.q);
-	checked_abba = qspin_checked_can_leave();
 	atomic_long_set(&checked_ok, 0);
 	atomic_long_set(&checked_deadlock, 0);
 	atomic_long_set(&checked_timeout, 0);
 	atomic_long_set(&checked_other, 0);
-}
-
-bool checked_abba_on(void)
-{
-	return checked_abba;
 }
 
 static void checked_count(int ret)
@@ -69,7 +57,7 @@ void checked_step(struct twriter *w, unsigned int long_freq)
 	struct tlock *l1, *l2;
 	int ret;
 
-	if (checked_abba && (wrand(w) & 1))
+	if (wrand(w) & 1)
 		swap(first, second);
 	l1 = &torture_locks[first];
 	l2 = &torture_locks[second];
@@ -91,7 +79,7 @@ void checked_step(struct twriter *w, unsigned int long_freq)
 	__acquire(&l2->lock.q);
 	cs_enter(l2, w, second);
 	/* Capped: a long hold must not become the kernel's RCU stall. */
-	if (checked_abba && long_freq && wrand(w) % long_freq == 0)
+	if (long_freq && wrand(w) % long_freq == 0)
 		mdelay(min_t(u64, 2 * qspin_watchdog_timeout_ms(), 2000));
 	else
 		short_hold_checked(w);
@@ -109,8 +97,7 @@ void checked_print(const char *type)
 		 atomic_long_read(&checked_deadlock),
 		 atomic_long_read(&checked_timeout),
 		 atomic_long_read(&checked_other),
-		 checked_abba ? "random: ABBA and timeouts" :
-		 "a then b: checked waiters cannot leave a queue in this qspin.ko",
+		 "random: ABBA and timeouts",
 		 qspin_queue_nodes_busy());
 }
 
@@ -122,11 +109,6 @@ bool checked_check(void)
 	if (atomic_long_read(&checked_other)) {
 		pr_alert("checked: %ld acquisitions returned another error\n",
 			 atomic_long_read(&checked_other));
-		ok = false;
-	}
-	if (!checked_abba && (atomic_long_read(&checked_deadlock) ||
-			      atomic_long_read(&checked_timeout))) {
-		pr_alert("checked: errors where none can happen (one order, short holds)\n");
 		ok = false;
 	}
 	return ok;

@@ -317,12 +317,12 @@ static unsigned long lock_acquisitions(enum tlock_id id)
 
 static void print_params(const char *tag)
 {
-	pr_alert("%s-torture:--- %s: torture_type=%s nwriters=%d duration=%d stat_interval=%d short_hold_us=%d long_hold_ms=%d long_hold_freq=%d sleep_freq=%d irq_interval_us=%d nest=%d nmi=%d onoff_interval=%d stutter=%d checked=%d checked_abba=%d cpus=%u\n",
+	pr_alert("%s-torture:--- %s: torture_type=%s nwriters=%d duration=%d stat_interval=%d short_hold_us=%d long_hold_ms=%d long_hold_freq=%d sleep_freq=%d irq_interval_us=%d nest=%d nmi=%d onoff_interval=%d stutter=%d checked=%d cpus=%u\n",
 		 torture_type, tag, torture_type, nkwriters, duration,
 		 stat_interval, short_hold_us, long_hold_ms, long_hold_freq,
 		 sleep_freq, irq_interval_us, nest, nest_nmi_active(),
 		 onoff_interval, stutter, checked,
-		 checked > 0 && checked_abba_on(), num_online_cpus());
+		 num_online_cpus());
 }
 
 static void print_stats(void)

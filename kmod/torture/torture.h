@@ -171,7 +171,6 @@ static __always_inline void cs_exit(struct tlock *l, struct twriter *w)
 
 /* checked.c: the checked mode (checked=N) */
 void checked_start(void);
-bool checked_abba_on(void);
 void checked_step(struct twriter *w, unsigned int long_freq);
 void checked_print(const char *type);
 bool checked_check(void);
