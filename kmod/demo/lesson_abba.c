@@ -72,10 +72,10 @@ static int abba_checked_x(void)
 }
 
 static const struct demo_phase abba_phases[] = {
-	{ "bug", abba_cpu_x, abba_bug_y, DEMO_PAIR_Y_LEAVES, -EDEADLK, true },
+	{ "bug", abba_cpu_x, abba_bug_y, DEMO_PAIR_Y_LEAVES, -EDEADLK },
 	{ "bug, both checked", abba_checked_x, abba_bug_y,
-	  DEMO_PAIR_ONE_LEAVES, -EDEADLK, true },
-	{ "fix", abba_cpu_x, abba_fix_y, DEMO_PAIR_QUIET, 0, false },
+	  DEMO_PAIR_ONE_LEAVES, -EDEADLK },
+	{ "fix", abba_cpu_x, abba_fix_y, DEMO_PAIR_QUIET, 0 },
 };
 
 const struct demo_scenario demo_abba = {

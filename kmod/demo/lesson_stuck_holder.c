@@ -71,12 +71,10 @@ static int stuck_holder_checked_waiter(void)
 }
 
 static const struct demo_phase stuck_holder_phases[] = {
-	{ "bug", stuck_holder_bug, stuck_holder_waiter, DEMO_PAIR_LOCKUP, 0,
-	  false },
+	{ "bug", stuck_holder_bug, stuck_holder_waiter, DEMO_PAIR_LOCKUP, 0 },
 	{ "bug, checked", stuck_holder_bug, stuck_holder_checked_waiter,
-	  DEMO_PAIR_Y_LEAVES, -ETIMEDOUT, true },
-	{ "fix", stuck_holder_fix, stuck_holder_waiter, DEMO_PAIR_QUIET, 0,
-	  false },
+	  DEMO_PAIR_Y_LEAVES, -ETIMEDOUT },
+	{ "fix", stuck_holder_fix, stuck_holder_waiter, DEMO_PAIR_QUIET, 0 },
 };
 
 const struct demo_scenario demo_stuck_holder = {
