@@ -210,8 +210,12 @@ static noinline void qspin_report_alloc(enum qspin_sleep_hook hook, gfp_t gfp,
 		pr_err(" in_atomic(): 1, irqs_disabled(): %d, pid: %d, name: %s, CPU %d, %s context\n",
 		       irqs_disabled(), task_pid_nr(current), current->comm,
 		       smp_processor_id(), qspin_ctx_names[qspin_ctx_now()]);
-		pr_err(" an allocation that may sleep (%pGg%s) at %pS\n", &gfp,
-		       order ? ", pages" : "", (void *)call_site);
+		if (hook == QSPIN_HOOK_KPROBE_PAGE || hook == QSPIN_HOOK_TP_PAGE)
+			pr_err(" a page allocation that may sleep (%pGg, order %u) at %pS\n",
+			       &gfp, order, (void *)call_site);
+		else
+			pr_err(" an allocation that may sleep (%pGg) at %pS\n",
+			       &gfp, (void *)call_site);
 		pr_err(" while holding lock %s (%ps), taken at %pS\n",
 		       qspin_class_name(h->cls), qspin_held_lock(h),
 		       (void *)h->ip);
