@@ -163,9 +163,38 @@ if [ -s "$console" ]; then
 	# qspin_demo.sh, test_qspin and the scenario matrix provoke qspin's
 	# own deadlock and validator reports on purpose (and assert them
 	# themselves); anything else fails the run.
+	#
+	# The tests that declare their reports (check-console.sh --test): in
+	# their part of the log any other report fails the run, and each one
+	# declared with --expect must be there.
+	#   qspin_mistakes.sh       the common mistakes made for real: three
+	#                           sleeping reports (two before an allocation,
+	#                           one after the scheduler's own "scheduling
+	#                           while atomic"), a lock leaked to user space,
+	#                           a kernel thread that exits holding one
+	#   qspin_demo_mistakes.sh  the demo's mistake scenarios: recursion,
+	#                           irq-inconsistent, sleep-under-lock,
+	#                           leaked-lock, each reported once per load
+	#   qspin_lockcheck.sh      the matrix's reports, and leak=1's lock
+	#                           caught at modprobe's return to user space
+	declared=(
+		--test qspin_mistakes.sh
+		--expect 'qspin: BUG: sleeping function called from invalid context'
+		--expect 'qspin: WARNING: lock held when returning to user space!'
+		--expect 'qspin: WARNING: tqm-leaker/[0-9]+ still has locks held!'
+		--expect '\] BUG: scheduling while atomic: sh/'
+		--test qspin_demo_mistakes.sh
+		--expect 'qspin: WARNING: possible recursive locking detected'
+		--expect 'qspin: WARNING: inconsistent lock state'
+		--expect 'qspin: BUG: sleeping function called from invalid context'
+		--expect 'qspin: WARNING: qspin-demo/[0-9]+ still has locks held!'
+		--test qspin_lockcheck.sh
+		--allow "$qspin_report_titles"
+		--expect 'qspin: WARNING: lock held when returning to user space!'
+	)
 	if "$top/scripts/check-console.sh" "$console" \
 		--allow 'qspin: possible same-CPU deadlock' \
-		--allow "$qspin_report_titles"; then
+		--allow "$qspin_report_titles" "${declared[@]}"; then
 		result PASS console-clean
 	else
 		result FAIL console-clean "kernel splat in $console"
