@@ -15,6 +15,10 @@ const struct demo_scenario *const demo_scenarios[] = {
 	&demo_bh_fixed,
 	&demo_cross_cpu,	/* lesson_cross_cpu.c */
 	&demo_shared_helper,	/* lesson_shared_helper.c */
+	&demo_recursion,	/* lesson_recursion.c */
+	&demo_irq_inconsistent,	/* lesson_irq_inconsistent.c */
+	&demo_sleep_under_lock,	/* lesson_sleep.c */
+	&demo_leaked_lock,	/* lesson_leak.c */
 };
 
 const unsigned int demo_nr_scenarios = ARRAY_SIZE(demo_scenarios);
