@@ -187,7 +187,7 @@ if [ -s "$console" ]; then
 		--expect 'qspin: WARNING: possible recursive locking detected'
 		--expect 'qspin: WARNING: inconsistent lock state'
 		--expect 'qspin: BUG: sleeping function called from invalid context'
-		--expect 'qspin: WARNING: qspin-demo/[0-9]+ still has locks held!'
+		--expect 'qspin: WARNING: qspin-demo/[0-9]+/[0-9]+ still has locks held!'
 		--test qspin_lockcheck.sh
 		--allow 'qspin: possible same-CPU deadlock'
 		--allow "$qspin_report_titles"

@@ -196,8 +196,10 @@ log "interrupt source: $src, $cpus CPUs"
 for s in $expected; do
 	check "list names $s" grep -q "^$s " "$D/list"
 done
-scenarios=$(sh "$runner" --no-load names | tr '\n' ' ')
-check "the runner lists the module's scenarios, in order ($scenarios)" \
+# The mistake lessons that follow them have a test of their own
+# (qspin_demo_mistakes.sh): here the first six.
+scenarios=$(sh "$runner" --no-load names | head -n 6 | tr '\n' ' ')
+check "the runner lists the module's first six scenarios, in order ($scenarios)" \
 	cond '[ "$(echo $scenarios)" = "$expected" ]'
 for s in $scenarios; do
 	if [ "$s" = cross-cpu ] && [ "$cpus" -lt 2 ]; then

@@ -12,7 +12,9 @@
 #    is taken again each time: it was released);
 #  - a kernel thread that exits holding a lock: "still has locks held!";
 #  - msleep() under a lock: the kernel's own "BUG: scheduling while
-#    atomic", then qspin's report from sched_switch; the unlock afterwards
+#    atomic", then qspin's report from a kprobe on __schedule_bug() (the
+#    scheduler's own report; sched_switch would miss a sleep whose wake-up
+#    came first, when no switch happens); the unlock afterwards
 #    leaves the preempt count at 0 (the write would fail otherwise) and no
 #    second splat follows;
 #  - validation off: no probe is left registered, nothing is reported.
@@ -65,7 +67,9 @@ check "slab allocations hooked before they may sleep (kprobe:should_failslab)" \
 	grep -q '^slab kprobe:should_failslab$' $Q/sleeping
 check "page allocations hooked before (kprobe:should_fail_alloc_page)" \
 	grep -q '^page kprobe:should_fail_alloc_page$' $Q/sleeping
-check "sleeps hooked at tracepoint:sched_switch" \
+check "sleeps hooked where the scheduler finds them atomic (kprobe:__schedule_bug)" \
+	grep -q '^sleep kprobe:__schedule_bug$' $Q/sleeping
+check "records parked at tracepoint:sched_switch" \
 	grep -q '^switch tracepoint:sched_switch$' $Q/sleeping
 check "returns to user space hooked at tracepoint:sys_exit" \
 	grep -q '^syscall tracepoint:sys_exit$' $Q/leaked
@@ -172,10 +176,10 @@ check "sleep_real: the task and the lock" \
 	has 'qspin:  sh/[0-9]* slept on CPU [0-9]* holding lock tqm_sleep_lock (tqm_sleep_lock \[test_qspin_mistakes\]), taken at tqm_sleep_real+'
 check "sleep_real: the call that slept" \
 	has 'qspin:  the call that slept: msleep+0x[0-9a-f]*/0x[0-9a-f]*, called from tqm_sleep_real+'
-check "sleep_real: seen by sched_switch" has 'qspin:  seen by tracepoint:sched_switch'
+check "sleep_real: seen by kprobe:__schedule_bug" has 'qspin:  seen by kprobe:__schedule_bug'
 check "sleep_real: the fix" has 'qspin:  fix: never sleep under a spinlock'
-check "sleep_real: counted (sched_switch 1)" \
-	cond '[ "$(hits sleeping tracepoint:sched_switch)" = 1 ]'
+check "sleep_real: counted (kprobe:__schedule_bug 1)" \
+	cond '[ "$(hits sleeping kprobe:__schedule_bug)" = 1 ]'
 check "sleep_real: no record left, none parked" \
 	cond '! grep -q tqm_sleep_lock $Q/held && grep -q "^# parked 0 " $Q/held'
 check "sleep_real: no other splat (no underflow, no second BUG)" \
@@ -184,7 +188,7 @@ check "sleep_real: no other splat (no underflow, no second BUG)" \
 # ---- validation off: the probes go --------------------------------------------
 echo off > $Q/validate
 check "validate off: no allocation hook left" \
-	cond 'grep -q "^slab none$" $Q/sleeping && grep -q "^page none$" $Q/sleeping && grep -q "^switch none$" $Q/sleeping'
+	cond 'grep -q "^slab none$" $Q/sleeping && grep -q "^page none$" $Q/sleeping && grep -q "^sleep none$" $Q/sleeping && grep -q "^switch none$" $Q/sleeping'
 check "validate off: no leak hook left" \
 	cond 'grep -q "^syscall none$" $Q/leaked && grep -q "^exit none$" $Q/leaked'
 mark off

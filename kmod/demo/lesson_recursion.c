@@ -29,7 +29,7 @@ static DEFINE_QSPINLOCK(recursion_fixed_lock);
 static unsigned long recursion_count;	/* under one of the two */
 
 /* The helper that takes the lock itself. */
-static int recursion_add_one(qspinlock_t *lock)
+static noinline int recursion_add_one(qspinlock_t *lock)
 {
 	if (demo_allow_lockup)
 		qspin_lock(lock);
@@ -43,7 +43,7 @@ static int recursion_add_one(qspinlock_t *lock)
 }
 
 /* The helper for callers that hold the lock already. */
-static int recursion_add_one_locked(qspinlock_t *lock)
+static noinline int recursion_add_one_locked(qspinlock_t *lock)
 {
 	recursion_count++;
 	return 0;

@@ -103,7 +103,7 @@ static void qspin_report_leak(enum qspin_leak_where where,
 		       qspin_class_name(h->cls), lock);
 		break;
 	default:
-		pr_err(" %pS returned holding lock %s (%ps)\n",
+		pr_err(" %ps returned holding lock %s (%ps)\n",
 		       (void *)where_ip, qspin_class_name(h->cls), lock);
 		break;
 	}

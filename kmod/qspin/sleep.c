@@ -77,7 +77,8 @@ static const char *const qspin_slab_frames[] = {
 /* Frames of the scheduler and of the sleep primitives that called it. */
 static const char *const qspin_sched_frames[] = {
 	"__schedule", "schedule", "preempt_schedule", "__cond_resched",
-	"_cond_resched", "io_schedule", "trace_", "__traceiter", "0x", NULL,
+	"_cond_resched", "io_schedule", "trace_", "__traceiter", "kprobe",
+	"__kprobe", "ftrace", "arch_ftrace", "0x", NULL,
 };
 
 static bool qspin_frame_is(const char *sym, const char *const *names)
@@ -121,6 +122,7 @@ enum qspin_sleep_hook {
 	QSPIN_HOOK_TP_KMALLOC,		/* tracepoint kmalloc: after */
 	QSPIN_HOOK_TP_CACHE,		/* tracepoint kmem_cache_alloc: after */
 	QSPIN_HOOK_TP_PAGE,		/* tracepoint mm_page_alloc: after */
+	QSPIN_HOOK_SCHEDULE_BUG,	/* kprobe __schedule_bug: it schedules */
 	QSPIN_HOOK_SCHED_SWITCH,	/* the task was switched out */
 	QSPIN_HOOK_NR
 };
@@ -131,6 +133,7 @@ static const char *const qspin_hook_names[QSPIN_HOOK_NR] = {
 	[QSPIN_HOOK_TP_KMALLOC] = "tracepoint:kmalloc",
 	[QSPIN_HOOK_TP_CACHE] = "tracepoint:kmem_cache_alloc",
 	[QSPIN_HOOK_TP_PAGE] = "tracepoint:mm_page_alloc",
+	[QSPIN_HOOK_SCHEDULE_BUG] = "kprobe:__schedule_bug",
 	[QSPIN_HOOK_SCHED_SWITCH] = "tracepoint:sched_switch",
 };
 
@@ -339,48 +342,106 @@ static DEFINE_PER_CPU(struct qspin_slept, qspin_slept);
 static DEFINE_PER_CPU(struct irq_work, qspin_slept_work);
 static unsigned long qspin_slept_dropped;
 
-static void qspin_slept_print(struct irq_work *work)
+/*
+ * @s's task slept (scheduled) holding its locks, seen by @hook: the
+ * report. From the kprobe, in the task itself; from the irq_work, right
+ * after the switch.
+ */
+static void qspin_report_slept(const struct qspin_slept *s,
+			       enum qspin_sleep_hook hook)
 {
-	struct qspin_slept *s = this_cpu_ptr(&qspin_slept);
-	const struct qspin_held *h;
+	const struct qspin_held *h = &s->held[s->nheld - 1];
 	unsigned long site;
 	int i;
 
-	if (!READ_ONCE(s->busy))
-		return;
-	h = &s->held[s->nheld - 1];
 	i = qspin_first_caller(s->stack, s->nstack, qspin_sched_frames, NULL);
 	site = i < 0 ? 0 : s->stack[i];
-	qspin_hook_hits[QSPIN_HOOK_SCHED_SWITCH]++;
-	if (qspin_report_start(QSPIN_REPORT_SLEEP, site, h->cls)) {
-		pr_err(" %s/%d slept on CPU %d holding lock %s (%ps), taken at %pS\n",
-		       s->comm, s->pid, s->cpu, qspin_class_name(h->cls),
-		       qspin_held_lock(h), (void *)h->ip);
-		if (i >= 0)
-			pr_err(" the call that slept: %pS, called from %pS\n",
-			       (void *)site,
-			       (void *)(i + 1 < s->nstack ? s->stack[i + 1] : 0));
-		pr_err(" seen by %s: the scheduler reported \"scheduling while atomic\" and reset the preempt count\n",
-		       qspin_hook_names[QSPIN_HOOK_SCHED_SWITCH]);
-		pr_err(" its locks stay held, parked with the task: its qspin_unlock() releases them without a second preempt_enable()\n");
-		pr_err(" locks held by %s/%d:\n", s->comm, s->pid);
-		qspin_print_held(s->held, s->nheld, s->cpu, "task");
-		pr_err(" fix: never sleep under a spinlock: %s; take a mutex where the section must sleep\n",
-		       qspin_sleep_fix());
-		pr_err(" stack of the task that slept:\n");
-		stack_trace_print(s->stack, s->nstack, 2);
-		qspin_report_end();
-	}
+	qspin_hook_hits[hook]++;
+	if (!qspin_report_start(QSPIN_REPORT_SLEEP, site, h->cls))
+		return;
+	pr_err(" %s/%d slept on CPU %d holding lock %s (%ps), taken at %pS\n",
+	       s->comm, s->pid, s->cpu, qspin_class_name(h->cls),
+	       qspin_held_lock(h), (void *)h->ip);
+	if (i >= 0)
+		pr_err(" the call that slept: %pS, called from %pS\n",
+		       (void *)site,
+		       (void *)(i + 1 < s->nstack ? s->stack[i + 1] : 0));
+	pr_err(" seen by %s: the scheduler reported \"scheduling while atomic\" and reset the preempt count\n",
+	       qspin_hook_names[hook]);
+	pr_err(" its locks stay held, parked with the task: its qspin_unlock() releases them without a second preempt_enable()\n");
+	pr_err(" locks held by %s/%d:\n", s->comm, s->pid);
+	qspin_print_held(s->held, s->nheld, s->cpu, "task");
+	pr_err(" fix: never sleep under a spinlock: %s; take a mutex where the section must sleep\n",
+	       qspin_sleep_fix());
+	pr_err(" stack of the task that slept:\n");
+	stack_trace_print(s->stack + max(i - 1, 0), s->nstack - max(i - 1, 0), 2);
+	qspin_report_end();
+}
+
+/* Take @prev's story from this CPU's task stack into @s. */
+static void qspin_slept_note(struct qspin_slept *s, struct task_struct *prev,
+			     const struct qspin_held_stack *hs)
+{
+	strscpy(s->comm, prev->comm, sizeof(s->comm));
+	s->pid = task_pid_nr(prev);
+	s->cpu = smp_processor_id();
+	s->nheld = qspin_held_depth(hs);
+	memcpy(s->held, hs->held, sizeof(s->held));
+	s->nstack = stack_trace_save(s->stack, ARRAY_SIZE(s->stack), 0);
+}
+
+static void qspin_slept_print(struct irq_work *work)
+{
+	struct qspin_slept *s = this_cpu_ptr(&qspin_slept);
+
+	if (!READ_ONCE(s->busy))
+		return;
+	qspin_report_slept(s, QSPIN_HOOK_SCHED_SWITCH);
 	/* Pairs with the probe's test: the slot is free for the next. */
 	smp_store_release(&s->busy, false);
 }
 
+static bool qspin_schedule_bug_on;	/* the kprobe below is in place */
+static DEFINE_PER_CPU(struct qspin_slept, qspin_slept_now);
+
+/*
+ * __schedule_bug(prev): schedule_debug() found the task scheduling with
+ * its preempt count raised, and is about to print "BUG: scheduling while
+ * atomic" and reset the count; prev is current; the runqueue lock is not
+ * taken yet, so the report is printed here. This sees every such call,
+ * also the one that picks the same task again (a wake-up that came first:
+ * no switch, no sched_switch), where the count is reset all the same.
+ */
+static int qspin_kp_schedule_bug(struct kprobe *p, struct pt_regs *regs)
+{
+	struct qspin_held_stack *hs =
+		this_cpu_ptr(&qspin_held_cpu.ctx[QSPIN_CTX_TASK]);
+	/* Preemption is off in here: this CPU's, not the deep stack's. */
+	struct qspin_slept *s = this_cpu_ptr(&qspin_slept_now);
+
+	if (!READ_ONCE(hs->held[0].lock_tag) || !qspin_validate_enabled() ||
+	    qspin_ctx_now() != QSPIN_CTX_TASK)
+		return 0;
+	qspin_slept_note(s, current, hs);
+	qspin_park_records(current);
+	qspin_report_slept(s, QSPIN_HOOK_SCHEDULE_BUG);
+	return 0;
+}
+
+static struct kprobe qspin_kprobe_schedule_bug = {
+	.symbol_name = "__schedule_bug",
+	.pre_handler = qspin_kp_schedule_bug,
+};
+
 /*
  * The scheduler switches @prev out (current is still prev; runqueue lock
  * held, interrupts off). Records on this CPU's task stack are prev's:
- * park them. A voluntary switch (a sleep, not a preemption) is the bug
- * reported here; a preempted holder is a leak whose preempt count the
- * kernel repaired, reported when the task returns to user space or exits.
+ * park them. With the __schedule_bug kprobe in place, a task that slept
+ * under a lock was reported and parked there, so what is found here is a
+ * leak whose preempt count the kernel repaired (reported when the task
+ * returns to user space or exits). Without it, a voluntary switch (a
+ * sleep, not a preemption) is reported here, from an irq_work; a sleep
+ * that picks the same task again (no switch) then goes unseen.
  */
 static void qspin_tp_sched_switch(void *data, bool preempt,
 				  struct task_struct *prev,
@@ -393,17 +454,12 @@ static void qspin_tp_sched_switch(void *data, bool preempt,
 
 	if (likely(!READ_ONCE(hs->held[0].lock_tag)))
 		return;
-	if (!preempt && !prev->exit_state) {
+	/* With the kprobe, a sleep was parked before: this is a repaired leak. */
+	if (!preempt && !prev->exit_state && !qspin_schedule_bug_on) {
 		if (smp_load_acquire(&s->busy)) {
 			qspin_slept_dropped++;
 		} else {
-			strscpy(s->comm, prev->comm, sizeof(s->comm));
-			s->pid = task_pid_nr(prev);
-			s->cpu = smp_processor_id();
-			s->nheld = qspin_held_depth(hs);
-			memcpy(s->held, hs->held, sizeof(s->held));
-			s->nstack = stack_trace_save(s->stack,
-						     ARRAY_SIZE(s->stack), 0);
+			qspin_slept_note(s, prev, hs);
 			WRITE_ONCE(s->busy, true);
 			irq_work_queue(this_cpu_ptr(&qspin_slept_work));
 		}
@@ -484,13 +540,17 @@ void qspin_sleep_probes(bool on)
 						       qspin_tp_page_alloc, NULL))
 				qspin_page_way = QSPIN_WAY_TRACEPOINT;
 		}
+		qspin_kprobe_schedule_bug.addr = NULL;
+		qspin_kprobe_schedule_bug.flags = 0;
+		qspin_schedule_bug_on =
+			!register_kprobe(&qspin_kprobe_schedule_bug);
 		qspin_tp_switch = qspin_tracepoint_find("sched_switch");
 		if (qspin_tp_switch &&
 		    tracepoint_probe_register(qspin_tp_switch,
 					      qspin_tp_sched_switch, NULL))
 			qspin_tp_switch = NULL;
 		qspin_switch_on = true;
-		pr_info("sleeping under a lock: slab allocations %s, page allocations %s, sleeps %s\n",
+		pr_info("sleeping under a lock: slab allocations %s, page allocations %s, sleeps %s%s\n",
 			qspin_slab_way == QSPIN_WAY_KPROBE ?
 			"before they may sleep (kprobe:should_failslab)" :
 			qspin_slab_way == QSPIN_WAY_TRACEPOINT ?
@@ -501,8 +561,12 @@ void qspin_sleep_probes(bool on)
 			qspin_page_way == QSPIN_WAY_TRACEPOINT ?
 			"after the fact (tracepoint:mm_page_alloc)" :
 			"not checked",
+			qspin_schedule_bug_on ?
+			"when the scheduler finds them atomic (kprobe:__schedule_bug)" :
 			qspin_tp_switch ? "at the switch (tracepoint:sched_switch)" :
-			"not checked");
+			"not checked",
+			qspin_schedule_bug_on && qspin_tp_switch ?
+			", records parked at tracepoint:sched_switch" : "");
 	} else if (!on && qspin_switch_on) {
 		if (qspin_slab_way == QSPIN_WAY_KPROBE)
 			unregister_kprobe(&qspin_kprobe_slab);
@@ -516,6 +580,9 @@ void qspin_sleep_probes(bool on)
 		else if (qspin_page_way == QSPIN_WAY_TRACEPOINT)
 			tracepoint_probe_unregister(qspin_tp_page,
 						    qspin_tp_page_alloc, NULL);
+		if (qspin_schedule_bug_on)
+			unregister_kprobe(&qspin_kprobe_schedule_bug);
+		qspin_schedule_bug_on = false;
 		if (qspin_tp_switch)
 			tracepoint_probe_unregister(qspin_tp_switch,
 						    qspin_tp_sched_switch, NULL);
@@ -566,6 +633,9 @@ static int sleeping_show(struct seq_file *m, void *v)
 		   "kprobe:should_fail_alloc_page" :
 		   qspin_page_way == QSPIN_WAY_TRACEPOINT ?
 		   "tracepoint:mm_page_alloc" : "none");
+	seq_printf(m, "sleep %s\n", qspin_schedule_bug_on ?
+		   "kprobe:__schedule_bug" : qspin_tp_switch ?
+		   "tracepoint:sched_switch" : "none");
 	seq_printf(m, "switch %s\n", qspin_tp_switch ?
 		   "tracepoint:sched_switch" : "none");
 	for (h = 0; h < QSPIN_HOOK_NR; h++)
