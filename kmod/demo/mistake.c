@@ -44,8 +44,10 @@ static void demo_mistake_half(struct demo_iter *it, int (*fn)(void),
 	h->ret = fn();
 	h->leaked = qspin_check_no_locks_held((unsigned long)fn);
 	/* Ours to release: the lesson returned with it held. */
-	for (i = 0; i < h->leaked && qspin_is_locked(lock); i++)
+	for (i = 0; i < h->leaked && qspin_is_locked(lock); i++) {
+		__acquire(lock);	/* the lesson's, for sparse */
 		qspin_unlock(lock);
+	}
 	h->handled = !handler || demo_raise_after(it, handler);
 	h->reports = qspin_report_hits(m->report) - before;
 }

@@ -271,7 +271,7 @@ static __always_inline bool qspin_alloc_seen(enum qspin_sleep_hook hook,
 static int qspin_kp_failslab(struct kprobe *p, struct pt_regs *regs)
 {
 	/* should_failslab(struct kmem_cache *s, gfp_t gfpflags) */
-	gfp_t gfp = (gfp_t)regs_get_kernel_argument(regs, 1);
+	gfp_t gfp = (__force gfp_t)regs_get_kernel_argument(regs, 1);
 
 	if (unlikely(qspin_alloc_seen(QSPIN_HOOK_KPROBE_SLAB, gfp)))
 		qspin_report_alloc(QSPIN_HOOK_KPROBE_SLAB, gfp, 0, 0);
@@ -281,7 +281,7 @@ static int qspin_kp_failslab(struct kprobe *p, struct pt_regs *regs)
 static int qspin_kp_fail_page(struct kprobe *p, struct pt_regs *regs)
 {
 	/* should_fail_alloc_page(gfp_t gfp_mask, unsigned int order) */
-	gfp_t gfp = (gfp_t)regs_get_kernel_argument(regs, 0);
+	gfp_t gfp = (__force gfp_t)regs_get_kernel_argument(regs, 0);
 	unsigned int order = regs_get_kernel_argument(regs, 1);
 
 	if (unlikely(qspin_alloc_seen(QSPIN_HOOK_KPROBE_PAGE, gfp)))
