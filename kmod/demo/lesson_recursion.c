@@ -29,21 +29,21 @@ static DEFINE_QSPINLOCK(recursion_fixed_lock);
 static unsigned long recursion_count;	/* under one of the two */
 
 /* The helper that takes the lock itself. */
-static noinline int recursion_add_one(qspinlock_t *lock)
+static noinline int recursion_add_one(void)
 {
 	if (demo_allow_lockup)
-		qspin_lock(lock);
-	else if (qspin_lock_checked(lock) == 0)
-		__acquire(lock);	/* held: what sparse cannot see */
+		qspin_lock(&recursion_lock);
+	else if (qspin_lock_checked(&recursion_lock) == 0)
+		__acquire(&recursion_lock);	/* held: what sparse cannot see */
 	else
 		return -EDEADLK;	/* the deadlock, caught */
 	recursion_count++;
-	qspin_unlock(lock);
+	qspin_unlock(&recursion_lock);
 	return 0;
 }
 
 /* The helper for callers that hold the lock already. */
-static noinline int recursion_add_one_locked(qspinlock_t *lock)
+static noinline int recursion_add_one_locked(void)
 {
 	recursion_count++;
 	return 0;
@@ -56,7 +56,7 @@ static int recursion_bug(void)
 
 	qspin_lock(&recursion_lock);
 	recursion_count++;
-	ret = recursion_add_one(&recursion_lock);
+	ret = recursion_add_one();
 	qspin_unlock(&recursion_lock);
 	return ret;
 }
@@ -68,7 +68,7 @@ static int recursion_fix(void)
 
 	qspin_lock(&recursion_fixed_lock);
 	recursion_count++;
-	ret = recursion_add_one_locked(&recursion_fixed_lock);
+	ret = recursion_add_one_locked();
 	qspin_unlock(&recursion_fixed_lock);
 	return ret;
 }
