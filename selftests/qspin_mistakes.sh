@@ -169,9 +169,9 @@ check "sleep_real: the write succeeds (preempt count 0 after the unlock)" \
 	sh -c "echo 1 > $T/sleep_real"
 sleep 1
 snap real
-check "sleep_real: the kernel's own BUG first" \
+check "sleep_real: the kernel's own BUG, once" \
 	count 'BUG: scheduling while atomic: sh/' 1
-check "sleep_real: then qspin's report" count "$title_sleep\$" 1
+check "sleep_real: and qspin's report, once" count "$title_sleep\$" 1
 check "sleep_real: the task and the lock" \
 	has 'qspin:  sh/[0-9]* slept on CPU [0-9]* holding lock tqm_sleep_lock (tqm_sleep_lock \[test_qspin_mistakes\]), taken at tqm_sleep_real+'
 check "sleep_real: the call that slept" \

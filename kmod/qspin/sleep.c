@@ -20,13 +20,18 @@
  *    tracepoints (kmalloc, kmem_cache_alloc, and mm_page_alloc found by
  *    name), which report after the allocation returned. dmesg says at
  *    load which hook each kind uses; debugfs "sleeping" too.
- *  - a task switched out holding one (sched_switch, found by name): the
- *    scheduler's schedule_debug() has printed "BUG: scheduling while
- *    atomic" and reset the preempt count. The records are parked with the
- *    task (parked.c), so that its qspin_unlock() later releases the lock
- *    without taking the preempt count below zero and without a second
- *    splat; the report is printed from an irq_work right after the switch
- *    (the probe runs under the runqueue lock, where printk may deadlock).
+ *  - a task that schedules holding one: the scheduler's schedule_debug()
+ *    prints "BUG: scheduling while atomic" (__schedule_bug()) and resets
+ *    the preempt count. A kprobe on __schedule_bug() sees it first, in the
+ *    task, before the runqueue lock: it reports, and parks the records
+ *    with the task (parked.c), so that its qspin_unlock() later releases
+ *    the lock without taking the preempt count below zero and without a
+ *    second splat. sched_switch (found by name) parks what a switched-out
+ *    task still holds: a leak whose preempt count the kernel repaired.
+ *    Without the kprobe, sched_switch reports too, from an irq_work right
+ *    after the switch (it runs under the runqueue lock, where printk may
+ *    deadlock), and misses a sleep whose wake-up came first (the scheduler
+ *    then picks the same task: no switch; found on TCG with msleep(1)).
  *
  * One report per call site and lock class, counted after that (debugfs
  * "sleeping", reset with "reset", or with the validator's reset). The
@@ -366,8 +371,10 @@ static void qspin_report_slept(const struct qspin_slept *s,
 		pr_err(" the call that slept: %pS, called from %pS\n",
 		       (void *)site,
 		       (void *)(i + 1 < s->nstack ? s->stack[i + 1] : 0));
-	pr_err(" seen by %s: the scheduler reported \"scheduling while atomic\" and reset the preempt count\n",
-	       qspin_hook_names[hook]);
+	pr_err(" seen by %s: the scheduler %s \"scheduling while atomic\" and %s the preempt count\n",
+	       qspin_hook_names[hook],
+	       hook == QSPIN_HOOK_SCHEDULE_BUG ? "is about to report" : "reported",
+	       hook == QSPIN_HOOK_SCHEDULE_BUG ? "to reset" : "reset");
 	pr_err(" its locks stay held, parked with the task: its qspin_unlock() releases them without a second preempt_enable()\n");
 	pr_err(" locks held by %s/%d:\n", s->comm, s->pid);
 	qspin_print_held(s->held, s->nheld, s->cpu, "task");
