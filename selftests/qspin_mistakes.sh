@@ -11,12 +11,11 @@
 #    and no "scheduling while atomic" afterwards; 100 more times (the lock
 #    is taken again each time: it was released);
 #  - a kernel thread that exits holding a lock: "still has locks held!";
-#  - msleep() under a lock: the kernel's own "BUG: scheduling while
-#    atomic", then qspin's report from a kprobe on __schedule_bug() (the
-#    scheduler's own report; sched_switch would miss a sleep whose wake-up
-#    came first, when no switch happens); the unlock afterwards
-#    leaves the preempt count at 0 (the write would fail otherwise) and no
-#    second splat follows;
+#  - msleep() under a lock: qspin's report from a kprobe on
+#    __schedule_bug() (sched_switch would miss a sleep whose wake-up came
+#    first: no switch happens), then the kernel's own "BUG: scheduling
+#    while atomic"; the unlock afterwards leaves the preempt count at 0
+#    (the write would fail otherwise) and no second splat follows;
 #  - validation off: no probe is left registered, nothing is reported.
 #
 # Expected console output (scripts/vm-selftests.sh knows it): qspin's
