@@ -463,6 +463,7 @@ static void qspin_tp_sched_switch(void *data, bool preempt,
 		return;
 	/* With the kprobe, a sleep was parked before: this is a repaired leak. */
 	if (!preempt && !prev->exit_state && !qspin_schedule_bug_on) {
+		/* Pairs with qspin_slept_print()'s release: the slot was read. */
 		if (smp_load_acquire(&s->busy)) {
 			qspin_slept_dropped++;
 		} else {

@@ -63,7 +63,7 @@ static noinline int tqm_sleep_page(void)
 static noinline int tqm_sleep_real(void)
 {
 	qspin_lock(&tqm_sleep_lock);
-	msleep(1);			/* sleeps: the bug */
+	msleep(1);			/* sleeps (any length will do): the bug */
 	qspin_unlock(&tqm_sleep_lock);
 	/* The unlock of a parked lock gives back no preemption. */
 	if (preempt_count()) {
