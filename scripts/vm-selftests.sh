@@ -167,11 +167,13 @@ if [ -s "$console" ]; then
 	# The tests that declare their reports (check-console.sh --test): in
 	# their part of the log any other report fails the run, and each one
 	# declared with --expect must be there.
-	#   qspin_mistakes.sh       the common mistakes made for real: three
-	#                           sleeping reports (two before an allocation,
-	#                           one after the scheduler's own "scheduling
-	#                           while atomic"), a lock leaked to user space,
-	#                           a kernel thread that exits holding one
+	#   qspin_mistakes.sh       the common mistakes made for real: sleeping
+	#                           reports (before an allocation; before the
+	#                           scheduler's own "scheduling while atomic"),
+	#                           a lock leaked to user space, a kernel thread
+	#                           that exits holding one, a module init that
+	#                           returns holding one (the kernel's initcall
+	#                           WARNING: preemption imbalance)
 	#   qspin_demo_mistakes.sh  the demo's mistake scenarios: recursion,
 	#                           irq-inconsistent, sleep-under-lock,
 	#                           leaked-lock, each reported once per load
@@ -185,6 +187,7 @@ if [ -s "$console" ]; then
 		--expect 'qspin: WARNING: lock held when returning to user space!'
 		--expect 'qspin: WARNING: tqm-leaker/[0-9]+ still has locks held!'
 		--expect '\] BUG: scheduling while atomic: sh/'
+		--expect 'WARNING: CPU: [0-9]+ PID: [0-9]+ at init/main.c:[0-9]+ do_one_initcall'
 		--test qspin_demo_mistakes.sh
 		--expect 'qspin: WARNING: possible recursive locking detected'
 		--expect 'qspin: WARNING: inconsistent lock state'

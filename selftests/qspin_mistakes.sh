@@ -16,14 +16,21 @@
 #    first: no switch happens), then the kernel's own "BUG: scheduling
 #    while atomic"; the unlock afterwards leaves the preempt count at 0
 #    (the write would fail otherwise) and no second splat follows;
+#  - a module's init that returns holding a lock: the kernel repairs the
+#    preempt count, qspin reports the lock at modprobe's return to user
+#    space, releases it and leaves the count alone;
 #  - validation off: no probe is left registered, nothing is reported.
 #
 # Expected console output (scripts/vm-selftests.sh knows it): qspin's
 #   qspin: BUG: sleeping function called from invalid context   (3)
 #   qspin: WARNING: lock held when returning to user space!     (1)
 #   qspin: WARNING: tqm-leaker/PID still has locks held!        (1)
-# and the kernel's one
+#   qspin: WARNING: lock held when returning to user space!     (leak_at_init)
+#   qspin: BUG: sleeping function called from invalid context   (the module
+#                          loader's allocations while leak_at_init's lock is held)
+# and the kernel's
 #   BUG: scheduling while atomic: sh/PID/0x00000002
+#   WARNING: ... do_one_initcall (initcall ... returned with preemption imbalance)
 # Nothing else.
 #
 # Exit: 0 pass, 1 fail, 4 skip (test_qspin_mistakes.ko not installed).
@@ -183,6 +190,33 @@ check "sleep_real: no record left, none parked" \
 	cond '! grep -q tqm_sleep_lock $Q/held && grep -q "^# parked 0 " $Q/held'
 check "sleep_real: no other splat (no underflow, no second BUG)" \
 	cond '! grep -v -e "BUG: scheduling while atomic: sh/" -e "$title_sleep\$" "$snap" | grep -Eq "BUG:|WARNING:|underflow"'
+
+# ---- a lock leaked by a module's init -------------------------------------------
+# The kernel repairs the preempt count after the initcall (its WARNING:
+# "returned with preemption imbalance"); modprobe goes on, may be switched
+# out (its records parked) or sleep, allocating with GFP_KERNEL (reported:
+# the lock is held), and returns to user space: reported there and
+# released, the count left as the kernel repaired it.
+rmmod test_qspin_mistakes
+mark init
+r0=$(field preempt_repaired $Q/leaked)
+check "leak_at_init: modprobe succeeds" modprobe test_qspin_mistakes leak_at_init=1
+sleep 1
+snap init
+check "leak_at_init: the kernel repaired the count" \
+	has 'initcall tqm_init+0x0/0x[0-9a-f]* \[test_qspin_mistakes\] returned with preemption imbalance'
+check "leak_at_init: reported at modprobe's return to user space" \
+	has 'qspin:  modprobe/[0-9]* is returning from system call [0-9]* to user space holding lock tqm_init_lock'
+check "leak_at_init: where it was taken" has 'qspin:  taken at tqm_init+'
+check "leak_at_init: released (no record left, none parked)" \
+	cond '! grep -q tqm_init_lock $Q/held && grep -q "^# parked 0 " $Q/held'
+check "leak_at_init: the repaired count left alone (preempt_repaired $r0 -> $(field preempt_repaired $Q/leaked))" \
+	cond '[ "$(field preempt_repaired $Q/leaked)" = "$r0" ]'
+check "leak_at_init: no scheduling while atomic, no underflow" \
+	cond '! grep -Eq "scheduling while atomic|underflow" "$snap"'
+log "leak_at_init: $(grep -c "$title_sleep" "$snap") sleeping reports while modprobe held it; parked on the way: $(grep -c 'records were parked' "$snap")"
+rmmod test_qspin_mistakes
+modprobe test_qspin_mistakes
 
 # ---- validation off: the probes go --------------------------------------------
 echo off > $Q/validate

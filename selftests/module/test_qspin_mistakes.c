@@ -14,7 +14,11 @@
  *                 without its unlock)
  *   kthread_leak  a kernel thread whose function returns holding a lock
  *
- * Each has its own lock, so each report names its own.
+ * Each has its own lock, so each report names its own. With leak_at_init=1
+ * the module's init returns holding a lock and its preemption: the kernel
+ * repairs the count ("initcall ... returned with preemption imbalance"),
+ * and qspin reports the lock when modprobe returns to user space, leaving
+ * the repaired count alone.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -34,7 +38,12 @@ static DEFINE_QSPINLOCK(tqm_page_lock);
 static DEFINE_QSPINLOCK(tqm_sleep_lock);
 static DEFINE_QSPINLOCK(tqm_leak_lock);
 static DEFINE_QSPINLOCK(tqm_kthread_lock);
+static DEFINE_QSPINLOCK(tqm_init_lock);
 static struct dentry *tqm_dir;
+
+static bool leak_at_init;
+module_param(leak_at_init, bool, 0444);
+MODULE_PARM_DESC(leak_at_init, "init returns holding tqm_init_lock (and its preemption)");
 
 static noinline int tqm_sleep_alloc(void)
 {
@@ -143,6 +152,8 @@ static int __init tqm_init(void)
 	for (i = 0; i < ARRAY_SIZE(tqm_mistakes); i++)
 		debugfs_create_file(tqm_mistakes[i].name, 0200, tqm_dir,
 				    (void *)&tqm_mistakes[i], &tqm_fops);
+	if (leak_at_init)
+		qspin_lock(&tqm_init_lock);	/* no unlock: the bug */
 	return 0;
 }
 
