@@ -16,6 +16,10 @@
 #    first: no switch happens), then the kernel's own "BUG: scheduling
 #    while atomic"; the unlock afterwards leaves the preempt count at 0
 #    (the write would fail otherwise) and no second splat follows;
+#  - a leak whose preempt count was repaired, after the task left its CPU
+#    (its records parked at sched_switch): reported at the return to user
+#    space; the same lock released by qspin_unlock() instead: no preempt
+#    count underflow;
 #  - a module's init that returns holding a lock: the kernel repairs the
 #    preempt count, qspin reports the lock at modprobe's return to user
 #    space, releases it and leaves the count alone;
@@ -190,6 +194,25 @@ check "sleep_real: no record left, none parked" \
 	cond '! grep -q tqm_sleep_lock $Q/held && grep -q "^# parked 0 " $Q/held'
 check "sleep_real: no other splat (no underflow, no second BUG)" \
 	cond '! grep -v -e "BUG: scheduling while atomic: sh/" -e "$title_sleep\$" "$snap" | grep -Eq "BUG:|WARNING:|underflow"'
+
+# ---- a leak whose preempt count was repaired, after the task left its CPU ----------
+mark moved
+r0=$(field preempt_repaired $Q/leaked)
+check "leak_moved: the write succeeds" sh -c "echo 1 > $T/leak_moved"
+sleep 1
+snap moved
+check "leak_moved: reported at the return to user space, parked on the way" \
+	has 'qspin:  taken at tqm_repaired_and_moved+0x[0-9a-f]*/0x[0-9a-f]* \[test_qspin_mistakes\] (then the task left its CPU: its records were parked)'
+check "leak_moved: names tqm_moved_lock" has 'to user space holding lock tqm_moved_lock'
+check "leak_moved: released, the count left alone" \
+	cond '! grep -q tqm_moved_lock $Q/held && grep -q "^# parked 0 " $Q/held && [ "$(field preempt_repaired $Q/leaked)" = "$r0" ]'
+check "leak_moved: no scheduling while atomic" hasnot 'scheduling while atomic'
+mark unlock_moved
+check "unlock_moved: qspin_unlock() of a parked lock leaves the preempt count at 0" \
+	sh -c "echo 1 > $T/unlock_moved"
+snap unlock_moved
+check "unlock_moved: nothing reported (the unlock released it)" cond '! grep -q "qspin: \(BUG\|WARNING\)" "$snap"'
+check "unlock_moved: nothing left parked" cond '! grep -q tqm_moved_lock $Q/held'
 
 # ---- a lock leaked by a module's init -------------------------------------------
 # The kernel repairs the preempt count after the initcall (its WARNING:

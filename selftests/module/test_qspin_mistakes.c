@@ -13,6 +13,11 @@
  *   leak          returns to user space holding a lock (the error path
  *                 without its unlock)
  *   kthread_leak  a kernel thread whose function returns holding a lock
+ *   leak_moved    returns to user space holding a lock whose preempt count
+ *                 was repaired (as do_one_initcall() repairs it), after
+ *                 leaving the CPU (msleep(10): its records are parked)
+ *   unlock_moved  the same, then qspin_unlock(): -EIO if the preempt count
+ *                 is not 0 afterwards
  *
  * Each has its own lock, so each report names its own. With leak_at_init=1
  * the module's init returns holding a lock and its preemption: the kernel
@@ -39,6 +44,7 @@ static DEFINE_QSPINLOCK(tqm_sleep_lock);
 static DEFINE_QSPINLOCK(tqm_leak_lock);
 static DEFINE_QSPINLOCK(tqm_kthread_lock);
 static DEFINE_QSPINLOCK(tqm_init_lock);
+static DEFINE_QSPINLOCK(tqm_moved_lock);
 static struct dentry *tqm_dir;
 
 static bool leak_at_init;
@@ -88,6 +94,33 @@ static noinline int tqm_leak(void)
 	return 0;			/* no unlock: the bug */
 }
 
+/* The kernel's repair of a leaked preempt count, then a sleep: parked. */
+static noinline void tqm_repaired_and_moved(void)
+{
+	qspin_lock(&tqm_moved_lock);
+	preempt_enable();	/* what do_one_initcall() does to a leak */
+	msleep(10);		/* switched out: the records go with the task */
+}
+
+static noinline int tqm_leak_moved(void)
+{
+	tqm_repaired_and_moved();
+	return 0;		/* no unlock: the bug */
+}
+
+static noinline int tqm_unlock_moved(void)
+{
+	tqm_repaired_and_moved();
+	/* Parked: released without a second preempt_enable(). */
+	__acquire(&tqm_moved_lock);
+	qspin_unlock(&tqm_moved_lock);
+	if (preempt_count()) {
+		pr_err("preempt count %#x after the unlock\n", preempt_count());
+		return -EIO;
+	}
+	return 0;
+}
+
 static DECLARE_COMPLETION(tqm_kthread_locked);
 
 static int tqm_kthread_fn(void *arg)
@@ -126,6 +159,8 @@ static const struct tqm_mistake tqm_mistakes[] = {
 	{ "sleep_real", tqm_sleep_real },
 	{ "leak", tqm_leak },
 	{ "kthread_leak", tqm_kthread_leak },
+	{ "leak_moved", tqm_leak_moved },
+	{ "unlock_moved", tqm_unlock_moved },
 };
 
 static ssize_t tqm_write(struct file *file, const char __user *ubuf,
