@@ -13,10 +13,11 @@
 # Safe mode (default, make demo): installs what is missing (scripts/deps.sh),
 # builds the modules for the VM (make vm-modules), boots the VM once and runs
 # every scenario (irq-deadlock, irq-fixed, bh-deadlock, bh-fixed, cross-cpu,
-# shared-helper), then prints the runner's transcript: for each scenario
+# shared-helper, then the mistakes: recursion, irq-inconsistent,
+# sleep-under-lock, leaked-lock), then prints the runner's transcript: for each scenario
 # what it does, the kernel lines it produced (qspin's deadlock report for the
 # two deadlocks), counter expected vs actual, the verdict. Exit status 0 when
-# every scenario passed and the console shows nothing but the two expected
+# every scenario passed and the console shows nothing but the expected
 # qspin reports.
 #
 # --lockup (make demo-lockup): the real thing, one VM boot per scenario
@@ -109,32 +110,49 @@ EOF
 	t_vm=$((SECONDS - t_boot))
 	grep -av 'QSPIN-GUEST-EXIT' "$out"
 	echo
-	# The console must hold the two qspin deadlock reports, the validator's
-	# two "inconsistent lock state" reports before them, and nothing else
-	# of note: drop each report (title to the end of its stack, or to the
-	# validator's end line), check the rest.
-	# (Kernel lines only: the guest's own output is on the console too.)
-	reports=$(grep -acE '^\[ *[0-9.]+\] qspin: possible same-CPU deadlock' "$log")
-	inconsistent=$(grep -acE '^\[ *[0-9.]+\] qspin: WARNING: inconsistent lock state' "$log")
-	# stuck-holder's lockup report (abba's deadlock report and the
-	# validator's circular dependency only where checked waiters can
-	# leave a queue: abba is skipped, with the reason, otherwise).
-	lockups=$(grep -acE '^\[ *[0-9.]+\] qspin: BUG: spinlock lockup suspected' "$log")
-	awk '/^\[ *[0-9.]+\] qspin: (possible |BUG: (spinlock lockup|circular locking deadlock))/{ skip = 1 }
-	     /^\[ *[0-9.]+\] qspin: WARNING: / { vskip = 1 }
-	     !skip && !vskip { print }
-	     skip && /<\/TASK>/ { skip = 0 }
-	     vskip && /end of qspin report/ { vskip = 0 }' \
-		"$log" > build/demo/demo.console.filtered
-	if scripts/check-console.sh build/demo/demo.console.filtered --quiet; then
+	# The console must hold the reports the scenarios provoke, each once
+	# (kernel lines only: the guest's own output is on the console too),
+	# and nothing else of note (check-console.sh: each --expect must be
+	# seen, any other splat fails):
+	#   irq-deadlock, bh-deadlock  qspin: possible same-CPU deadlock (2),
+	#                              after the validator's inconsistent lock
+	#                              state (with irq-inconsistent's: 3)
+	#   stuck-holder               BUG: spinlock lockup suspected (1 or more)
+	#   abba                       BUG: circular locking deadlock in progress
+	#                              (1 or more), after the validator's
+	#                              possible circular locking dependency (1)
+	#   recursion                  possible recursive locking detected (1)
+	#   sleep-under-lock           sleeping function called from invalid
+	#                              context (1)
+	#   leaked-lock                qspin-demo/CPU/PID still has locks held! (1)
+	count() { grep -acE "^\[ *[0-9.]+\] $1" "$log"; }
+	reports=$(count 'qspin: possible same-CPU deadlock')
+	inconsistent=$(count 'qspin: WARNING: inconsistent lock state')
+	lockups=$(count 'qspin: BUG: spinlock lockup suspected')
+	inprogress=$(count 'qspin: BUG: circular locking deadlock in progress')
+	circular=$(count 'qspin: WARNING: possible circular locking dependency detected')
+	recursive=$(count 'qspin: WARNING: possible recursive locking detected')
+	sleeping=$(count 'qspin: BUG: sleeping function called from invalid context')
+	leaked=$(count 'qspin: WARNING: qspin-demo/[0-9]+/[0-9]+ still has locks held!')
+	expects=(--expect 'qspin: possible same-CPU deadlock'
+		--expect 'qspin: WARNING: inconsistent lock state'
+		--expect 'qspin: BUG: spinlock lockup suspected'
+		--expect 'qspin: BUG: circular locking deadlock in progress'
+		--expect 'qspin: WARNING: possible circular locking dependency detected'
+		--expect 'qspin: WARNING: possible recursive locking detected'
+		--expect 'qspin: BUG: sleeping function called from invalid context'
+		--expect 'qspin: WARNING: qspin-demo/[0-9]+/[0-9]+ still has locks held!')
+	if scripts/check-console.sh "$log" "${expects[@]}" --quiet; then
 		console=clean
 	else
 		console=dirty
-		scripts/check-console.sh build/demo/demo.console.filtered
+		scripts/check-console.sh "$log" "${expects[@]}"
 		rc=1
 	fi
-	[ "$reports" = 2 ] && [ "$inconsistent" = 2 ] && [ "$lockups" -ge 1 ] || rc=1
-	echo "console: $reports qspin deadlock reports (2 expected), $inconsistent inconsistent lock state reports (2 expected), $lockups lockup watchdog reports (1 or more expected), nothing else: $console ($log)"
+	[ "$reports" = 2 ] && [ "$inconsistent" = 3 ] && [ "$lockups" -ge 1 ] &&
+		[ "$inprogress" -ge 1 ] && [ "$circular" = 1 ] &&
+		[ "$recursive" = 1 ] && [ "$sleeping" = 1 ] && [ "$leaked" = 1 ] || rc=1
+	echo "console: $reports qspin deadlock reports (2 expected), $inconsistent inconsistent lock state (3), $lockups lockup watchdog (1 or more), $inprogress deadlocks in progress (1 or more), $circular circular dependency (1), $recursive recursive locking (1), $sleeping sleeping under a lock (1), $leaked locks still held (1), nothing else: $console ($log)"
 	echo "demo: $([ $rc = 0 ] && echo PASS || echo "FAIL (rc=$rc)"), VM ${t_vm}s, total $((SECONDS - t_start))s"
 	exit $rc
 fi

@@ -30,6 +30,11 @@
  * @QSPIN_REPORT_POOL_FULL: a preallocated pool of the validator ran out
  * @QSPIN_REPORT_HELD_FREED: held lock freed (a module unloaded while one
  *	of its locks was held)
+ * @QSPIN_REPORT_SLEEP: sleeping function called from invalid context (an
+ *	allocation that may sleep, or a task that slept, with a lock held)
+ * @QSPIN_REPORT_LEAKED: lock held when returning to user space (or when a
+ *	kernel thread exits, or when a function that must release its locks
+ *	returns: qspin_check_no_locks_held())
  * @QSPIN_REPORT_NR: the number of types
  *
  * Each report's title line in dmesg is "qspin: " followed by lockdep's own
@@ -48,6 +53,8 @@ enum qspin_report_type {
 	QSPIN_REPORT_HELD_REINIT,
 	QSPIN_REPORT_POOL_FULL,
 	QSPIN_REPORT_HELD_FREED,
+	QSPIN_REPORT_SLEEP,
+	QSPIN_REPORT_LEAKED,
 	QSPIN_REPORT_NR
 };
 
@@ -60,6 +67,32 @@ enum qspin_report_type {
  * report are counted in debugfs "reports", not here).
  */
 unsigned long qspin_report_count(enum qspin_report_type type);
+
+/**
+ * qspin_report_hits() - every sighting of one type, repeats included
+ * @type: the report type
+ *
+ * Return: how many times a problem of @type was seen since qspin.ko was
+ * loaded or since the last qspin_validate_reset(): the printed reports and
+ * their counted repeats.
+ */
+unsigned long qspin_report_hits(enum qspin_report_type type);
+
+/**
+ * qspin_check_no_locks_held() - report qspin locks still held by this task
+ * @fn: the function that has just returned and must not leave locks held
+ *	(its address, for the report), e.g. a callback the caller ran
+ *
+ * lockdep's debug_check_no_locks_held() for qspin locks: every lock this
+ * CPU's task context holds is reported once per lock and @fn as "lock held
+ * when returning" (QSPIN_REPORT_LEAKED), where it was taken and the fix.
+ * The locks stay held: the caller, which knows how each was taken,
+ * releases them. Task context, preemption disabled by the held locks
+ * themselves or by the caller.
+ *
+ * Return: how many locks this task holds (0 with validation off).
+ */
+unsigned int qspin_check_no_locks_held(unsigned long fn);
 
 /**
  * qspin_validate_reset() - forget what the validator learnt

@@ -62,6 +62,9 @@ static int last_show(struct seq_file *m, void *v)
 		   r.after_ns_max / NSEC_PER_USEC);
 	seq_printf(m, "lockups %lu\n", r.lockups);
 	seq_printf(m, "note %s\n", r.note[0] ? r.note : "-");
+	seq_printf(m, "bug_reports %lu\n", r.bug_reports);
+	seq_printf(m, "fix_reports %lu\n", r.fix_reports);
+	seq_printf(m, "leaked %lu\n", r.leaked);
 	seq_printf(m, "why %s\n", r.why[0] ? r.why : "-");
 	return 0;
 }

@@ -11,6 +11,8 @@
  *   pair.c       one run of a two-CPU lesson (no interrupt): two kthreads
  *   iteration.c  one iteration: the task, the hold inside its critical
  *                section, the handler's side, the counter afterwards
+ *   mistake.c    one iteration of a mistake lesson: its bug, then its fix,
+ *                the held locks checked after each, the verdict
  *   judge.c      one iteration's verdict
  *   result.c     a run's result: the counts, the dmesg line, "last"
  *   debugfs.c    /sys/kernel/debug/qspin-demo/: list, run, last, status
@@ -96,6 +98,7 @@ struct demo_iter {
 	bool handler_saw_cs;	/* it started while the section was held */
 	int handler_ret;	/* 0, or -EDEADLK when it backed off */
 	u64 t_handler;		/* ns, handler entry */
+	int (*handler)(void);	/* run instead of sc->handler, if set */
 	u64 wait_ns;		/* from entry until the handler returned */
 	/* the process side's */
 	u64 t_release;		/* ns, just before the release */
@@ -108,6 +111,12 @@ extern bool demo_broken;
 struct demo_result;
 void demo_iteration(const struct demo_scenario *sc, int irq_cpu,
 		    struct demo_result *res);
+struct demo_iter *demo_iter_start(const struct demo_scenario *sc, int irq_cpu);
+bool demo_raise_after(struct demo_iter *it, int (*handler)(void));
+
+/* ---- mistake.c ---- */
+void demo_mistake_iteration(const struct demo_scenario *sc, int irq_cpu,
+			    struct demo_result *res);
 
 /* ---- run.c ---- */
 int demo_run(const char *name, unsigned int nruns);
@@ -141,6 +150,8 @@ struct demo_result {
 	int task_cpu, handler_cpu;
 	u64 wait_ns_max, after_ns_max, wait_ns_sum, after_ns_sum;
 	unsigned int handled;	/* iterations whose handler finished */
+	/* DEMO_MISTAKE: qspin's sightings of the bug and of the fix, leaks */
+	unsigned long bug_reports, fix_reports, leaked;
 	enum demo_verdict verdict;	/* the worst one */
 	char why[160];
 	/* DEMO_TWO_CPUS: waits qspin's watchdog judged; what was skipped */

@@ -36,7 +36,7 @@ void demo_handler_run(void)
 	it->handler_saw_cs = READ_ONCE(it->in_cs);
 	it->t_handler = t0;
 	WRITE_ONCE(it->handler_state, DEMO_HANDLER_RUNNING);
-	it->handler_ret = it->sc->handler();
+	it->handler_ret = it->handler ? it->handler() : it->sc->handler();
 	it->wait_ns = ktime_get_ns() - t0;
 	/* Pairs with demo_handler_done(): our writes to *it first. */
 	smp_store_release(&it->handler_state, DEMO_HANDLER_DONE);
@@ -115,17 +115,52 @@ static void demo_wait_late(struct demo_iter *it)
 		usleep_range(20, 100);
 }
 
-void demo_iteration(const struct demo_scenario *sc, int irq_cpu,
-			   struct demo_result *res)
+/* A fresh iteration of @sc on this CPU. */
+struct demo_iter *demo_iter_start(const struct demo_scenario *sc, int irq_cpu)
 {
 	struct demo_iter *it = &demo_it;
-	unsigned long actual;
 
 	memset(it, 0, sizeof(*it));
 	it->sc = sc;
 	it->task_cpu = smp_processor_id();
 	it->irq_cpu = irq_cpu;
 	it->handler_cpu = -1;
+	return it;
+}
+
+/*
+ * Outside any critical section: raise the interrupt, whose handler runs
+ * @handler, and wait for it. Return: whether it ran (false: the iteration
+ * is broken, as demo_iteration() decides for a handler that never ends).
+ */
+bool demo_raise_after(struct demo_iter *it, int (*handler)(void))
+{
+	u64 hold_ns = (u64)clamp(READ_ONCE(demo_hold_ms), 1U, 1000U) *
+		      NSEC_PER_MSEC;
+
+	it->handler = handler;
+	it->handler_state = DEMO_HANDLER_NOT_RUN;
+	demo_raise(it->sc, it->irq_cpu);
+	demo_wait_done(it, hold_ns);
+	demo_wait_late(it);
+	if (!demo_handler_done(it) && !demo_disarm(it->sc)) {
+		demo_wait_late(it);
+		if (!demo_handler_done(it))
+			WRITE_ONCE(demo_broken, true);
+	}
+	demo_sync_source();
+	return demo_handler_done(it);
+}
+
+void demo_iteration(const struct demo_scenario *sc, int irq_cpu,
+			   struct demo_result *res)
+{
+	struct demo_iter *it;
+	unsigned long actual;
+
+	if (sc->kind == DEMO_MISTAKE)
+		return demo_mistake_iteration(sc, irq_cpu, res);
+	it = demo_iter_start(sc, irq_cpu);
 	qspin_lock_irq(sc->lock);
 	*sc->count = 0;
 	qspin_unlock_irq(sc->lock);

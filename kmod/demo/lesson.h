@@ -8,6 +8,13 @@
  * interrupt handler that takes the same lock. The harness runs the task in
  * a kthread bound to the interrupt's CPU, calls the handler from the
  * interrupt, and judges the counter afterwards.
+ *
+ * A mistake lesson (DEMO_MISTAKE: lesson_recursion.c, lesson_sleep.c, ...)
+ * is a bug and its fix as two functions (struct demo_mistake). The harness
+ * runs both each iteration, checks after each returns that it holds no
+ * lock (releasing what the bug leaked), raises the interrupt after each
+ * when the lesson has a handler (never inside the section), and judges by
+ * the counter and qspin's reports: the bug's must be seen, the fix silent.
  */
 #ifndef QSPIN_DEMO_LESSON_H
 #define QSPIN_DEMO_LESSON_H
@@ -15,6 +22,7 @@
 #include <linux/errno.h>
 #include <linux/types.h>
 #include <qspin.h>
+#include <qspin/debug.h>
 
 struct demo_iter;
 
@@ -24,6 +32,7 @@ enum demo_kind {
 	DEMO_FIXED,		/* same CPU, the holder keeps the handler out */
 	DEMO_CROSS,		/* the handler runs on another CPU and waits */
 	DEMO_TWO_CPUS,		/* no interrupt: two CPUs, each its side (pair.c) */
+	DEMO_MISTAKE,		/* a bug and its fix, judged by qspin's reports */
 };
 
 /* Where the handler runs. */
@@ -51,6 +60,19 @@ struct demo_phase {
 	int (*cpu_y)(void);
 	enum demo_pair_expect expect;
 	int ret;		/* the error of the side(s) that leave */
+/* A mistake lesson: what runs, and what qspin must say. */
+struct demo_mistake {
+	int (*bug)(void);
+	int (*fix)(void);
+	/* hardirq handlers raised after bug() / fix() returned, or NULL */
+	int (*bug_handler)(void);
+	int (*fix_handler)(void);
+	qspinlock_t *bug_lock, *fix_lock;	/* each its own */
+	enum qspin_report_type report;	/* what qspin says of the bug */
+	bool once;		/* said once per lock class, not per sighting */
+	int bug_ret, fix_ret;	/* what they return */
+	unsigned int bug_leaks;	/* locks bug() returns holding */
+	unsigned long expected;	/* the counter after both (and handlers) */
 };
 
 struct demo_scenario {
@@ -73,6 +95,7 @@ struct demo_scenario {
 	bool needs_leave;
 	/* DEMO_TWO_CPUS: holds a lock 1.5 x spin_timeout_ms (at most 1 s of it). */
 	bool holds_long;
+	const struct demo_mistake *mistake;	/* DEMO_MISTAKE only */
 };
 
 /*
@@ -97,5 +120,7 @@ extern const struct demo_scenario demo_bh_deadlock, demo_bh_fixed;
 extern const struct demo_scenario demo_cross_cpu;
 extern const struct demo_scenario demo_shared_helper;
 extern const struct demo_scenario demo_abba, demo_stuck_holder;
+extern const struct demo_scenario demo_recursion, demo_irq_inconsistent;
+extern const struct demo_scenario demo_sleep_under_lock, demo_leaked_lock;
 
 #endif /* QSPIN_DEMO_LESSON_H */

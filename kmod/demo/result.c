@@ -76,6 +76,11 @@ void demo_result_print(const struct demo_result *r)
 	demo_source_text(sc, src, sizeof(src));
 	if (r->verdict != DEMO_PASS)
 		snprintf(note, sizeof(note), "why: %s", r->why);
+	else if (sc->kind == DEMO_MISTAKE)
+		snprintf(note, sizeof(note),
+			 "the bug seen by qspin %lu time%s, the fix never; %lu leaked lock%s released by the harness",
+			 r->bug_reports, r->bug_reports == 1 ? "" : "s",
+			 r->leaked, r->leaked == 1 ? "" : "s");
 	else if (sc->kind == DEMO_DEADLOCK)
 		snprintf(note, sizeof(note),
 			 "same-CPU deadlock caught: qspin_lock_checked() returned -EDEADLK, the %s backed off, %lu update%s lost",

@@ -76,6 +76,11 @@ static int demo_refuse(const struct demo_scenario *sc)
 		pr_err("a handler never finished earlier: reload the module\n");
 		return -EIO;
 	}
+	if (sc->kind == DEMO_MISTAKE && !qspin_validate_active()) {
+		pr_warn("%s: skipped: qspin.ko's validator is off (validate=0), and nothing else reports this mistake; switch it on (debugfs qspin/validate)\n",
+			sc->name);
+		return -EOPNOTSUPP;
+	}
 	if (sc->kind == DEMO_DEADLOCK && !demo_allow_lockup &&
 	    !qspin_detect_active()) {
 		pr_warn("%s: qspin.ko runs with detect=0, so this would hang CPU; load qspin with detect=1 (or qspin-demo allow_lockup=1 to hang it on purpose)\n",
@@ -168,7 +173,8 @@ int demo_run(const char *name, unsigned int nruns)
 
 	pr_info("run %s x%u%s: process context on CPU %d, %s on CPU %d\n",
 		sc->name, nruns,
-		demo_allow_lockup && sc->kind == DEMO_DEADLOCK ?
+		demo_allow_lockup && (sc->kind == DEMO_DEADLOCK ||
+				      sc == &demo_recursion) ?
 		" (allow_lockup=1: this CPU will lock up)" : "",
 		task_cpu,
 		sc->context == DEMO_SOFTIRQ ? "tasklet" : demo_src.name,

@@ -17,6 +17,10 @@ const struct demo_scenario *const demo_scenarios[] = {
 	&demo_shared_helper,	/* lesson_shared_helper.c */
 	&demo_abba,		/* lesson_abba.c */
 	&demo_stuck_holder,	/* lesson_stuck_holder.c */
+	&demo_recursion,	/* lesson_recursion.c */
+	&demo_irq_inconsistent,	/* lesson_irq_inconsistent.c */
+	&demo_sleep_under_lock,	/* lesson_sleep.c */
+	&demo_leaked_lock,	/* lesson_leak.c */
 };
 
 const unsigned int demo_nr_scenarios = ARRAY_SIZE(demo_scenarios);

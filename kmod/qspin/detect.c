@@ -213,6 +213,10 @@ void qspin_report_deadlock(qspinlock_t *lock, enum qspin_ctx holder,
 		    r->waiter == waiter) {
 			r->hits++;
 			r->backed_off += checked;
+			/* A repeat: counted in "reports" too, printed nowhere. */
+			qspin_report_start_untitled(QSPIN_REPORT_DEADLOCK,
+						    (unsigned long)lock,
+						    holder << 8 | waiter);
 			goto out;
 		}
 	}

@@ -15,6 +15,7 @@
 #define QSPIN_HELD_H
 
 #include <linux/compiler.h>
+#include <linux/hardirq.h>
 #include <linux/irqflags.h>
 #include <linux/percpu.h>
 #include <linux/preempt.h>
@@ -99,6 +100,22 @@ struct qspin_held_cpu {
 };
 
 DECLARE_PER_CPU(struct qspin_held_cpu, qspin_held_cpu);
+
+/*
+ * The context level: in_nmi(), in_hardirq(), in_serving_softirq() (the
+ * last is per task on PREEMPT_RT, where the preempt count's softirq bits
+ * are never set). A task with bottom halves disabled is task context.
+ */
+static __always_inline enum qspin_ctx qspin_ctx_now(void)
+{
+	if (unlikely(in_nmi()))
+		return QSPIN_CTX_NMI;
+	if (in_hardirq())
+		return QSPIN_CTX_HARDIRQ;
+	if (in_serving_softirq())
+		return QSPIN_CTX_SOFTIRQ;
+	return QSPIN_CTX_TASK;
+}
 
 /* The context levels the inline paths leave to validate.c. */
 #define QSPIN_NOT_TASK (NMI_MASK | HARDIRQ_MASK | SOFTIRQ_OFFSET)

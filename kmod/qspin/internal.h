@@ -10,6 +10,9 @@
  *   class.c      lock classes and the lock -> class map (class.h)
  *   report.c     the validator's report table and saved stacks
  *   detect.c     the same-CPU deadlock report (and debugfs "deadlocks")
+ *   parked.c     held records parked with a task that left its CPU (parked.h)
+ *   sleep.c      sleeping under a lock: allocation hooks, sched_switch
+ *   leak.c       leaked locks: return to user space, task exit
  *   graph.c      the dependency graph (graph.h)
  *   watchdog.c   wait records, the lockup watchdog, checked waiters' leaving
  *   debugfs.c    /sys/kernel/debug/qspin/
@@ -22,6 +25,7 @@
 #include <linux/percpu.h>
 #include <linux/seq_file.h>
 #include <qspin.h>
+#include <qspin/debug.h>
 
 #define QSPIN_VERSION "0.1.0"
 
@@ -145,9 +149,12 @@ bool qspin_validate_contended(qspinlock_t *lock, unsigned long ip,
 void qspin_validate_back_off(qspinlock_t *lock);
 /*
  * Release the lock's word, unless it is a bad unlock (reported): what
- * qspin_validate_release_fast() (held.h) leaves.
+ * qspin_validate_release_fast() (held.h) leaves. Return: true when the
+ * lock's record was parked with this task (parked.c): it slept or its
+ * leak was repaired, so its preempt count no longer holds the lock's share
+ * and the unlock must not give it back.
  */
-void qspin_validate_release_general(qspinlock_t *lock);
+bool qspin_validate_release_general(qspinlock_t *lock);
 /* qspin_lock_init(): false (after a report) when the lock is held. */
 bool qspin_validate_init(qspinlock_t *lock, unsigned long ip);
 void qspin_validate_switch(bool on);
@@ -168,6 +175,7 @@ const char *qspin_usage_name(unsigned int u);
 bool qspin_report_start_untitled(unsigned int type, unsigned long key1,
 				 unsigned long key2);
 void qspin_reports_reset(void);
+void qspin_reports_forget_type(enum qspin_report_type type);
 void qspin_reports_forget(struct module *mod, const unsigned long *classes);
 void qspin_stacks_reset(void);			/* graph lock held */
 void qspin_report_debugfs(struct dentry *dir);
@@ -187,6 +195,20 @@ void qspin_wait_end(void);
 int qspin_watchdog_init(void);
 void qspin_watchdog_exit(void);
 void qspin_watchdog_debugfs(struct dentry *dir);
+/*
+ * The validator's probes on the kernel, registered while validation is on
+ * (qspin_validate_switch()): a tracepoint by name, exported or not
+ * (validate.c); sleeping under a lock (sleep.c); leaked locks (leak.c).
+ */
+struct tracepoint *qspin_tracepoint_find(const char *name);
+void qspin_sleep_init(void);
+void qspin_sleep_probes(bool on);
+void qspin_sleep_sync(void);
+void qspin_sleep_reset(void);
+void qspin_sleep_debugfs(struct dentry *dir);
+void qspin_leak_probes(bool on);
+void qspin_leak_reset(void);
+void qspin_leak_debugfs(struct dentry *dir);
 
 /* ---- debugfs (debugfs.c) ------------------------------------------- */
 

@@ -255,23 +255,32 @@ static __always_inline int qspin_try_acquire(qspinlock_t *lock,
  * stays what it was. Validation on implies the instrumentation key, so its
  * own key alone decides: one nop on the plain path.
  */
-#define QSPIN_UNLOCK_VALIDATED(name, params, rest)			\
+/*
+ * `irqs`: the variant's interrupt step; `preempt`: its preemption (and
+ * softirq) step, skipped for a lock whose record was parked (validate.c's
+ * return): its holder slept or leaked, and the scheduler's reset or the
+ * kernel's repair already took the lock's share off the preempt count.
+ */
+#define QSPIN_UNLOCK_VALIDATED(name, params, irqs, preempt)		\
 static noinline notrace void name params				\
 {									\
-	qspin_validate_release_general(lock);				\
-	rest;								\
+	bool parked = qspin_validate_release_general(lock);		\
+									\
+	irqs;								\
+	if (likely(!parked))						\
+		preempt;						\
 }
 
 QSPIN_UNLOCK_VALIDATED(qspin_unlock_validated, (qspinlock_t *lock),
-		       preempt_enable())
+		       , preempt_enable())
 QSPIN_UNLOCK_VALIDATED(qspin_unlock_irqrestore_validated,
 		       (qspinlock_t *lock, unsigned long flags),
-		       local_irq_restore(flags); preempt_enable())
+		       local_irq_restore(flags), preempt_enable())
 QSPIN_UNLOCK_VALIDATED(qspin_unlock_irq_validated, (qspinlock_t *lock),
-		       local_irq_enable(); preempt_enable())
+		       local_irq_enable(), preempt_enable())
 QSPIN_UNLOCK_VALIDATED(qspin_unlock_bh_validated,
 		       (qspinlock_t *lock, unsigned long ip),
-		       local_bh_enable_ip(ip))
+		       , local_bh_enable_ip(ip))
 
 /* ---- the exported operations, as include/linux/spinlock_api_smp.h ---- */
 

@@ -10,7 +10,8 @@
  * recursive locking, (lock, holder and waiter context) for a deadlock,
  * (lock, why) for a bad unlock, (lock, first taker) for used-without-init,
  * the lock for init of a held lock and a held lock freed, the pool for a
- * full pool. A module that unloads takes its reports along (its classes,
+ * full pool, (call site, class) for sleeping under a lock (sleep.c),
+ * (lock, syscall number or returning function) for a leaked lock (leak.c). A module that unloads takes its reports along (its classes,
  * its locks, its code), so a reload reports the same problem again. The table has
  * QSPIN_REPORTS_MAX entries; when it is full, new problems are counted in
  * "unrecorded" and not printed (a pool-full report says so, once).
@@ -47,6 +48,8 @@ static struct qspin_report_entry qspin_report_table[QSPIN_REPORTS_MAX];
 static unsigned int qspin_nr_report_entries;
 static unsigned long qspin_reports_unrecorded;
 static unsigned long qspin_report_counts[QSPIN_REPORT_NR];
+/* Every sighting per type, repeats included (qspin_report_hits()). */
+static unsigned long qspin_report_seen[QSPIN_REPORT_NR];
 /* The table only; never held while printing. NMI: trylock. */
 static DEFINE_RAW_SPINLOCK(qspin_report_table_lock);
 /* The report being printed on this CPU, for qspin_report_end(). */
@@ -64,6 +67,8 @@ static const char *const qspin_report_titles[QSPIN_REPORT_NR] = {
 	[QSPIN_REPORT_HELD_REINIT] = "WARNING: held lock initialised again!",
 	[QSPIN_REPORT_POOL_FULL] = "WARNING: validator pool full",
 	[QSPIN_REPORT_HELD_FREED] = "WARNING: held lock freed!",
+	[QSPIN_REPORT_SLEEP] = "BUG: sleeping function called from invalid context",
+	[QSPIN_REPORT_LEAKED] = "WARNING: lock held when returning to user space!",
 };
 
 /* Short names, for debugfs "reports". */
@@ -79,6 +84,8 @@ static const char *const qspin_report_names[QSPIN_REPORT_NR] = {
 	[QSPIN_REPORT_HELD_REINIT] = "held-reinit",
 	[QSPIN_REPORT_POOL_FULL] = "pool-full",
 	[QSPIN_REPORT_HELD_FREED] = "held-freed",
+	[QSPIN_REPORT_SLEEP] = "sleep",
+	[QSPIN_REPORT_LEAKED] = "leaked",
 };
 
 /* Whether a type's keys are class ids (debugfs prints their names). */
@@ -116,6 +123,7 @@ static bool qspin_report_enter(enum qspin_report_type type, unsigned long key1,
 	} else {
 		raw_spin_lock_irqsave(&qspin_report_table_lock, flags);
 	}
+	qspin_report_seen[type]++;
 	for (i = 0; i < qspin_nr_report_entries; i++) {
 		e = &qspin_report_table[i];
 		if (e->type == type && e->key1 == key1 && e->key2 == key2) {
@@ -190,6 +198,12 @@ unsigned long qspin_report_count(enum qspin_report_type type)
 }
 EXPORT_SYMBOL_GPL(qspin_report_count);
 
+unsigned long qspin_report_hits(enum qspin_report_type type)
+{
+	return type < QSPIN_REPORT_NR ? READ_ONCE(qspin_report_seen[type]) : 0;
+}
+EXPORT_SYMBOL_GPL(qspin_report_hits);
+
 /* Whether a report's keys name a forgotten class or a lock in `mod`. */
 static bool qspin_report_gone(const struct qspin_report_entry *e,
 			      struct module *mod, const unsigned long *classes)
@@ -231,6 +245,22 @@ void qspin_reports_forget(struct module *mod, const unsigned long *classes)
 	raw_spin_unlock_irqrestore(&qspin_report_table_lock, flags);
 }
 
+/* Forget the reports of one type, so that each is printed again. */
+void qspin_reports_forget_type(enum qspin_report_type type)
+{
+	unsigned long flags;
+	unsigned int i, n = 0;
+
+	raw_spin_lock_irqsave(&qspin_report_table_lock, flags);
+	for (i = 0; i < qspin_nr_report_entries; i++)
+		if (qspin_report_table[i].type != type)
+			qspin_report_table[n++] = qspin_report_table[i];
+	qspin_nr_report_entries = n;
+	qspin_report_counts[type] = 0;
+	qspin_report_seen[type] = 0;
+	raw_spin_unlock_irqrestore(&qspin_report_table_lock, flags);
+}
+
 void qspin_reports_reset(void)
 {
 	unsigned long flags;
@@ -239,6 +269,7 @@ void qspin_reports_reset(void)
 	qspin_nr_report_entries = 0;
 	qspin_reports_unrecorded = 0;
 	memset(qspin_report_counts, 0, sizeof(qspin_report_counts));
+	memset(qspin_report_seen, 0, sizeof(qspin_report_seen));
 	raw_spin_unlock_irqrestore(&qspin_report_table_lock, flags);
 }
 
@@ -277,6 +308,14 @@ static int reports_show(struct seq_file *m, void *v)
 				   qspin_report_names[e.type], e.count,
 				   qspin_class_name(e.key1),
 				   e.key2 ? "softirq" : "hardirq");
+		else if (e.type == QSPIN_REPORT_SLEEP)
+			seq_printf(m, "%s %lu \"%pS\" \"%s\"\n",
+				   qspin_report_names[e.type], e.count,
+				   (void *)e.key1, qspin_class_name(e.key2));
+		else if (e.type == QSPIN_REPORT_LEAKED)
+			seq_printf(m, "%s %lu \"%ps\" %#lx\n",
+				   qspin_report_names[e.type], e.count,
+				   (void *)e.key1, e.key2);
 		else
 			seq_printf(m, "%s %lu %#lx %#lx\n",
 				   qspin_report_names[e.type], e.count, e.key1,

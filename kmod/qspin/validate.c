@@ -59,6 +59,7 @@
 #include "graph.h"
 #include "held.h"
 #include "internal.h"
+#include "parked.h"
 
 DEFINE_STATIC_KEY_TRUE(qspin_validate_key);
 DEFINE_RAW_SPINLOCK(qspin_graph_lock);
@@ -81,22 +82,6 @@ const char *const qspin_ctx_names[QSPIN_CTX_NR] = {
 /* ---- held locks ------------------------------------------------------- */
 
 DEFINE_PER_CPU(struct qspin_held_cpu, qspin_held_cpu);
-
-/*
- * The context level: in_nmi(), in_hardirq(), in_serving_softirq() (the
- * last is per task on PREEMPT_RT, where the preempt count's softirq bits
- * are never set). A task with bottom halves disabled is task context.
- */
-static __always_inline enum qspin_ctx qspin_ctx_now(void)
-{
-	if (unlikely(in_nmi()))
-		return QSPIN_CTX_NMI;
-	if (in_hardirq())
-		return QSPIN_CTX_HARDIRQ;
-	if (in_serving_softirq())
-		return QSPIN_CTX_SOFTIRQ;
-	return QSPIN_CTX_TASK;
-}
 
 /* Softirqs can run here: lockdep's softirqs_enabled, which needs hardirqs on. */
 static __always_inline bool qspin_softirqs_on(bool irqs_off)
@@ -652,12 +637,17 @@ static bool qspin_validate_release_slow(qspinlock_t *lock,
 	return true;
 }
 
-noinline void qspin_validate_release_general(qspinlock_t *lock)
+noinline bool qspin_validate_release_general(qspinlock_t *lock)
 {
 	struct qspin_held_stack *hs =
 		this_cpu_ptr(&qspin_held_cpu.ctx[qspin_ctx_now()]);
 
+	/* Ours, parked when we slept or leaked: no preemption to give back. */
+	if (unlikely(atomic_read(&qspin_nr_parked)) &&
+	    qspin_ctx_now() == QSPIN_CTX_TASK && qspin_parked_release(lock))
+		return true;
 	qspin_validate_release_slow(lock, hs);
+	return false;
 }
 
 /* ---- init of a lock, held locks freed ------------------------------------------ */
@@ -704,6 +694,24 @@ static void qspin_held_drop(int cpu, enum qspin_ctx c, unsigned int i)
 		WRITE_ONCE(hc->ctx[c].held[i].lock_tag, 0);
 }
 
+static bool qspin_parked_in_module(const qspinlock_t *lock, void *mod)
+{
+	return qspin_lock_in_module(lock, mod);
+}
+
+static void qspin_report_parked_going(const struct qspin_parked *p, void *arg)
+{
+	struct module *mod = arg;
+	qspinlock_t *lock = qspin_held_lock(&p->held);
+
+	if (qspin_report_start(QSPIN_REPORT_HELD_FREED, (unsigned long)lock, 0)) {
+		pr_err(" module %s is unloading while a task that left CPU %d holds its lock %ps (taken at %pS)\n",
+		       mod->name, p->cpu, lock, (void *)p->held.ip);
+		pr_err(" fix: release every lock before the module's exit function returns\n");
+		qspin_report_end();
+	}
+}
+
 /* A module is going: its locks still held are reported and forgotten. */
 void qspin_held_check_freed(struct module *mod)
 {
@@ -733,6 +741,35 @@ void qspin_held_check_freed(struct module *mod)
 		}
 	}
 	preempt_enable();
+	qspin_parked_drop_if(qspin_parked_in_module, qspin_report_parked_going,
+			     mod);
+}
+
+struct qspin_freed_range {
+	unsigned long start, end, call_site;
+};
+
+static bool qspin_parked_in_range(const qspinlock_t *lock, void *arg)
+{
+	const struct qspin_freed_range *r = arg;
+
+	return (unsigned long)lock >= r->start && (unsigned long)lock < r->end;
+}
+
+static void qspin_report_parked_freed(const struct qspin_parked *p, void *arg)
+{
+	const struct qspin_freed_range *r = arg;
+	qspinlock_t *lock = qspin_held_lock(&p->held);
+
+	if (qspin_report_start(QSPIN_REPORT_HELD_FREED, (unsigned long)lock, 0)) {
+		pr_err(" memory [%px, %px) freed at %pS holds lock %s (%px), held by a task that left CPU %d (taken at %pS)\n",
+		       (void *)r->start, (void *)r->end, (void *)r->call_site,
+		       qspin_class_name(p->held.cls), lock, p->cpu,
+		       (void *)p->held.ip);
+		pr_err(" the record is dropped; the lock's memory is not touched\n");
+		pr_err(" fix: release the lock before freeing its memory\n");
+		qspin_report_end();
+	}
 }
 
 /*
@@ -778,6 +815,12 @@ static void qspin_check_freed_range(const void *ptr, size_t size,
 			}
 		}
 	}
+	if (unlikely(atomic_read(&qspin_nr_parked))) {
+		struct qspin_freed_range r = { start, end, call_site };
+
+		qspin_parked_drop_if(qspin_parked_in_range,
+				     qspin_report_parked_freed, &r);
+	}
 }
 
 static void qspin_probe_kfree(void *data, unsigned long call_site,
@@ -797,6 +840,32 @@ static void qspin_probe_kmem_cache_free(void *data, unsigned long call_site,
 		return;
 	qspin_check_freed_range(ptr, kmem_cache_size((struct kmem_cache *)s),
 				call_site);
+}
+
+struct qspin_tp_lookup {
+	const char *name;
+	struct tracepoint *tp;
+};
+
+static void qspin_tp_match(struct tracepoint *tp, void *priv)
+{
+	struct qspin_tp_lookup *l = priv;
+
+	if (!strcmp(tp->name, l->name))
+		l->tp = tp;
+}
+
+/*
+ * A tracepoint of the kernel by name, exported or not (sched_switch,
+ * sys_exit, ...): tracepoint_probe_register() takes it either way.
+ * Return: NULL when the kernel has none by that name.
+ */
+struct tracepoint *qspin_tracepoint_find(const char *name)
+{
+	struct qspin_tp_lookup l = { .name = name };
+
+	for_each_kernel_tracepoint(qspin_tp_match, &l);
+	return l.tp;
 }
 
 static bool qspin_free_probes_on;	/* under qspin_validate_mutex */
@@ -833,6 +902,7 @@ static void qspin_held_clear_all(void)
 {
 	int cpu;
 
+	qspin_parked_clear();
 	for_each_possible_cpu(cpu)
 		memset(per_cpu_ptr(&qspin_held_cpu, cpu), 0,
 		       sizeof(struct qspin_held_cpu));
@@ -851,9 +921,13 @@ void qspin_validate_switch(bool on)
 		static_branch_enable(&qspin_validate_key);
 		qspin_instrument_update();
 		qspin_free_probes(true);
+		qspin_sleep_probes(true);
+		qspin_leak_probes(true);
 	} else if (!on && static_key_enabled(&qspin_validate_key)) {
 		static_branch_disable(&qspin_validate_key);
 		qspin_instrument_update();
+		qspin_leak_probes(false);
+		qspin_sleep_probes(false);
 		qspin_free_probes(false);
 		synchronize_rcu();
 		qspin_held_clear_all();
@@ -883,6 +957,8 @@ void qspin_validate_reset(void)
 	raw_spin_unlock_irqrestore(&qspin_graph_lock, flags);
 	qspin_reports_reset();
 	qspin_deadlocks_reset();
+	qspin_sleep_reset();
+	qspin_leak_reset();
 	mutex_unlock(&qspin_validate_mutex);
 }
 EXPORT_SYMBOL_GPL(qspin_validate_reset);
@@ -913,8 +989,11 @@ int qspin_validate_init_module(void)
 		qspin_graph_exit();
 		return ret;
 	}
+	qspin_sleep_init();
 	mutex_lock(&qspin_validate_mutex);
 	qspin_free_probes(static_key_enabled(&qspin_validate_key));
+	qspin_sleep_probes(static_key_enabled(&qspin_validate_key));
+	qspin_leak_probes(static_key_enabled(&qspin_validate_key));
 	mutex_unlock(&qspin_validate_mutex);
 	return 0;
 }
@@ -922,6 +1001,8 @@ int qspin_validate_init_module(void)
 void qspin_validate_exit_module(void)
 {
 	mutex_lock(&qspin_validate_mutex);
+	qspin_leak_probes(false);
+	qspin_sleep_probes(false);
 	qspin_free_probes(false);
 	mutex_unlock(&qspin_validate_mutex);
 	qspin_class_exit();
@@ -998,6 +1079,7 @@ static int held_show(struct seq_file *m, void *v)
 			}
 		}
 	}
+	qspin_parked_show(m);
 	seq_printf(m, "# validate %d slots %d overflow %lu chains %u\n",
 		   qspin_validate_enabled(), QSPIN_HELD_MAX, overflow,
 		   READ_ONCE(qspin_nr_chains));
@@ -1013,4 +1095,6 @@ void qspin_validate_debugfs(struct dentry *dir)
 	qspin_class_debugfs(dir);
 	qspin_report_debugfs(dir);
 	qspin_graph_debugfs(dir);
+	qspin_sleep_debugfs(dir);
+	qspin_leak_debugfs(dir);
 }
