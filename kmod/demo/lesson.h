@@ -60,6 +60,8 @@ struct demo_phase {
 	int (*cpu_y)(void);
 	enum demo_pair_expect expect;
 	int ret;		/* the error of the side(s) that leave */
+};
+
 /* A mistake lesson: what runs, and what qspin must say. */
 struct demo_mistake {
 	int (*bug)(void);
