@@ -32,11 +32,12 @@
 #              rcupdate.rcu_cpu_stall_timeout=3, watchdog_thresh=1 on the
 #              kernel command line). Needs --yes-hang-this-cpu.
 #
-# Exit status: 0 when every scenario passed or was skipped (a scenario that
-# cannot run here, e.g. one CPU, says "NAME: skipped: WHY" in dmesg: printed
-# as SKIPPED with the reason), 1 when one did not pass (FAIL or
-# INCONCLUSIVE), 2 on a setup error, 3 when a run was refused otherwise (the
-# write to debugfs run failed: unknown name, EBUSY, EOPNOTSUPP, ...).
+# Exit status: 0 when every scenario passed, 4 (kselftest's skip) when none
+# failed but one was skipped (a scenario that cannot run here, e.g. one CPU
+# or the validator off, says "NAME: skipped: WHY" in dmesg: printed as
+# SKIPPED with the reason, never as passed), 1 when one did not pass (FAIL
+# or INCONCLUSIVE), 2 on a setup error, 3 when a run was refused otherwise
+# (the write to debugfs run failed: unknown name, EBUSY, EOPNOTSUPP, ...).
 D=/sys/kernel/debug/qspin-demo
 moddir='' source=auto runs=1 lockup=0 yes=0 load=1 unload=0 scen='' timeout_ms=500
 
@@ -50,7 +51,7 @@ while [ $# -gt 0 ]; do
 	--unload) unload=1; shift ;;
 	--lockup) lockup=1; shift ;;
 	--yes-hang-this-cpu) yes=1; shift ;;
-	-h|--help) sed -n '3,39p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	-h|--help) sed -n '3,40p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	-*) die "unknown option $1 (see --help)" ;;
 	*) scen="$scen $1"; shift ;;
 	esac
@@ -178,6 +179,7 @@ for s in $scen; do
 	echo "  verdict: $v ($(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", b - a }')s)"
 	[ "$v" = PASS ] || [ $rc = 3 ] || rc=1
 done
+[ $rc != 0 ] || [ -z "$skipped" ] || rc=4
 [ $load = 1 ] || exit $rc
 
 [ -z "$skipped" ] || { echo; echo "=== skipped (each said why):$skipped"; }
