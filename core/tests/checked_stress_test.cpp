@@ -31,8 +31,6 @@ using Env = ThreadCpuEnvironment;
 using Checked = CheckedThreadCpuEnvironment;
 using Lock = QueuedSpinLock<Env>;
 
-constexpr int kLeave = -110; // the kernel's -ETIMEDOUT
-
 // Where a checked waiter was when it was told to leave, as its
 // should_leave() sees it: no node (pending waiter), the queue head with
 // its own tail in the word (leaves by the tail CAS, unless a successor

@@ -31,9 +31,6 @@ using Env = ThreadCpuEnvironment;
 using Checked = CheckedThreadCpuEnvironment;
 using Lock = QueuedSpinLock<Env>;
 
-// The reason the tests' should_leave() gives (the kernel's -ETIMEDOUT).
-constexpr int kLeave = -110;
-
 // The CPU ids: the checked waiter, a queued successor, a queued
 // predecessor, a thread playing the pending waiter.
 constexpr unsigned kWaiterCpu = 1, kSuccessorCpu = 2, kPredecessorCpu = 3,

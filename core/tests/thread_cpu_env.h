@@ -132,6 +132,10 @@ struct CheckedThreadCpuEnvironment : ThreadCpuEnvironment {
 
 static_assert(AbortableEnvironment<CheckedThreadCpuEnvironment>);
 
+// What the tests' should_leave() callbacks answer to leave (the kernel's
+// -ETIMEDOUT).
+inline constexpr int kLeave = -110;
+
 // Gives the calling thread a CPU id for its lifetime in scope. Ids must be
 // unique among live threads; the block must be idle (depth 0) on both
 // ends, or a context leaked a node.
