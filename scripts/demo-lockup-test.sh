@@ -55,7 +55,9 @@ section() {
 		/<\/TASK>/ { exit }' "$1"
 }
 
-stamp() { sed -n 's/^\[ *\([0-9.]*\)\].*/\1/p' | head -n1; }
+# The printk time of a line, also when the guest's own output was written
+# into the start of the same console line ("qspin-demo: irq-[    7.1] rcu: ...").
+stamp() { sed -n 's/.*\[ *\([0-9][0-9]*\.[0-9]*\)\] .*/\1/p' | head -n1; }
 
 for s in "${scen[@]}"; do
 	log=build/logs/demo-lockup-$s.console.log
