@@ -11,8 +11,18 @@
 # with the VM's kernel image (scripts/deps.sh resolves its ABI).
 
 TOP      := $(CURDIR)
+# KERNEL=NAME picks the test VM's kernel (scripts/deps.sh): 6.1 (default),
+# rt, 6.12, 6.12-rt. Every VM target builds for and boots that one.
+KERNEL   ?= 6.1
+KERNELS  := 6.1 rt 6.12 6.12-rt
+ifneq ($(filter-out 6.1 default,$(KERNEL)),)
+VM_ABI    = $(shell cat $(TOP)/.cache/kernels/$(KERNEL)/abi 2>/dev/null)
+VM_KDIR   = $(TOP)/.cache/kernels/$(KERNEL)/kdir
+else
 VM_ABI    = $(shell cat $(TOP)/.cache/vm-abi 2>/dev/null)
 VM_KDIR   = /usr/src/linux-headers-$(VM_ABI)
+endif
+export KERNEL
 HOST_KDIR := /lib/modules/$(shell uname -r)/build
 KDIR     ?= $(if $(wildcard $(HOST_KDIR)/Makefile),$(HOST_KDIR),$(VM_KDIR))
 

@@ -21,8 +21,14 @@
 #include <linux/irq.h>
 #include <linux/module.h>
 #include <linux/pci.h>
+#include <linux/version.h>
 
 #include "harness.h"
+
+/* 6.8 renamed PCI_IRQ_LEGACY to PCI_IRQ_INTX (6.10 dropped the old name). */
+#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 8, 0)
+#define PCI_IRQ_INTX PCI_IRQ_LEGACY
+#endif
 
 #define EDU_VENDOR	0x1234
 #define EDU_DEVICE	0x11e8
@@ -92,7 +98,7 @@ static int demo_edu_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	if (demo_edu_want_msi)
 		types |= PCI_IRQ_MSI;
 	if (demo_edu_want_intx)
-		types |= PCI_IRQ_LEGACY;
+		types |= PCI_IRQ_INTX;
 	nvec = pci_alloc_irq_vectors(pdev, 1, 1, types);
 	if (nvec < 0)
 		return nvec;

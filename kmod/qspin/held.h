@@ -18,6 +18,7 @@
 #include <linux/irqflags.h>
 #include <linux/percpu.h>
 #include <linux/preempt.h>
+#include <linux/version.h>
 #include "class.h"
 #include "internal.h"
 
@@ -125,6 +126,14 @@ DECLARE_PER_CPU(struct qspin_held_cpu, qspin_held_cpu);
  * first: one instruction more per test, on every lock and unlock).
  */
 #if defined(CONFIG_X86_64) && !defined(__CHECKER__)
+/* x86's per-CPU preempt count: in struct pcpu_hot from 6.2 to 6.14. */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 2, 0) && \
+	LINUX_VERSION_CODE < KERNEL_VERSION(6, 15, 0)
+#define QSPIN_PREEMPT_COUNT pcpu_hot.preempt_count
+#else
+#define QSPIN_PREEMPT_COUNT __preempt_count
+#endif
+
 /* Any of `mask`'s bits set in this CPU's preempt count. */
 static __always_inline bool qspin_pc_any(unsigned int mask)
 {
@@ -132,7 +141,7 @@ static __always_inline bool qspin_pc_any(unsigned int mask)
 
 	asm("testl %[mask], " __percpu_arg([pc]) CC_SET(nz)
 	    : CC_OUT(nz) (nz)
-	    : [mask] "i" (mask), [pc] "m" (__preempt_count));
+	    : [mask] "i" (mask), [pc] "m" (QSPIN_PREEMPT_COUNT));
 	return nz;
 }
 
