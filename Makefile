@@ -3,6 +3,8 @@
 #
 #   make                 build the kernel modules against KDIR
 #   make check           install deps, build, run every test (host + VM)
+#   make check-kernels   the VM suites on each kernel (KERNEL=6.1 rt 6.12 6.12-rt)
+#   make ... KERNEL=NAME the VM targets on kernel NAME (scripts/deps.sh)
 #   make demo            install deps, build, boot the VM, run the deadlock demos
 #   make check-lockdep   the validator against lockdep (builds a lockdep kernel once)
 #   make bench-lockdep   what lockdep costs spinlock_t vs what validate=1 costs qspin
@@ -14,8 +16,8 @@ TOP      := $(CURDIR)
 # KERNEL=NAME picks the test VM's kernel (scripts/deps.sh): 6.1 (default),
 # rt, 6.12, 6.12-rt. Every VM target builds for and boots that one.
 KERNEL   ?= 6.1
-KERNELS  := 6.1 rt 6.12 6.12-rt
-ifneq ($(filter-out 6.1 default,$(KERNEL)),)
+override KERNEL := $(patsubst 6.1-rt,rt,$(patsubst default,6.1,$(KERNEL)))
+ifneq ($(filter-out 6.1,$(KERNEL)),)
 VM_ABI    = $(shell cat $(TOP)/.cache/kernels/$(KERNEL)/abi 2>/dev/null)
 VM_KDIR   = $(TOP)/.cache/kernels/$(KERNEL)/kdir
 else
@@ -28,7 +30,7 @@ KDIR     ?= $(if $(wildcard $(HOST_KDIR)/Makefile),$(HOST_KDIR),$(VM_KDIR))
 
 export QSPIN_TOP := $(TOP)
 
-.PHONY: all modules vm-modules clean deps check host-test bench-host \
+.PHONY: all modules vm-modules clean deps check check-kernels host-test bench-host \
 	kernel-checks vm-test demo demo-lockup bench soak sparse check-lockdep \
 	bench-lockdep
 
@@ -42,8 +44,13 @@ modules:
 	$(MAKE) -C $(KDIR) M=$(TOP) modules
 
 # The modules for the test VM, built against its own kernel's headers.
+# A module left from a build for another kernel (one this kernel does not
+# build: the spinlock_t drop-in sample on PREEMPT_RT) is removed.
 vm-modules: deps
 	$(MAKE) -C $(VM_KDIR) M=$(TOP) modules
+	@find kmod selftests samples -name '*.ko' | while read -r ko; do \
+		v=$$(modinfo -F vermagic $$ko | cut -d' ' -f1); \
+		[ "$$v" = "$(VM_ABI)" ] || { echo "removing $$ko: built for $$v" >&2; rm -f $$ko; }; done
 
 sparse: deps
 	$(MAKE) -C $(VM_KDIR) M=$(TOP) C=2 modules
@@ -61,6 +68,10 @@ clean:
 
 check:
 	@scripts/check.sh
+
+# The VM suites (kernel-checks, kselftests, demo, DKMS) on all four kernels.
+check-kernels:
+	@scripts/check.sh --kernels
 
 host-test: deps
 	@scripts/host-tests.sh

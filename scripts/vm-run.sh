@@ -154,8 +154,24 @@ elif [ "$follow" = 1 ]; then
 	tail -n +1 -s 0.2 -F --pid=$qpid "$out" >&2 2>/dev/null &
 	tpid=$!
 fi
+# A kernel that prints "reboot: Power down" and never leaves QEMU (6.12
+# under TCG, now and then): once the guest said its sentinel, QEMU gets
+# 15 s to exit by itself and is then stopped.
+(
+	while kill -0 $qpid 2>/dev/null; do
+		if grep -aq "$VM_SENTINEL" "$out" 2>/dev/null; then
+			for _ in $(seq 30); do kill -0 $qpid 2>/dev/null || exit 0; sleep 0.5; done
+			kill -TERM $qpid 2>/dev/null
+			exit 0
+		fi
+		sleep 1
+	done
+) &
+wpid=$!
 wait $qpid
 qrc=$?
+kill $wpid 2>/dev/null
+wait $wpid 2>/dev/null
 [ -n "$tpid" ] && wait "$tpid" 2>/dev/null
 # 8250's console writes CRLF; keep the logs plain for grep and awk.
 sed -i 's/\r$//' "$log" "$out" 2>/dev/null

@@ -104,7 +104,14 @@ static int demo_edu_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 		return nvec;
 	edu->msi = pdev->msi_enabled;
 	edu->irq = pci_irq_vector(pdev, 0);
-	ret = request_irq(edu->irq, demo_edu_irq, edu->msi ? 0 : IRQF_SHARED,
+	/*
+	 * IRQF_NO_THREAD: a hard handler on every kernel. On PREEMPT_RT
+	 * request_irq() handlers are forced into threads, and a thread never
+	 * interrupts a task that holds a spinning lock with preemption off:
+	 * irq-deadlock would prove nothing (INCONCLUSIVE).
+	 */
+	ret = request_irq(edu->irq, demo_edu_irq,
+			  IRQF_NO_THREAD | (edu->msi ? 0 : IRQF_SHARED),
 			  KBUILD_MODNAME, edu);
 	if (ret) {
 		pci_free_irq_vectors(pdev);

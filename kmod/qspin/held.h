@@ -134,6 +134,18 @@ DECLARE_PER_CPU(struct qspin_held_cpu, qspin_held_cpu);
 #define QSPIN_PREEMPT_COUNT __preempt_count
 #endif
 
+/*
+ * A per-CPU variable as an asm "m" operand. Where the compiler addresses
+ * per-CPU data through %gs itself (USE_X86_SEG_SUPPORT, 6.8 on, as on
+ * 6.12) __percpu_arg() adds no "%gs:" and the operand must carry the
+ * address space (__my_cpu_var()); before that the variable is plain.
+ */
+#ifdef __my_cpu_var
+#define qspin_cpu_var(var) __my_cpu_var(var)
+#else
+#define qspin_cpu_var(var) (var)
+#endif
+
 /* Any of `mask`'s bits set in this CPU's preempt count. */
 static __always_inline bool qspin_pc_any(unsigned int mask)
 {
@@ -141,7 +153,7 @@ static __always_inline bool qspin_pc_any(unsigned int mask)
 
 	asm("testl %[mask], " __percpu_arg([pc]) CC_SET(nz)
 	    : CC_OUT(nz) (nz)
-	    : [mask] "i" (mask), [pc] "m" (QSPIN_PREEMPT_COUNT));
+	    : [mask] "i" (mask), [pc] "m" (qspin_cpu_var(QSPIN_PREEMPT_COUNT)));
 	return nz;
 }
 
@@ -151,7 +163,7 @@ static __always_inline bool qspin_pc_any(unsigned int mask)
 	bool __eq;							\
 	asm("cmpq %[v], " __percpu_arg([p]) CC_SET(e)			\
 	    : CC_OUT(e) (__eq)						\
-	    : [v] "er" ((unsigned long)(val)), [p] "m" (var));		\
+	    : [v] "er" ((unsigned long)(val)), [p] "m" (qspin_cpu_var(var)));	\
 	__eq;								\
 })
 
@@ -161,7 +173,7 @@ static __always_inline bool qspin_pc_any(unsigned int mask)
 	bool __eq;							\
 	asm("cmpl %[v], " __percpu_arg([p]) CC_SET(e)			\
 	    : CC_OUT(e) (__eq)						\
-	    : [v] "ir" ((u32)(val)), [p] "m" (var));			\
+	    : [v] "ir" ((u32)(val)), [p] "m" (qspin_cpu_var(var)));		\
 	__eq;								\
 })
 
@@ -171,7 +183,7 @@ static __always_inline bool qspin_pc_any(unsigned int mask)
 	bool __nz;							\
 	asm("testb %[m], " __percpu_arg([p]) CC_SET(nz)			\
 	    : CC_OUT(nz) (__nz)						\
-	    : [m] "i" ((u8)(mask)), [p] "m" (var));			\
+	    : [m] "i" ((u8)(mask)), [p] "m" (qspin_cpu_var(var)));		\
 	__nz;								\
 })
 #else

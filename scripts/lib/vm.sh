@@ -7,6 +7,7 @@
 #                               .cache (scripts/deps.sh must have run); with
 #                               KERNEL=NAME (rt, 6.12, 6.12-rt) from
 #                               .cache/kernels/NAME (KERNEL=NAME scripts/deps.sh)
+#   vm_suite NAME               NAME, or NAME-<kernel> for KERNEL=<kernel>
 #   vm_log MSG...               "[tag] MSG" on stderr (tag: $vm_tag)
 #   vm_die MSG...               vm_log, then exit 126
 #   vm_sentinel_rc FILE         the N of the last "QSPIN-GUEST-EXIT rc=N" in
@@ -50,6 +51,15 @@ vm_env() {
 	KSELFTEST_DIR=${KSELFTEST_DIR:-$cache/src/tools/testing/selftests}
 	[ -f "$KERNEL_DIR/vmlinuz" ] || vm_die "no VM kernel at $KERNEL_DIR/vmlinuz: run scripts/deps.sh"
 	export VM_ABI KERNEL_DIR KDIR KSELFTEST_DIR
+}
+
+# vm_suite NAME: a results suite's (and its logs') name for the kernel of
+# KERNEL=NAME: NAME on the default kernel, NAME-<kernel> on the others.
+vm_suite() {
+	case ${KERNEL:-6.1} in
+	6.1|default) echo "$1" ;;
+	*) echo "$1-${KERNEL/#6.1-rt/rt}" ;;
+	esac
 }
 
 vm_now() { date +%s.%N; }
