@@ -243,12 +243,19 @@ declare -A plain_budget=(
 # Other kernels (KERNEL=NAME), measured on each when it was brought up:
 #  - PREEMPT_RT: the _bh operations add preempt_disable()/preempt_enable()
 #    (lock_api.c's qspin_bh_disable(): local_bh_disable() leaves preemption
-#    on there), and local_bh_disable() is a call whose argument the lock
-#    pointer has to be kept across; preempt_enable() reschedules through
-#    preempt_schedule_thunk (no PREEMPT_DYNAMIC static call on RT).
+#    on there), and the lock pointer is kept across local_bh_disable()'s
+#    call; 6.1-rt's preempt_enable() is the RT patch's lazy one
+#    (HAVE_PREEMPT_LAZY: it also tests the lazy count and
+#    TIF_NEED_RESCHED_LAZY: 6-7 instructions more in every unlock) and
+#    reschedules through preempt_schedule_thunk (no static call).
 #  - X86_KERNEL_IBT (6.12): every exported function starts with endbr64.
 if kconfig CONFIG_PREEMPT_RT; then
-	plain_budget[qspin_lock_bh]=14
+	plain_budget[qspin_lock_bh]=14 plain_budget[qspin_unlock_bh]=8
+	plain_budget[_qspin_trylock_bh]=18
+fi
+if kconfig CONFIG_HAVE_PREEMPT_LAZY; then
+	plain_budget[qspin_unlock]=13 plain_budget[qspin_unlock_irqrestore]=15
+	plain_budget[qspin_unlock_irq]=14 plain_budget[qspin_unlock_bh]=15
 fi
 if kconfig CONFIG_X86_KERNEL_IBT; then
 	for fn in "${plain_ops[@]}"; do
