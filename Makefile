@@ -2,7 +2,11 @@
 # qspin: top-level entry points. README.md documents each target.
 #
 #   make                 build the kernel modules against KDIR
+#   make install         modules_install + depmod + client headers (DESTDIR,
+#                        INSTALL_MOD_PATH to stage; README "make install, DKMS")
 #   make check           install deps, build, run every test (host + VM)
+#   make check-kernels   the VM suites on each kernel (KERNEL=6.1 rt 6.12 6.12-rt)
+#   make ... KERNEL=NAME the VM targets on kernel NAME (scripts/deps.sh)
 #   make demo            install deps, build, boot the VM, run the deadlock demos
 #   make check-lockdep   the validator against lockdep (builds a lockdep kernel once)
 #   make bench-lockdep   what lockdep costs spinlock_t vs what validate=1 costs qspin
@@ -11,14 +15,24 @@
 # with the VM's kernel image (scripts/deps.sh resolves its ABI).
 
 TOP      := $(CURDIR)
+# KERNEL=NAME picks the test VM's kernel (scripts/deps.sh): 6.1 (default),
+# rt, 6.12, 6.12-rt. Every VM target builds for and boots that one.
+KERNEL   ?= 6.1
+override KERNEL := $(patsubst 6.1-rt,rt,$(patsubst default,6.1,$(KERNEL)))
+ifneq ($(filter-out 6.1,$(KERNEL)),)
+VM_ABI    = $(shell cat $(TOP)/.cache/kernels/$(KERNEL)/abi 2>/dev/null)
+VM_KDIR   = $(TOP)/.cache/kernels/$(KERNEL)/kdir
+else
 VM_ABI    = $(shell cat $(TOP)/.cache/vm-abi 2>/dev/null)
 VM_KDIR   = /usr/src/linux-headers-$(VM_ABI)
+endif
+export KERNEL
 HOST_KDIR := /lib/modules/$(shell uname -r)/build
 KDIR     ?= $(if $(wildcard $(HOST_KDIR)/Makefile),$(HOST_KDIR),$(VM_KDIR))
 
 export QSPIN_TOP := $(TOP)
 
-.PHONY: all modules vm-modules clean deps check host-test bench-host \
+.PHONY: all modules vm-modules install clean deps check check-kernels host-test bench-host \
 	kernel-checks vm-test demo demo-lockup bench soak sparse check-lockdep \
 	bench-lockdep
 
@@ -28,12 +42,38 @@ deps:
 	@scripts/deps.sh
 
 modules:
-	@[ -n "$(KDIR)" ] && [ -d "$(KDIR)" ] || { echo "no kernel headers at KDIR='$(KDIR)': run 'make deps' or pass KDIR=" >&2; exit 1; }
+	@[ -n "$(KDIR)" ] && [ -f "$(KDIR)/Makefile" ] || { echo "qspin: no kernel headers at KDIR='$(KDIR)': install the headers of the kernel to build for (Debian/Ubuntu: apt-get install linux-headers-$$(uname -r); Fedora: dnf install kernel-devel-$$(uname -r)), or pass KDIR=/path/to/kernel/build; 'make deps' installs Debian 12's for the test VM" >&2; exit 1; }
 	$(MAKE) -C $(KDIR) M=$(TOP) modules
 
 # The modules for the test VM, built against its own kernel's headers.
+# make install: the modules (modules_install into INSTALL_MOD_PATH, under
+# extra/, then depmod), qspin.ko's Module.symvers beside them as
+# extra/qspin.symvers, and the client headers in
+# $(DESTDIR)/usr/src/qspin-VERSION/include (the folder DKMS's source tree
+# has too). A client then builds with one -I and KBUILD_EXTRA_SYMBOLS (README).
+# Modules are installed unsigned (the kernel's key is not in its headers);
+# QSPIN_SIGN=1 leaves signing to the kernel's CONFIG_MODULE_SIG_ALL.
+QSPIN_VERSION := $(shell sed -n 's/^\#define QSPIN_VERSION "\(.*\)"$$/\1/p' $(TOP)/kmod/qspin/internal.h)
+QSPIN_SRC_DIR := $(DESTDIR)/usr/src/qspin-$(QSPIN_VERSION)
+install: modules
+	$(MAKE) -C $(KDIR) M=$(TOP) INSTALL_MOD_PATH=$(INSTALL_MOD_PATH) INSTALL_MOD_DIR=extra \
+		$(if $(QSPIN_SIGN),,CONFIG_MODULE_SIG_ALL=) modules_install
+	@kver=$$(modinfo -F vermagic kmod/qspin/qspin.ko | cut -d" " -f1) && \
+	install -m 644 Module.symvers $(INSTALL_MOD_PATH)/lib/modules/$$kver/extra/qspin.symvers && \
+	echo "  DEPMOD  $$kver ($(or $(INSTALL_MOD_PATH),/))" && \
+	depmod -b $(or $(INSTALL_MOD_PATH),/) $$kver
+	install -d $(QSPIN_SRC_DIR)/include/qspin
+	install -m 644 include/qspin.h $(QSPIN_SRC_DIR)/include/
+	install -m 644 include/qspin/*.h $(QSPIN_SRC_DIR)/include/qspin/
+	@echo "  HEADERS $(QSPIN_SRC_DIR)/include"
+
+# A module left from a build for another kernel (one this kernel does not
+# build: the spinlock_t drop-in sample on PREEMPT_RT) is removed.
 vm-modules: deps
 	$(MAKE) -C $(VM_KDIR) M=$(TOP) modules
+	@find kmod selftests samples -name '*.ko' | while read -r ko; do \
+		v=$$(modinfo -F vermagic $$ko | cut -d' ' -f1); \
+		[ "$$v" = "$(VM_ABI)" ] || { echo "removing $$ko: built for $$v" >&2; rm -f $$ko; }; done
 
 sparse: deps
 	$(MAKE) -C $(VM_KDIR) M=$(TOP) C=2 modules
@@ -51,6 +91,10 @@ clean:
 
 check:
 	@scripts/check.sh
+
+# The VM suites (kernel-checks, kselftests, demo, DKMS) on all four kernels.
+check-kernels:
+	@scripts/check.sh --kernels
 
 host-test: deps
 	@scripts/host-tests.sh

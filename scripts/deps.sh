@@ -5,10 +5,28 @@
 #
 #   scripts/deps.sh            host packages + VM kernel image + kselftest framework
 #   scripts/deps.sh --print    print the resolved VM kernel ABI and the cache paths
+#   KERNEL=NAME scripts/deps.sh [--print]   the same for another VM kernel
+#
+# The VM kernels (KERNEL=NAME; make ... KERNEL=NAME), each resolved from a
+# Debian metapackage of the day, never a pinned number:
+#   6.1 (default)  linux-image-amd64       Debian 12's generic kernel
+#   rt (6.1-rt)    linux-image-rt-amd64    Debian 12's PREEMPT_RT kernel
+#   6.12           linux-image-amd64       from bookworm-backports
+#   6.12-rt        linux-image-rt-amd64    from bookworm-backports
+# bookworm-backports is added to apt for the linux-* kernel packages only
+# (/etc/apt/preferences.d/qspin-bookworm-backports: priority 100 for them,
+# so nothing of the host moves to backports, -1 for everything else).
 #
 # Cache layout (git-ignored, under .cache/):
 #   .cache/kernel/<abi>/vmlinuz          Debian's linux-image-<abi>, extracted with dpkg-deb
 #   .cache/kernel/<abi>/modules/         its /lib/modules/<abi> (for modprobe'd dependencies)
+#                                        (the default kernel; its headers are installed
+#                                        with apt in /usr/src/linux-headers-<abi>)
+#   .cache/kernels/<name>/               every other kernel: abi, vmlinuz, config,
+#                                        modules/ (.ko or .ko.xz), and its headers
+#                                        extracted with dpkg-deb (not installed: the
+#                                        6.12 headers depend on the image) under root/;
+#                                        kdir -> root/usr/src/linux-headers-<abi>
 #   .cache/kselftest/<srcver>/tools/testing/selftests/...   the kselftest framework files
 #   .cache/linux-source/<srcver>/        reference sources (kernel/locking, ...)
 set -euo pipefail
@@ -30,17 +48,55 @@ apt_update_once() {
 	apt_updated=1
 }
 
+# KERNEL=NAME: its metapackage (as apt-cache names it, with /suite for backports).
+kernel=${KERNEL:-6.1}
+case $kernel in
+6.1|default) kernel=6.1 meta=linux-image-amd64 ;;
+rt|6.1-rt) kernel=rt meta=linux-image-rt-amd64 ;;
+6.12) meta=linux-image-amd64/bookworm-backports ;;
+6.12-rt) meta=linux-image-rt-amd64/bookworm-backports ;;
+*) log "unknown KERNEL='$kernel': one of 6.1 (default), rt, 6.12, 6.12-rt"; exit 2 ;;
+esac
+
+# bookworm-backports, for the kernel packages only.
+bpo_sources=/etc/apt/sources.list.d/qspin-bookworm-backports.sources
+bpo_pref=/etc/apt/preferences.d/qspin-bookworm-backports
+enable_backports() {
+	[ -f "$bpo_sources" ] && [ -f "$bpo_pref" ] && return
+	log "adding bookworm-backports to apt, pinned to the linux-* kernel packages"
+	$SUDO tee "$bpo_pref" >/dev/null <<'EOF'
+# qspin (scripts/deps.sh): bookworm-backports for its 6.12 VM kernels only.
+Package: linux-image-* linux-headers-* linux-kbuild-* linux-compiler-*
+Pin: release n=bookworm-backports
+Pin-Priority: 100
+
+Package: *
+Pin: release n=bookworm-backports
+Pin-Priority: -1
+EOF
+	$SUDO tee "$bpo_sources" >/dev/null <<'EOF'
+Types: deb
+URIs: http://deb.debian.org/debian
+Suites: bookworm-backports
+Components: main
+Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
+EOF
+	apt_updated=0
+	apt_update_once
+}
+
 # The VM kernel ABI comes from the metapackage of the day, never a pinned number.
 resolve_abi() {
 	local dep
-	dep=$(apt-cache depends linux-image-amd64 2>/dev/null |
+	case $meta in */bookworm-backports) enable_backports ;; esac
+	dep=$(apt-cache depends "$meta" 2>/dev/null |
 		sed -n 's/^ *Depends: linux-image-\([0-9][^ ]*-amd64\)$/\1/p' | head -n1)
 	if [ -z "$dep" ]; then
 		apt_update_once
-		dep=$(apt-cache depends linux-image-amd64 |
+		dep=$(apt-cache depends "$meta" |
 			sed -n 's/^ *Depends: linux-image-\([0-9][^ ]*-amd64\)$/\1/p' | head -n1)
 	fi
-	[ -n "$dep" ] || { log "cannot resolve linux-image-amd64's ABI"; exit 1; }
+	[ -n "$dep" ] || { log "cannot resolve $meta's ABI"; exit 1; }
 	echo "$dep"
 }
 
@@ -50,6 +106,7 @@ host_packages=(
 	qemu-system-x86 busybox-static sparse gnuplot-nox python3 perl
 	linux-headers-amd64 linux-source
 	flex bison libelf-dev
+	dwarves zstd dkms
 )
 
 install_host_packages() {
@@ -83,11 +140,11 @@ vm_kernel_cached() {
 	[ -f "$dir/vmlinuz" ] && [ -f "$dir/modules/modules.order" ] &&
 		[ -f "$dir/ko-count" ] || return 1
 	want=$(cat "$dir/ko-count")
-	[ "$(find "$dir/modules" -name '*.ko' | wc -l)" = "$want" ]
+	[ "$(find "$dir/modules" -name '*.ko' -o -name '*.ko.xz' -o -name '*.ko.zst' | wc -l)" = "$want" ]
 }
 
 extract_vm_kernel() {
-	local abi=$1 dir=$cache/kernel/$1 tmp
+	local abi=$1 dir=${2:-$cache/kernel/$1} tmp
 	vm_kernel_cached "$dir" && return
 	[ -d "$dir" ] && log "cached kernel $abi is incomplete: extracting it again"
 	log "fetching linux-image-$abi (extracted with dpkg-deb, not installed)"
@@ -102,8 +159,47 @@ extract_vm_kernel() {
 	cp "$tmp/root/boot/config-$abi" "$dir/config"
 	rm -rf "$dir/modules"
 	mv "$tmp/root/lib/modules/$abi" "$dir/modules"
-	find "$dir/modules" -name '*.ko' | wc -l > "$dir/ko-count"
+	find "$dir/modules" -name '*.ko' -o -name '*.ko.xz' -o -name '*.ko.zst' | wc -l > "$dir/ko-count"
 	rm -rf "$tmp"
+}
+
+# Another kernel's headers, extracted (not installed) under DIR/root: the
+# linux-headers-<abi> package and the linux-headers-*-common* and
+# linux-kbuild-* it depends on. Their only absolute path is the arch tree's
+# "include /usr/src/linux-headers-...-common/Makefile": make it relative
+# (make -C runs in that folder), so the cache can move.
+extract_headers() {
+	local abi=$1 dir=$2 tmp pkgs p
+	[ -f "$dir/headers-done" ] && [ "$(cat "$dir/headers-done")" = "$abi" ] && return
+	log "fetching linux-headers-$abi (extracted with dpkg-deb, not installed)"
+	mapfile -t pkgs < <(apt-cache depends "linux-headers-$abi" |
+		sed -n 's/^ *Depends: \(linux-\(headers\|kbuild\)-[^ ]*\)$/\1/p' | sort -u)
+	pkgs+=("linux-headers-$abi")
+	tmp=$(mktemp -d)
+	(cd "$tmp" && apt-get download -qq "${pkgs[@]}" >&2)
+	rm -rf "$dir/root"
+	mkdir -p "$dir/root"
+	for p in "$tmp"/*.deb; do
+		dpkg-deb -x "$p" "$dir/root"
+	done
+	sed -i "s|^include /usr/src/|include ../|" \
+		"$dir/root/usr/src/linux-headers-$abi/Makefile"
+	ln -sfn "root/usr/src/linux-headers-$abi" "$dir/kdir"
+	rm -rf "$tmp"
+	echo "$abi" > "$dir/headers-done"
+}
+
+# A kernel other than the default: everything in .cache/kernels/<name>/.
+# A new ABI of the day replaces the old one there.
+extract_other_kernel() {
+	local abi=$1 dir=$cache/kernels/$kernel
+	mkdir -p "$dir"
+	if [ "$(cat "$dir/abi" 2>/dev/null)" != "$abi" ]; then
+		rm -rf "$dir/modules" "$dir/root" "$dir/vmlinuz" "$dir/headers-done" "$dir/ko-count"
+	fi
+	extract_vm_kernel "$abi" "$dir"
+	extract_headers "$abi" "$dir"
+	echo "$abi" > "$dir/abi"
 }
 
 source_version() {
@@ -148,6 +244,15 @@ main() {
 	mkdir -p "$cache"
 	install_host_packages
 	local abi
+	if [ "$kernel" != 6.1 ]; then
+		# The default kernel's cache (and the kselftest framework) first:
+		# every other kernel's runs use the same sources.
+		KERNEL=6.1 "$0"
+		abi=$(resolve_abi)
+		extract_other_kernel "$abi"
+		log "ready: VM kernel $kernel = $abi, headers $cache/kernels/$kernel/kdir"
+		return
+	fi
 	abi=$(resolve_abi)
 	install_vm_headers "$abi"
 	extract_vm_kernel "$abi"
@@ -160,8 +265,13 @@ main() {
 if [ "${1:-}" = "--print" ]; then
 	abi=$(resolve_abi)
 	echo "VM_ABI=$abi"
-	echo "KERNEL_DIR=$cache/kernel/$abi"
-	echo "KDIR=/usr/src/linux-headers-$abi"
+	if [ "$kernel" = 6.1 ]; then
+		echo "KERNEL_DIR=$cache/kernel/$abi"
+		echo "KDIR=/usr/src/linux-headers-$abi"
+	else
+		echo "KERNEL_DIR=$cache/kernels/$kernel"
+		echo "KDIR=$cache/kernels/$kernel/kdir"
+	fi
 	echo "KSELFTEST_DIR=$cache/src/tools/testing/selftests"
 	exit 0
 fi

@@ -12,7 +12,17 @@
 #     compiler's builtins),
 # plus the freestanding C++ options. objtool then runs on the object exactly
 # as on a C object (same $(objtool-args)), and any warning it prints fails
-# the build: 6.1's objtool only warns.
+# the build: 6.1's objtool only warns. Where Kbuild delays objtool to the
+# linked module (X86_KERNEL_IBT=y, as on 6.12: no per-object run), the same
+# check runs on a copy of the C++ object, with the arguments Kbuild gives
+# the linked module (--link --module), and the copy is thrown away: Kbuild's
+# own run on the linked module still writes ORC and the rest.
+#
+# Debug info: -g1 (line tables and function names, no types). The kernel
+# stack traces use ORC and kallsyms, and decode_stacktrace.sh/addr2line get
+# the C++ lines from the tables; but pahole (module BTF, where the headers
+# ship vmlinux, as 6.12's do) cannot read C++ types (template parameters,
+# references), fails and deletes the module.
 
 CXX_FOR_KERNEL ?= $(patsubst %gcc,%g++,$(patsubst %gcc-$(CONFIG_GCC_VERSION_MAJOR),%g++-$(CONFIG_GCC_VERSION_MAJOR),$(CC)))
 CONFIG_GCC_VERSION_MAJOR = $(shell echo $$(( $(CONFIG_GCC_VERSION) / 10000 )))
@@ -29,7 +39,8 @@ cxx-drop-flags := -std=gnu11 -std=gnu89 -Wstrict-prototypes \
 
 cxx-freestanding-flags := -std=gnu++20 -nostdinc++ -fno-exceptions -fno-rtti \
 	-fno-threadsafe-statics -fno-use-cxa-atexit -fno-asynchronous-unwind-tables \
-	-fno-unwind-tables -fno-common -Wno-volatile -Werror
+	-fno-unwind-tables -fno-common -Wno-volatile -Werror \
+	$(if $(CONFIG_DEBUG_INFO),-g1)
 
 # Drop the "-include <header>" pairs (kconfig.h, compiler_types.h, ...) and
 # every -I path; the includer names the only folders C++ may see in
@@ -39,10 +50,16 @@ cxx-filter-includes = $(filter-out -I% -include %.h,$(1))
 cxx_flags = $(call cxx-filter-includes,$(filter-out $(cxx-drop-flags),$(c_flags))) \
 	$(cxx-include-dirs) $(cxx-freestanding-flags)
 
+# objtool on $@ itself, or (delayed objtool) on a copy of it.
+cxx-objtool-check = $(if $(objtool-enabled),$(objtool) $(objtool-args) $@,\
+	$(if $(and $(CONFIG_OBJTOOL),$(delay-objtool)),\
+	  cp $@ $@.objtool.o && \
+	  $(objtool) $(filter-out --module,$(objtool-args)) --module $@.objtool.o))
+
 quiet_cmd_cxx_o_cpp = CXX $(quiet_modtag) $@
       cmd_cxx_o_cpp = $(CXX_FOR_KERNEL) $(cxx_flags) -c -o $@ $< \
-		$(if $(objtool-enabled), ; $(objtool) $(objtool-args) $@ 2>$@.objtool; \
-		  status=$$?; cat $@.objtool >&2; \
+		$(if $(cxx-objtool-check), ; { $(cxx-objtool-check); } 2>$@.objtool; \
+		  status=$$?; rm -f $@.objtool.o; cat $@.objtool >&2; \
 		  if [ $$status -ne 0 ] || [ -s $@.objtool ]; then \
 		    echo "error: objtool warnings on C++ object $@ fail the build" >&2; \
 		    rm -f $@ $@.objtool; exit 1; fi; rm -f $@.objtool)

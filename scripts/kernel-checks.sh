@@ -20,10 +20,16 @@ set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
 source scripts/lib/results.sh
-results_init kernel-checks
-
-abi=$(cat .cache/vm-abi)
-kdir=/usr/src/linux-headers-$abi
+# The VM kernel of KERNEL=NAME (scripts/lib/vm.sh; default 6.1); suite
+# kernel-checks, kernel-checks-NAME on the others.
+qspin_top=$top vm_tag=kernel-checks
+# shellcheck source=scripts/lib/vm.sh
+source scripts/lib/vm.sh
+vm_env
+results_init "$(vm_suite kernel-checks)"
+abi=$VM_ABI
+kdir=$KDIR
+kconfig() { grep -q "^$1=y" "$kdir/.config"; }
 log=build/logs
 mkdir -p "$log"
 
@@ -60,10 +66,18 @@ check_object() {
 	fi
 
 	# objtool's and the compiler's output: ORC, __mcount_loc, return sites.
-	local want missing=
-	for want in .orc_unwind .orc_unwind_ip __mcount_loc .return_sites; do
-		echo "$sections" | grep -qx -- "$want" || missing="$missing $want"
+	# With X86_KERNEL_IBT (6.12) Kbuild runs objtool on the linked module,
+	# not per object: its sections are the module's (kbuild-cxx.mk still
+	# runs objtool's checks on a copy of the C++ object, warnings fatal).
+	local want missing= objtool_sections=$sections ko
+	if kconfig CONFIG_X86_KERNEL_IBT; then
+		ko=$(ls "$(dirname "$obj")"/*.ko 2>/dev/null | head -n1)
+		objtool_sections=$(objdump -h "${ko:-/dev/null}" 2>/dev/null | awk '$1 ~ /^[0-9]+$/ {print $2}')
+	fi
+	for want in .orc_unwind .orc_unwind_ip .return_sites; do
+		echo "$objtool_sections" | grep -qx -- "$want" || missing="$missing $want"
 	done
+	echo "$sections" | grep -qx -- __mcount_loc || missing="$missing __mcount_loc"
 	if [ -n "$missing" ]; then
 		result FAIL "$name-objtool-and-ftrace-sections" "missing:$missing"
 	else
@@ -226,7 +240,29 @@ declare -A plain_budget=(
 	[qspin_lock_bh]=8 [qspin_unlock_bh]=6 [_qspin_trylock]=12
 	[_qspin_trylock_irqsave]=16 [_qspin_trylock_bh]=12 [qspin_lock_checked]=9
 )
-plain_calls='^(__fentry__|__x86_return_thunk|pv_ops|__local_bh_disable_ip|__local_bh_enable_ip|__SCT__preempt_schedule|qspin_slowpath)$'
+# Other kernels (KERNEL=NAME), measured on each when it was brought up:
+#  - PREEMPT_RT: the _bh operations add preempt_disable()/preempt_enable()
+#    (lock_api.c's qspin_bh_disable(): local_bh_disable() leaves preemption
+#    on there), and the lock pointer is kept across local_bh_disable()'s
+#    call; 6.1-rt's preempt_enable() is the RT patch's lazy one
+#    (HAVE_PREEMPT_LAZY: it also tests the lazy count and
+#    TIF_NEED_RESCHED_LAZY: 6-7 instructions more in every unlock) and
+#    reschedules through preempt_schedule_thunk (no static call).
+#  - X86_KERNEL_IBT (6.12): every exported function starts with endbr64.
+if kconfig CONFIG_PREEMPT_RT; then
+	plain_budget[qspin_lock_bh]=14 plain_budget[qspin_unlock_bh]=8
+	plain_budget[_qspin_trylock_bh]=18
+fi
+if kconfig CONFIG_HAVE_PREEMPT_LAZY; then
+	plain_budget[qspin_unlock]=13 plain_budget[qspin_unlock_irqrestore]=15
+	plain_budget[qspin_unlock_irq]=14 plain_budget[qspin_unlock_bh]=15
+fi
+if kconfig CONFIG_X86_KERNEL_IBT; then
+	for fn in "${plain_ops[@]}"; do
+		plain_budget[$fn]=$((plain_budget[$fn] + 1))
+	done
+fi
+plain_calls='^(__fentry__|__x86_return_thunk|pv_ops|__local_bh_disable_ip|__local_bh_enable_ip|__SCT__preempt_schedule|preempt_schedule_thunk|qspin_slowpath)$'
 api_obj=kmod/qspin/lock_api.o
 if ! plain=$(python3 -c "$plain_path_probe" "$api_obj" "${plain_ops[@]}" 2>&1); then
 	result FAIL plain-path-probe "$plain"

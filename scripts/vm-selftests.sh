@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 # Runs the kselftest target "qspin" (selftests/) in the test VM: one boot for
-# the whole set. Records results as suite "vm-selftests".
+# the whole set. Records results as suite "vm-selftests" (with KERNEL=NAME,
+# the VM kernel NAME of scripts/deps.sh: "vm-selftests-NAME", and its logs).
 #
 #   scripts/vm-selftests.sh [-t qspin:TEST]... [--smp N] [--timeout SECS]
 #                           [--append "KERNEL ARGS"] [--console]
@@ -43,15 +44,16 @@ while [ $# -gt 0 ]; do
 	esac
 done
 
-results_init vm-selftests
+suite=$(vm_suite vm-selftests)
+results_init "$suite"
 t_start=$(vm_now)
 vm_env
 
 build=$top/build/selftests
 inst=$build/install
 logs=$top/build/logs
-console=$logs/vm-selftests.console.log
-out=$logs/vm-selftests.out.log
+console=$logs/$suite.console.log
+out=$logs/$suite.out.log
 mkdir -p "$build" "$logs"
 rm -f "$console" "$out"
 
@@ -67,9 +69,9 @@ if ! {
 	install -m 744 "$KSELFTEST_DIR/run_kselftest.sh" "$inst/" &&
 	"${mk[@]}" install "INSTALL_PATH=$inst/qspin" &&
 	"${mk[@]}" -s emit_tests COLLECTION=qspin > "$inst/kselftest-list.txt"
-} > "$logs/vm-selftests.build.log" 2>&1; then
-	tail -n 30 "$logs/vm-selftests.build.log" >&2
-	result FAIL build "selftests did not build: build/logs/vm-selftests.build.log"
+} > "$logs/$suite.build.log" 2>&1; then
+	tail -n 30 "$logs/$suite.build.log" >&2
+	result FAIL build "selftests did not build: build/logs/$suite.build.log"
 	exit 1
 fi
 mapfile -t listed < "$inst/kselftest-list.txt"

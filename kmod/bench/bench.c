@@ -58,6 +58,8 @@
 #include <linux/spinlock.h>
 #include <linux/vmalloc.h>
 
+#include "native_spinlock.h"
+
 #ifndef QSPIN_BENCH_NATIVE_ONLY
 #include <qspin.h>
 #endif
@@ -113,7 +115,7 @@ static struct { qspinlock_t lock; unsigned long data; } ____cacheline_aligned qs
 #else
 static struct { unsigned long data; } ____cacheline_aligned qsl;
 #endif
-static struct { spinlock_t lock; unsigned long data; } ____cacheline_aligned nsl;
+static struct { native_spinlock_t lock; unsigned long data; } ____cacheline_aligned nsl;
 static struct { atomic_t lock; unsigned long data; } ____cacheline_aligned tsl;
 
 /* ---- the test-and-set lock: virt_spin_lock() after a failed fast CAS -- */
@@ -156,11 +158,11 @@ static __always_inline unsigned long b_lock(const int t, const int v)
 		break;
 	case T_NATIVE:
 		if (v == V_PLAIN)
-			spin_lock(&nsl.lock);
+			native_spin_lock(&nsl.lock);
 		else if (v == V_IRQSAVE)
-			spin_lock_irqsave(&nsl.lock, flags);
+			native_spin_lock_irqsave(&nsl.lock, flags);
 		else
-			spin_lock_bh(&nsl.lock);
+			native_spin_lock_bh(&nsl.lock);
 		break;
 	default:
 		if (v == V_PLAIN)
@@ -192,11 +194,11 @@ static __always_inline void b_unlock(const int t, const int v,
 		break;
 	case T_NATIVE:
 		if (v == V_PLAIN)
-			spin_unlock(&nsl.lock);
+			native_spin_unlock(&nsl.lock);
 		else if (v == V_IRQSAVE)
-			spin_unlock_irqrestore(&nsl.lock, flags);
+			native_spin_unlock_irqrestore(&nsl.lock, flags);
 		else
-			spin_unlock_bh(&nsl.lock);
+			native_spin_unlock_bh(&nsl.lock);
 		break;
 	default:
 		tas_unlock(&tsl.lock);
@@ -223,7 +225,7 @@ static __always_inline bool b_contended(const int t)
 		return qspin_is_contended(&qsl.lock);
 #endif
 	if (t == T_NATIVE)
-		return spin_is_contended(&nsl.lock);
+		return native_spin_is_contended(&nsl.lock);
 	return false;	/* a test-and-set word cannot tell */
 }
 
@@ -630,7 +632,7 @@ static int __init bench_init(void)
 #ifndef QSPIN_BENCH_NATIVE_ONLY
 	qspin_lock_init(&qsl.lock);
 #endif
-	spin_lock_init(&nsl.lock);
+	native_spin_lock_init(&nsl.lock);
 	atomic_set(&tsl.lock, 0);
 	state = 0;
 

@@ -21,8 +21,14 @@
 #include <linux/irq.h>
 #include <linux/module.h>
 #include <linux/pci.h>
+#include <linux/version.h>
 
 #include "harness.h"
+
+/* 6.8 renamed PCI_IRQ_LEGACY to PCI_IRQ_INTX (6.10 dropped the old name). */
+#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 8, 0)
+#define PCI_IRQ_INTX PCI_IRQ_LEGACY
+#endif
 
 #define EDU_VENDOR	0x1234
 #define EDU_DEVICE	0x11e8
@@ -92,13 +98,20 @@ static int demo_edu_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	if (demo_edu_want_msi)
 		types |= PCI_IRQ_MSI;
 	if (demo_edu_want_intx)
-		types |= PCI_IRQ_LEGACY;
+		types |= PCI_IRQ_INTX;
 	nvec = pci_alloc_irq_vectors(pdev, 1, 1, types);
 	if (nvec < 0)
 		return nvec;
 	edu->msi = pdev->msi_enabled;
 	edu->irq = pci_irq_vector(pdev, 0);
-	ret = request_irq(edu->irq, demo_edu_irq, edu->msi ? 0 : IRQF_SHARED,
+	/*
+	 * IRQF_NO_THREAD: a hard handler on every kernel. On PREEMPT_RT
+	 * request_irq() handlers are forced into threads, and a thread never
+	 * interrupts a task that holds a spinning lock with preemption off:
+	 * irq-deadlock would prove nothing (INCONCLUSIVE).
+	 */
+	ret = request_irq(edu->irq, demo_edu_irq,
+			  IRQF_NO_THREAD | (edu->msi ? 0 : IRQF_SHARED),
 			  KBUILD_MODNAME, edu);
 	if (ret) {
 		pci_free_irq_vectors(pdev);

@@ -9,6 +9,7 @@
 #include <linux/errno.h>
 #include <linux/kernel.h>
 #include <linux/math64.h>
+#include <linux/time64.h>
 #include <linux/minmax.h>
 #include <linux/mutex.h>
 #include <linux/string.h>

@@ -19,6 +19,7 @@
 #include <linux/irqflags.h>
 #include <linux/percpu.h>
 #include <linux/preempt.h>
+#include <linux/version.h>
 #include "class.h"
 #include "internal.h"
 
@@ -142,6 +143,26 @@ static __always_inline enum qspin_ctx qspin_ctx_now(void)
  * first: one instruction more per test, on every lock and unlock).
  */
 #if defined(CONFIG_X86_64) && !defined(__CHECKER__)
+/* x86's per-CPU preempt count: in struct pcpu_hot from 6.2 to 6.14. */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 2, 0) && \
+	LINUX_VERSION_CODE < KERNEL_VERSION(6, 15, 0)
+#define QSPIN_PREEMPT_COUNT pcpu_hot.preempt_count
+#else
+#define QSPIN_PREEMPT_COUNT __preempt_count
+#endif
+
+/*
+ * A per-CPU variable as an asm "m" operand. Where the compiler addresses
+ * per-CPU data through %gs itself (USE_X86_SEG_SUPPORT, 6.8 on, as on
+ * 6.12) __percpu_arg() adds no "%gs:" and the operand must carry the
+ * address space (__my_cpu_var()); before that the variable is plain.
+ */
+#ifdef __my_cpu_var
+#define qspin_cpu_var(var) __my_cpu_var(var)
+#else
+#define qspin_cpu_var(var) (var)
+#endif
+
 /* Any of `mask`'s bits set in this CPU's preempt count. */
 static __always_inline bool qspin_pc_any(unsigned int mask)
 {
@@ -149,7 +170,7 @@ static __always_inline bool qspin_pc_any(unsigned int mask)
 
 	asm("testl %[mask], " __percpu_arg([pc]) CC_SET(nz)
 	    : CC_OUT(nz) (nz)
-	    : [mask] "i" (mask), [pc] "m" (__preempt_count));
+	    : [mask] "i" (mask), [pc] "m" (qspin_cpu_var(QSPIN_PREEMPT_COUNT)));
 	return nz;
 }
 
@@ -159,7 +180,7 @@ static __always_inline bool qspin_pc_any(unsigned int mask)
 	bool __eq;							\
 	asm("cmpq %[v], " __percpu_arg([p]) CC_SET(e)			\
 	    : CC_OUT(e) (__eq)						\
-	    : [v] "er" ((unsigned long)(val)), [p] "m" (var));		\
+	    : [v] "er" ((unsigned long)(val)), [p] "m" (qspin_cpu_var(var)));	\
 	__eq;								\
 })
 
@@ -169,7 +190,7 @@ static __always_inline bool qspin_pc_any(unsigned int mask)
 	bool __eq;							\
 	asm("cmpl %[v], " __percpu_arg([p]) CC_SET(e)			\
 	    : CC_OUT(e) (__eq)						\
-	    : [v] "ir" ((u32)(val)), [p] "m" (var));			\
+	    : [v] "ir" ((u32)(val)), [p] "m" (qspin_cpu_var(var)));		\
 	__eq;								\
 })
 
@@ -179,7 +200,7 @@ static __always_inline bool qspin_pc_any(unsigned int mask)
 	bool __nz;							\
 	asm("testb %[m], " __percpu_arg([p]) CC_SET(nz)			\
 	    : CC_OUT(nz) (__nz)						\
-	    : [m] "i" ((u8)(mask)), [p] "m" (var));			\
+	    : [m] "i" ((u8)(mask)), [p] "m" (qspin_cpu_var(var)));		\
 	__nz;								\
 })
 #else

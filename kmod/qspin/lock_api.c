@@ -246,6 +246,30 @@ static __always_inline int qspin_try_acquire(qspinlock_t *lock,
 }
 
 /*
+ * _bh: softirqs off, and preemption off as under every qspin lock. On
+ * PREEMPT_RT local_bh_disable() does not disable preemption: softirq state
+ * is per task there, local_bh_disable() takes a per-CPU sleeping lock, and
+ * the kernel's own raw_spin_lock_bh() leaves the holder preemptible too
+ * (its SOFTIRQ_LOCK_OFFSET goes to that per-task count, not to
+ * preempt_count): RT relies on every other _bh user of the lock on this
+ * CPU blocking on that local lock, with priority inheritance, behind a
+ * preempted holder. qspin cannot rely on that: a task preempting the holder
+ * may take the same lock with qspin_lock() or _irqsave, which spin with
+ * preemption off (this CPU would wait for a holder that cannot run), and
+ * qspin's queue nodes and the validator's held-lock records are per CPU,
+ * not per task. So on RT qspin's _bh adds preempt_disable(), after
+ * local_bh_disable() (which may sleep), and drops it before
+ * local_bh_enable_ip() (which may run softirqs in this task).
+ */
+#ifdef CONFIG_PREEMPT_RT
+#define qspin_bh_disable()	do { local_bh_disable(); preempt_disable(); } while (0)
+#define qspin_bh_enable_ip(ip)	do { preempt_enable(); local_bh_enable_ip(ip); } while (0)
+#else
+#define qspin_bh_disable()	local_bh_disable()
+#define qspin_bh_enable_ip(ip)	local_bh_enable_ip(ip)
+#endif
+
+/*
  * Release with the validator on, when its inline common case
  * (qspin_validate_release_fast(), held.h) did not apply: it releases the
  * word itself (after its checks, before its record goes: a record never
@@ -280,7 +304,7 @@ QSPIN_UNLOCK_VALIDATED(qspin_unlock_irq_validated, (qspinlock_t *lock),
 		       local_irq_enable(), preempt_enable())
 QSPIN_UNLOCK_VALIDATED(qspin_unlock_bh_validated,
 		       (qspinlock_t *lock, unsigned long ip),
-		       , local_bh_enable_ip(ip))
+		       , qspin_bh_enable_ip(ip))
 
 /* ---- the exported operations, as include/linux/spinlock_api_smp.h ---- */
 
@@ -433,10 +457,11 @@ EXPORT_SYMBOL_GPL(qspin_unlock_irq);
  * too (preemptible() is false), and local_bh_enable_ip() runs pending
  * softirqs and reschedules on the way out, as the kernel's unlock does.
  * Both warn when called in hardirq context, where _bh makes no sense.
+ * On PREEMPT_RT, qspin_bh_disable() adds preempt_disable(): see there.
  */
 void qspin_lock_bh(qspinlock_t *lock) __acquires(lock)
 {
-	local_bh_disable();
+	qspin_bh_disable();
 	__acquire(lock);
 	if (qspin_instrumented())
 		qspin_acquire_instrumented(lock, _RET_IP_, QSPIN_ACQ_BH, false);
@@ -452,10 +477,11 @@ void qspin_unlock_bh(qspinlock_t *lock) __releases(lock)
 		if (unlikely(!qspin_validate_release_fast(lock,
 							 QSPIN_HELD_SOFTIRQS_OFF)))
 			return qspin_unlock_bh_validated(lock, _RET_IP_);
-		return local_bh_enable_ip(_RET_IP_);
+		qspin_bh_enable_ip(_RET_IP_);
+		return;
 	}
 	qspin_word_unlock(&lock->word);
-	local_bh_enable_ip(_RET_IP_);
+	qspin_bh_enable_ip(_RET_IP_);
 }
 EXPORT_SYMBOL_GPL(qspin_unlock_bh);
 
@@ -483,10 +509,10 @@ EXPORT_SYMBOL_GPL(_qspin_trylock_irqsave);
 
 int _qspin_trylock_bh(qspinlock_t *lock)
 {
-	local_bh_disable();
+	qspin_bh_disable();
 	if (qspin_try_acquire(lock, _RET_IP_))
 		return 1;
-	local_bh_enable_ip(_RET_IP_);
+	qspin_bh_enable_ip(_RET_IP_);
 	return 0;
 }
 EXPORT_SYMBOL_GPL(_qspin_trylock_bh);

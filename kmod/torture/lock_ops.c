@@ -6,6 +6,7 @@
  * harness. Only the public API of each is used: the end-of-run check asks
  * is_locked()/is_contended(), it never reads a lock's fields.
  */
+#include "native_spinlock.h"
 #include "torture.h"
 
 /* ---- qspin ------------------------------------------------------------ */
@@ -93,23 +94,23 @@ const struct torture_lock_ops qspin_torture_ops = {
 	.is_contended		= qspin_torture_is_contended,
 };
 
-/* ---- native: the kernel's spinlock_t ------------------------------------ */
+/* ---- native: the kernel's spinlock_t (raw_spinlock_t on PREEMPT_RT) ----- */
 
 static void native_torture_init(union torture_lock *lock)
 {
-	spin_lock_init(&lock->s);
+	native_spin_lock_init(&lock->s);
 }
 
 static void native_torture_lock(union torture_lock *lock)
 	__acquires(&lock->s)
 {
-	spin_lock(&lock->s);
+	native_spin_lock(&lock->s);
 }
 
 static void native_torture_unlock(union torture_lock *lock)
 	__releases(&lock->s)
 {
-	spin_unlock(&lock->s);
+	native_spin_unlock(&lock->s);
 }
 
 static unsigned long native_torture_lock_irqsave(union torture_lock *lock)
@@ -117,7 +118,7 @@ static unsigned long native_torture_lock_irqsave(union torture_lock *lock)
 {
 	unsigned long flags;
 
-	spin_lock_irqsave(&lock->s, flags);
+	native_spin_lock_irqsave(&lock->s, flags);
 	return flags;
 }
 
@@ -125,41 +126,41 @@ static void native_torture_unlock_irqrestore(union torture_lock *lock,
 					     unsigned long flags)
 	__releases(&lock->s)
 {
-	spin_unlock_irqrestore(&lock->s, flags);
+	native_spin_unlock_irqrestore(&lock->s, flags);
 }
 
 static void native_torture_lock_irq(union torture_lock *lock)
 	__acquires(&lock->s)
 {
-	spin_lock_irq(&lock->s);
+	native_spin_lock_irq(&lock->s);
 }
 
 static void native_torture_unlock_irq(union torture_lock *lock)
 	__releases(&lock->s)
 {
-	spin_unlock_irq(&lock->s);
+	native_spin_unlock_irq(&lock->s);
 }
 
 static void native_torture_lock_bh(union torture_lock *lock)
 	__acquires(&lock->s)
 {
-	spin_lock_bh(&lock->s);
+	native_spin_lock_bh(&lock->s);
 }
 
 static void native_torture_unlock_bh(union torture_lock *lock)
 	__releases(&lock->s)
 {
-	spin_unlock_bh(&lock->s);
+	native_spin_unlock_bh(&lock->s);
 }
 
 static bool native_torture_is_locked(union torture_lock *lock)
 {
-	return spin_is_locked(&lock->s);
+	return native_spin_is_locked(&lock->s);
 }
 
 static bool native_torture_is_contended(union torture_lock *lock)
 {
-	return spin_is_contended(&lock->s);
+	return native_spin_is_contended(&lock->s);
 }
 
 const struct torture_lock_ops native_torture_ops = {

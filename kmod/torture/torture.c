@@ -56,7 +56,7 @@
 
 static char torture_type[16] = "qspin";
 module_param_string(torture_type, torture_type, sizeof(torture_type), 0444);
-MODULE_PARM_DESC(torture_type, "Lock under test: qspin or native (the kernel's spinlock_t)");
+MODULE_PARM_DESC(torture_type, "Lock under test: qspin or native (the kernel's spinlock_t; raw_spinlock_t on PREEMPT_RT)");
 
 torture_param(int, nwriters, -1, "Writer kthreads (default -1: 2 per online CPU)");
 torture_param(int, duration, 0, "Seconds to run, then check and report (0: until rmmod)");

@@ -19,6 +19,8 @@
 
 #include <qspin.h>
 
+#include "native_spinlock.h"
+
 /* The locks every run uses; who takes which is tabled in torture.c. */
 enum tlock_id {
 	L_ALL, L_BH, L_TASK, L_SOFT, L_HARD, L_NMI,
@@ -29,7 +31,7 @@ enum tlock_id {
 /* Storage for one lock of either type; the ops vector knows which. */
 union torture_lock {
 	qspinlock_t q;
-	spinlock_t s;
+	native_spinlock_t s;
 };
 
 /* One serialized acquirer: a kthread, or one CPU's context of one kind. */

@@ -4,7 +4,10 @@
 # later demo/torture/bench): where things are, and small shared helpers.
 #
 #   vm_env                      set VM_ABI KERNEL_DIR KDIR KSELFTEST_DIR from
-#                               .cache (scripts/deps.sh must have run)
+#                               .cache (scripts/deps.sh must have run); with
+#                               KERNEL=NAME (rt, 6.12, 6.12-rt) from
+#                               .cache/kernels/NAME (KERNEL=NAME scripts/deps.sh)
+#   vm_suite NAME               NAME, or NAME-<kernel> for KERNEL=<kernel>
 #   vm_log MSG...               "[tag] MSG" on stderr (tag: $vm_tag)
 #   vm_die MSG...               vm_log, then exit 126
 #   vm_sentinel_rc FILE         the N of the last "QSPIN-GUEST-EXIT rc=N" in
@@ -30,6 +33,17 @@ vm_die() { vm_log "error: $*"; exit 126; }
 
 vm_env() {
 	local cache=$qspin_top/.cache
+	case ${KERNEL:-6.1} in
+	6.1|default) ;;
+	rt|6.1-rt|6.12|6.12-rt)
+		local k=${KERNEL/#6.1-rt/rt}
+		[ -n "${VM_ABI:-}" ] || VM_ABI=$(cat "$cache/kernels/$k/abi" 2>/dev/null) ||
+			vm_die "no $cache/kernels/$k/abi: run KERNEL=$k scripts/deps.sh (make deps KERNEL=$k) first"
+		KERNEL_DIR=${KERNEL_DIR:-$cache/kernels/$k}
+		KDIR=${KDIR:-$cache/kernels/$k/kdir}
+		;;
+	*) vm_die "unknown KERNEL='$KERNEL': one of 6.1 (default), rt, 6.12, 6.12-rt" ;;
+	esac
 	[ -n "${VM_ABI:-}" ] || VM_ABI=$(cat "$cache/vm-abi" 2>/dev/null) ||
 		vm_die "no $cache/vm-abi: run scripts/deps.sh (make deps) first"
 	KERNEL_DIR=${KERNEL_DIR:-$cache/kernel/$VM_ABI}
@@ -37,6 +51,15 @@ vm_env() {
 	KSELFTEST_DIR=${KSELFTEST_DIR:-$cache/src/tools/testing/selftests}
 	[ -f "$KERNEL_DIR/vmlinuz" ] || vm_die "no VM kernel at $KERNEL_DIR/vmlinuz: run scripts/deps.sh"
 	export VM_ABI KERNEL_DIR KDIR KSELFTEST_DIR
+}
+
+# vm_suite NAME: a results suite's (and its logs') name for the kernel of
+# KERNEL=NAME: NAME on the default kernel, NAME-<kernel> on the others.
+vm_suite() {
+	case ${KERNEL:-6.1} in
+	6.1|default) echo "$1" ;;
+	*) echo "$1-${KERNEL/#6.1-rt/rt}" ;;
+	esac
 }
 
 vm_now() { date +%s.%N; }
@@ -62,11 +85,19 @@ vm_kernel_image() {
 	fi
 	if [ ! -s "$img" ] || [ "$img" -ot "$vmlinuz" ]; then
 		mkdir -p "$vm_build"
-		# Debian builds with CONFIG_KERNEL_XZ: the payload is the first XZ stream.
+		# Debian's 6.1 builds with CONFIG_KERNEL_XZ, 6.12 with
+		# CONFIG_KERNEL_ZSTD: the payload is the first such stream.
+		local unpack=(xz -dc --single-stream)
 		off=$(LC_ALL=C grep -abo $'\xfd7zXZ\x00' "$vmlinuz" | head -n1 | cut -d: -f1)
+		if [ -z "$off" ]; then
+			off=$(LC_ALL=C grep -abo $'\x28\xb5\x2f\xfd' "$vmlinuz" | head -n1 | cut -d: -f1)
+			unpack=(zstd -dcq)
+		fi
+		# zstd has no --single-stream: it complains about the bytes after
+		# the frame. The ELF and its PVH note below say whether it worked.
 		if [ -n "$off" ] &&
-			{ tail -c +$((off + 1)) "$vmlinuz" || :; } |
-			xz -dc --single-stream > "$img.$$" 2>/dev/null &&
+			{ { tail -c +$((off + 1)) "$vmlinuz" || :; } |
+			  "${unpack[@]}" 2>/dev/null || [ "${unpack[0]}" = zstd ]; } > "$img.$$" &&
 			# The PVH entry point is the Xen ELF note XEN_ELFNOTE_PHYS32_ENTRY (18).
 			readelf -n "$img.$$" 2>/dev/null | grep -c 'note type: (0x00000012)' >/dev/null; then
 			mv "$img.$$" "$img"

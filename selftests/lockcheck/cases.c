@@ -53,10 +53,20 @@ static void irq_off(struct lc_env *e)
 
 static void irq_on(struct lc_env *e)
 {
-	if (e->irq == LC_HARD)
+	if (e->irq == LC_HARD) {
 		local_irq_enable();
-	else
+	} else if (IS_ENABLED(CONFIG_PREEMPT_RT) && !preemptible()) {
+		/*
+		 * PREEMPT_RT runs softirqs in threads: turned on inside a
+		 * spinning lock (preemption off) they stay pending on this
+		 * CPU, timers included, and the CPU stalls. Left off; the
+		 * case is skipped and lc_restore_state() turns them on.
+		 */
+		e->skip = true;
+		e->skip_why = "PREEMPT_RT: softirqs cannot be turned on inside a spinning lock";
+	} else {
 		local_bh_enable();
+	}
 }
 
 /* ---- lock order: A-A, A-B-B-A and the longer cycles ---- */

@@ -77,6 +77,16 @@ int lc_run_in(enum lc_ctx ctx, lc_event_fn fn, struct lc_env *e)
 			return -EIO;
 		return c.wrong_ctx ? -EIO : 0;
 	case LC_SOFTIRQ:
+		/*
+		 * PREEMPT_RT runs softirqs in threads: none runs on this CPU
+		 * while it holds a spinning lock (preemption off), and waiting
+		 * for one here would sleep in atomic context.
+		 */
+		if (IS_ENABLED(CONFIG_PREEMPT_RT) && !preemptible()) {
+			e->skip = true;
+			e->skip_why = "PREEMPT_RT: softirqs run in threads, none on a CPU holding a spinning lock";
+			return 0;
+		}
 		WRITE_ONCE(soft_call, &c);
 		/* local_bh_enable() runs the tasklet at once, on this CPU. */
 		local_bh_disable();
