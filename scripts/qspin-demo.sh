@@ -21,7 +21,7 @@
 #   --no-load  use qspin-demo as it is loaded (its parameters are the
 #              caller's); print only the scenarios' transcripts
 #   (loading, the runner sets qspin's spin_timeout_ms to 500: stuck-holder
-#   holds its lock 1.5 x that, and refuses above 1000 ms)
+#   holds its lock 2 x that, and refuses above 1000 ms)
 #   --unload   at the end, rmmod qspin-demo and qspin
 #   all        every scenario in debugfs list (the default)
 #   list       print the scenarios with their descriptions; names: the names
@@ -79,7 +79,7 @@ find_ko() {
 	return 1
 }
 load_modules() {
-	# The two-CPU lessons hold a lock 1.5 x spin_timeout_ms: a short one.
+	# The two-CPU lessons hold a lock 2 x spin_timeout_ms: a short one.
 	want=Y qparams="spin_timeout_ms=$timeout_ms" params="source=$source"
 	if [ $lockup = 1 ]; then
 		want=N qparams="detect=0 $qparams" params="$params allow_lockup=1"

@@ -72,11 +72,23 @@ title_sleep='qspin: BUG: sleeping function called from invalid context'
 title_leak='qspin: WARNING: lock held when returning to user space!'
 reset() { echo reset > $Q/reset; echo reset > $Q/sleeping; echo reset > $Q/leaked; }
 
+# The allocation hooks this kernel offers (README, "Common mistakes"): from
+# 6.11 on should_failslab() and should_fail_alloc_page() sit behind static
+# keys, so allocations are seen after the fact, by the kmem tracepoints.
+krel=$(uname -r); kmaj=${krel%%.*}; kmin=${krel#*.}; kmin=${kmin%%.*}
+if [ "$kmaj" -gt 6 ] || { [ "$kmaj" = 6 ] && [ "$kmin" -ge 11 ]; }; then
+	slab_way=tracepoint:kmalloc,kmem_cache_alloc slab_hook=tracepoint:kmalloc
+	page_way=tracepoint:mm_page_alloc page_hook=tracepoint:mm_page_alloc
+	when='after the allocation returned (it may have slept)'
+else
+	slab_way=kprobe:should_failslab slab_hook=kprobe:should_failslab
+	page_way=kprobe:should_fail_alloc_page page_hook=kprobe:should_fail_alloc_page
+	when='before the allocator could sleep'
+fi
+
 # ---- the hooks in use ------------------------------------------------------
-check "slab allocations hooked before they may sleep (kprobe:should_failslab)" \
-	grep -q '^slab kprobe:should_failslab$' $Q/sleeping
-check "page allocations hooked before (kprobe:should_fail_alloc_page)" \
-	grep -q '^page kprobe:should_fail_alloc_page$' $Q/sleeping
+check "slab allocations hooked ($slab_way)" grep -q "^slab $slab_way\$" $Q/sleeping
+check "page allocations hooked ($page_way)" grep -q "^page $page_way\$" $Q/sleeping
 check "sleeps hooked where the scheduler finds them atomic (kprobe:__schedule_bug)" \
 	grep -q '^sleep kprobe:__schedule_bug$' $Q/sleeping
 check "records parked at tracepoint:sched_switch" \
@@ -96,8 +108,7 @@ check "sleep_alloc: the allocation and its caller" \
 	has 'qspin:  an allocation that may sleep (GFP_KERNEL) at tqm_sleep_alloc+0x[0-9a-f]*/0x[0-9a-f]* \[test_qspin_mistakes\]'
 check "sleep_alloc: the lock and where it was taken" \
 	has 'qspin:  while holding lock tqm_alloc_lock (tqm_alloc_lock \[test_qspin_mistakes\]), taken at tqm_sleep_alloc+'
-check "sleep_alloc: seen before the allocation, by the kprobe" \
-	has 'qspin:  seen by kprobe:should_failslab, before the allocator could sleep'
+check "sleep_alloc: seen by $slab_hook, $when" has "qspin:  seen by $slab_hook, $when"
 # PREEMPT_RT allows no allocation at all under a raw-class lock.
 case $(uname -v) in
 *PREEMPT_RT*) sleep_fix='qspin:  fix: allocate before taking the lock$' ;;
@@ -105,18 +116,19 @@ case $(uname -v) in
 esac
 check "sleep_alloc: the fix" has "$sleep_fix"
 check "sleep_alloc: the stack" has 'Call Trace:'
-check "sleep_alloc: the report came before the allocator ran (should_failslab on the stack)" \
-	has 'should_failslab'
+[ "$slab_hook" != kprobe:should_failslab ] ||
+	check "sleep_alloc: the report came before the allocator ran (should_failslab on the stack)" \
+		has 'should_failslab'
 check "sleep_alloc: end line counts it" has 'end of qspin report: sleep #1'
-check "sleep_alloc: kprobe:should_failslab hits 1" cond '[ "$(hits sleeping kprobe:should_failslab)" = 1 ]'
+check "sleep_alloc: $slab_hook hits 1" cond '[ "$(hits sleeping $slab_hook)" = 1 ]'
 check "sleep_alloc: no kernel warning" clean
 i=0
 while [ $i -lt "$reps" ]; do echo 1 > $T/sleep_alloc || break; i=$((i + 1)); done
 snap alloc
 check "sleep_alloc x$reps: every write succeeded ($i)" cond '[ $i = "$reps" ]'
 check "sleep_alloc x$reps: still one report" count "$title_sleep\$" 1
-check "sleep_alloc x$reps: every one counted (hits $(hits sleeping kprobe:should_failslab))" \
-	cond '[ "$(hits sleeping kprobe:should_failslab)" = $((reps + 1)) ]'
+check "sleep_alloc x$reps: every one counted (hits $(hits sleeping $slab_hook))" \
+	cond '[ "$(hits sleeping $slab_hook)" = $((reps + 1)) ]'
 check "sleep_alloc x$reps: reports: one entry, $((reps + 1)) seen" \
 	grep -q "^sleep $((reps + 1)) \"tqm_sleep_alloc+.*\" \"tqm_alloc_lock\"" $Q/reports
 check "sleep_alloc x$reps: no kernel warning" clean
@@ -126,13 +138,11 @@ mark page
 check "sleep_page: the write succeeds" sh -c "echo 1 > $T/sleep_page"
 snap page
 check "sleep_page: report title" count "$title_sleep\$" 1
-check "sleep_page: seen before, by kprobe:should_fail_alloc_page" \
-	has 'qspin:  seen by kprobe:should_fail_alloc_page, before the allocator could sleep'
+check "sleep_page: seen by $page_hook, $when" has "qspin:  seen by $page_hook, $when"
 check "sleep_page: the allocation and its caller" \
 	has 'qspin:  a page allocation that may sleep (GFP_KERNEL, order 0) at tqm_sleep_page+'
 check "sleep_page: names tqm_page_lock" has 'while holding lock tqm_page_lock '
-check "sleep_page: kprobe:should_fail_alloc_page hits 1" \
-	cond '[ "$(hits sleeping kprobe:should_fail_alloc_page)" = 1 ]'
+check "sleep_page: $page_hook hits 1" cond '[ "$(hits sleeping $page_hook)" = 1 ]'
 check "sleep_page: no kernel warning" clean
 
 # ---- a lock leaked to user space -------------------------------------------------
@@ -256,8 +266,7 @@ echo 1 > $T/sleep_alloc
 snap off
 check "validate off: nothing reported" hasnot 'qspin: BUG'
 echo on > $Q/validate
-check "validate on again: kprobe:should_failslab back" \
-	grep -q '^slab kprobe:should_failslab$' $Q/sleeping
+check "validate on again: $slab_way back" grep -q "^slab $slab_way\$" $Q/sleeping
 check "rmmod test_qspin_mistakes" rmmod test_qspin_mistakes
 reset
 rm -f "$snap"

@@ -95,7 +95,7 @@ struct demo_scenario {
 	unsigned int nr_phases;
 	/* DEMO_TWO_CPUS: the bug's step is bounded only by checked waiters leaving. */
 	bool needs_leave;
-	/* DEMO_TWO_CPUS: holds a lock 1.5 x spin_timeout_ms (at most 1 s of it). */
+	/* DEMO_TWO_CPUS: holds a lock 2 x spin_timeout_ms (at most 2 s of it). */
 	bool holds_long;
 	const struct demo_mistake *mistake;	/* DEMO_MISTAKE only */
 };
@@ -111,7 +111,13 @@ void demo_raise_and_wait(struct demo_iter *it);
  * here too or waits for `held` (at most 1 s); `held` NULL: only the first.
  */
 void demo_pair_meet(qspinlock_t *held);
-/* stuck-holder's slow work under the lock: 3/2 of qspin's spin_timeout_ms. */
+/*
+ * DEMO_TWO_CPUS: with `held` locked, wait until somebody waits for it (at
+ * most 1 s): a slow work timed from then is a wait that long, even when
+ * the other side's vCPU was late to start spinning.
+ */
+void demo_pair_until_waited_for(qspinlock_t *held);
+/* stuck-holder's slow work under the lock: twice qspin's spin_timeout_ms, timed from the moment the other side waits. */
 void demo_pair_slow_work(void);
 
 /* Module parameter allow_lockup: the deadlocks really hang the CPU. */

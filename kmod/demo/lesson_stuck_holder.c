@@ -3,7 +3,7 @@
  * Lesson: a holder that keeps the lock far too long.
  *
  * CPU X takes the lock and, still holding it, does something slow (here a
- * delay of 3/2 of qspin's spin_timeout_ms; in a driver: polling a device,
+ * delay of twice qspin's spin_timeout_ms; in a driver: polling a device,
  * a long loop, waiting for another CPU). CPU Y waits for the lock the
  * whole time. qspin's lockup watchdog reports the wait once it has lasted
  * spin_timeout_ms: the lock, the waiter, the holder and the function that
@@ -32,6 +32,7 @@ static int stuck_holder_bug(void)
 	qspin_lock(&stuck_holder_lock);
 	stuck_holder_count++;
 	demo_pair_meet(&stuck_holder_lock);	/* CPU Y waits for it */
+	demo_pair_until_waited_for(&stuck_holder_lock);
 	demo_pair_slow_work();
 	qspin_unlock(&stuck_holder_lock);
 	return 0;

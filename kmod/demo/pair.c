@@ -56,9 +56,23 @@ void demo_pair_meet(qspinlock_t *held)
 	}
 }
 
+void demo_pair_until_waited_for(qspinlock_t *held)
+{
+	u64 t0 = local_clock();
+
+	for (;;) {
+		struct qspin_word_fields f = qspin_lock_fields(held);
+
+		if (f.pending || f.tail_cpu >= 0 ||
+		    local_clock() - t0 > NSEC_PER_SEC)
+			return;
+		cpu_relax();
+	}
+}
+
 void demo_pair_slow_work(void)
 {
-	mdelay(qspin_watchdog_timeout_ms() * 3 / 2);
+	mdelay(qspin_watchdog_timeout_ms() * 2);
 }
 
 static int demo_pair_fn(void *arg)

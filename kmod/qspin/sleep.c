@@ -69,6 +69,8 @@ static const char *const qspin_alloc_frames[] = {
 	"__kmem_cache_alloc", "kmalloc", "__kmalloc", "kzalloc", "kvmalloc",
 	"__kvmalloc", "kmalloc_", "alloc_pages", "__alloc_pages",
 	"prepare_alloc_pages", "__get_free_pages", "get_zeroed_page",
+	/* 6.10 on, allocation profiling's names */
+	"get_free_pages_noprof", "get_zeroed_page_noprof",
 	"folio_alloc", "__folio_alloc", "alloc_slab", "allocate_slab",
 	"new_slab", "kprobe", "__kprobe", "ftrace", "arch_ftrace",
 	"trace_", "__traceiter", "perf_", "0x", NULL,
