@@ -43,6 +43,17 @@ void one_acquisition(unsigned)
 
 // trylock next to lock: a trylock may fail at any moment, never take a
 // lock that is held, and a successful one is an owner like any other.
+void trylock_one(unsigned cpu)
+{
+	if (cpu == 0) {
+		if (trylock(A))
+			unlock(A);
+	} else {
+		lock_unlock(A);
+	}
+}
+
+// Bigger (make explore): both orders on two CPUs, a third CPU locking.
 void trylock_mixed(unsigned cpu)
 {
 	switch (cpu) {
@@ -98,21 +109,29 @@ const Client kClients[] = {
 		.what = "2 CPUs x 2 acquisitions",
 		.ncpus = 2, .nlocks = 1, .task = two_acquisitions,
 		.irqs = {}, .nirqs = 0, .preset_depth = {},
-		.default_bound = -1,
+		.default_bound = -1, .tso_bound = -1, .must_see = Event::queued,
 	},
 	{
 		.name = "3x1",
 		.what = "3 CPUs x 1 acquisition",
 		.ncpus = 3, .nlocks = 1, .task = one_acquisition,
 		.irqs = {}, .nirqs = 0, .preset_depth = {},
-		.default_bound = -1,
+		.default_bound = -1, .tso_bound = -1, .must_see = Event::queued,
 	},
 	{
 		.name = "trylock",
-		.what = "3 CPUs, trylock mixed with lock",
+		.what = "3 CPUs: a trylock against two lock() calls",
+		.ncpus = 3, .nlocks = 1, .task = trylock_one,
+		.irqs = {}, .nirqs = 0, .preset_depth = {},
+		.default_bound = -1, .tso_bound = -1, .must_see = Event::queued,
+	},
+	{
+		.name = "trylock5",
+		.what = "3 CPUs, 5 acquisitions: trylock before and after "
+			"lock() on two CPUs, lock() on the third",
 		.ncpus = 3, .nlocks = 1, .task = trylock_mixed,
 		.irqs = {}, .nirqs = 0, .preset_depth = {},
-		.default_bound = -1,
+		.default_bound = -1, .tso_bound = -1, .must_see = Event::queued,
 	},
 	{
 		.name = "irqsave",
@@ -122,7 +141,7 @@ const Client kClients[] = {
 		.irqs = {{0, Level::hardirq, irqsave_handler,
 			  "hardirq takes A"}},
 		.nirqs = 1, .preset_depth = {},
-		.default_bound = -1,
+		.default_bound = -1, .tso_bound = -1, .must_see = Event::pending,
 	},
 	{
 		.name = "depth2",
@@ -134,7 +153,7 @@ const Client kClients[] = {
 			 {1, Level::hardirq, depth2_handler, "hardirq takes A"},
 			 {2, Level::hardirq, depth2_handler, "hardirq takes A"}},
 		.nirqs = 3, .preset_depth = {},
-		.default_bound = 2,
+		.default_bound = 2, .tso_bound = 0, .must_see = Event::nested_depth2,
 	},
 	{
 		.name = "depth4",
@@ -142,7 +161,7 @@ const Client kClients[] = {
 			"deep in the slow path (it queues with node 3)",
 		.ncpus = 3, .nlocks = 1, .task = one_acquisition,
 		.irqs = {}, .nirqs = 0, .preset_depth = {3, 0, 0},
-		.default_bound = -1,
+		.default_bound = -1, .tso_bound = -1, .must_see = Event::nested_depth4,
 	},
 	{
 		.name = "beyond4",
@@ -150,7 +169,7 @@ const Client kClients[] = {
 			"deep: no node left, the trylock fallback",
 		.ncpus = 3, .nlocks = 1, .task = one_acquisition,
 		.irqs = {}, .nirqs = 0, .preset_depth = {4, 0, 0},
-		.default_bound = -1,
+		.default_bound = -1, .tso_bound = -1, .must_see = Event::beyond_max_nodes,
 	},
 };
 

@@ -931,10 +931,12 @@ bool can_run(int cpu)
 	return cpu >= 0 && E.cpus[cpu].at == At::op;
 }
 
+// A preemption: a step of another CPU while the one that moved last could
+// go on. Under TSO a store of another CPU's buffer reaching memory counts
+// too (a drain the running CPU did not cause); the bound then limits both.
 unsigned cost(const Frame &f, const Move &m)
 {
-	return m.kind != MoveKind::flush && f.last_cpu >= 0 &&
-	       m.cpu != f.last_cpu && f.last_can_run;
+	return f.last_cpu >= 0 && m.cpu != f.last_cpu && f.last_can_run;
 }
 
 bool allowed(const Frame &f, const Move &m)
@@ -1255,7 +1257,9 @@ Result explore(const Client &client, const Options &opt)
 {
 	E.client = &client;
 	E.opt = opt;
-	E.bound = opt.bound == -2 ? client.default_bound : opt.bound;
+	E.bound = opt.bound != -2		? opt.bound
+		  : opt.model == Model::tso ? client.tso_bound
+					    : client.default_bound;
 	E.res = {};
 	E.path.clear();
 	E.seen.clear();
@@ -1269,6 +1273,7 @@ Result explore(const Client &client, const Options &opt)
 		}
 		c.id = i;
 	}
+	Env::reset_events();
 	const auto t0 = std::chrono::steady_clock::now();
 	for (;;) {
 		execute();
@@ -1283,6 +1288,8 @@ Result explore(const Client &client, const Options &opt)
 		}
 	}
 	E.res.states = E.seen.size();
+	if (client.must_see != Event::count_)
+		E.res.must_see_count = Env::events_of(client.must_see);
 	if (E.failed) {
 		E.res.failed = true;
 		E.res.failure = E.failure;

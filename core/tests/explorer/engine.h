@@ -65,8 +65,13 @@ struct Client {
 	// Slow-path depth (node 0's count) each CPU starts with: contexts
 	// below, waiting on other locks, that hold those nodes.
 	unsigned preset_depth[kMaxCpus];
-	// Preemption bound when none is given (-1: exhaustive).
+	// Preemption bounds when none is given (-1: exhaustive), under
+	// sequential consistency and under x86-TSO.
 	int default_bound;
+	int tso_bound;
+	// The slow-path event some execution must show, or the client did
+	// not test what it is for (Event::count_: none).
+	Event must_see;
 };
 
 const Client *find_client(const std::string &name);
@@ -105,6 +110,7 @@ struct Result {
 	unsigned long spinouts = 0;	// bounded loops run out alone
 	unsigned long dead_spinouts = 0; // ... that never left their loop
 	double seconds = 0;
+	unsigned long must_see_count = 0; // client.must_see, all executions
 };
 
 Result explore(const Client &client, const Options &options);
