@@ -55,6 +55,7 @@ run() {
 	echo "$(nproc) CPUs, load average $(cut -d' ' -f1-3 /proc/loadavg) at the start."
 	echo "Seconds are wall-clock time on that (shared) machine."
 } >"$fig"
+run "the memory models on litmus tests" --client litmus --model both
 run "make check's bounds, every client" --client all --model both
 if [ -z "${QUICK:-}" ]; then
 	run "depth2, one more preemption under each model" --client depth2 --model sc --bound 3

@@ -103,6 +103,43 @@ void irqsave_handler()
 	lock_unlock(A);
 }
 
+// Litmus tests of the memory model (not of the lock): x and y are 0 at the
+// start; each CPU's register is bit <cpu> of the outcome.
+//
+// SB, store buffering: cpu0 x = 1; r0 = y   cpu1 y = 1; r1 = x.
+// r0 = r1 = 0 (outcome 0) is impossible under SC, allowed by x86-TSO.
+void litmus_sb(unsigned cpu)
+{
+	QSPIN_ATOMIC_STORE(litmus_var(cpu), 1U, __ATOMIC_RELAXED);
+	litmus_result(QSPIN_ATOMIC_LOAD(litmus_var(1 - cpu), __ATOMIC_RELAXED));
+}
+
+// SB with locked exchanges instead of stores: a locked instruction drains
+// the store buffer, so outcome 0 is impossible under TSO too.
+void litmus_sb_xchg(unsigned cpu)
+{
+	QSPIN_ATOMIC_EXCHANGE(litmus_var(cpu), 1U, __ATOMIC_RELAXED);
+	litmus_result(QSPIN_ATOMIC_LOAD(litmus_var(1 - cpu), __ATOMIC_RELAXED));
+}
+
+// MP, message passing: cpu0 data = 1; flag = 1   cpu1 r1 = flag; r0' = data
+// (cpu1 reports flag && !data). Stores stay in order under TSO: cpu1 never
+// sees the flag without the data.
+void litmus_mp(unsigned cpu)
+{
+	if (cpu == 0) {
+		QSPIN_ATOMIC_STORE(litmus_var(0), 1U, __ATOMIC_RELAXED);
+		QSPIN_ATOMIC_STORE(litmus_var(1), 1U, __ATOMIC_RELAXED);
+		litmus_result(0);
+	} else {
+		const u32 flag = QSPIN_ATOMIC_LOAD(litmus_var(1),
+						   __ATOMIC_RELAXED);
+		const u32 data = QSPIN_ATOMIC_LOAD(litmus_var(0),
+						   __ATOMIC_RELAXED);
+		litmus_result(flag && !data);
+	}
+}
+
 const Client kClients[] = {
 	{
 		.name = "2x2",
@@ -170,6 +207,37 @@ const Client kClients[] = {
 		.ncpus = 3, .nlocks = 1, .task = one_acquisition,
 		.irqs = {}, .nirqs = 0, .preset_depth = {4, 0, 0},
 		.default_bound = -1, .tso_bound = -1, .must_see = Event::beyond_max_nodes,
+	},
+	{
+		.name = "sb",
+		.what = "litmus SB: store x; load y || store y; load x",
+		.ncpus = 2, .nlocks = 2, .task = litmus_sb,
+		.irqs = {}, .nirqs = 0, .preset_depth = {},
+		.default_bound = -1, .tso_bound = -1,
+		.must_see = Event::count_, .litmus = true,
+		// r0 r1: 01 10 11 under SC; 00 too under TSO.
+		.sc_outcomes = 0b1110, .tso_outcomes = 0b1111,
+	},
+	{
+		.name = "sb-xchg",
+		.what = "litmus SB with locked exchanges: xchg x; load y || "
+			"xchg y; load x",
+		.ncpus = 2, .nlocks = 2, .task = litmus_sb_xchg,
+		.irqs = {}, .nirqs = 0, .preset_depth = {},
+		.default_bound = -1, .tso_bound = -1,
+		.must_see = Event::count_, .litmus = true,
+		.sc_outcomes = 0b1110, .tso_outcomes = 0b1110,
+	},
+	{
+		.name = "mp",
+		.what = "litmus MP: store data; store flag || load flag; "
+			"load data (cpu1 reports flag without data)",
+		.ncpus = 2, .nlocks = 2, .task = litmus_mp,
+		.irqs = {}, .nirqs = 0, .preset_depth = {},
+		.default_bound = -1, .tso_bound = -1,
+		.must_see = Event::count_, .litmus = true,
+		// cpu0 reports 0; cpu1 never 1: outcome 0 only.
+		.sc_outcomes = 0b0001, .tso_outcomes = 0b0001,
 	},
 };
 

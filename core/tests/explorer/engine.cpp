@@ -168,6 +168,7 @@ struct Monitor {
 	Ctx owner[kMaxLocks];
 	Ctx queued[kMaxLocks][kMaxQueued]; // in tail-exchange order
 	unsigned nqueued[kMaxLocks];
+	u32 litmus[kMaxCpus]; // litmus clients' registers
 };
 
 Lock g_locks[kMaxLocks];
@@ -825,6 +826,16 @@ bool trylock(unsigned l)
 	return true;
 }
 
+u32 *litmus_var(unsigned i)
+{
+	return &g_locks[i].word()->val;
+}
+
+void litmus_result(u32 value)
+{
+	E.mon.litmus[E.cur->id] = value;
+}
+
 void irq_disable()
 {
 	E.cur->irq_on = false;
@@ -1013,6 +1024,13 @@ void at_the_end()
 		for (unsigned i = 0; i < cl.ncpus; i++)
 			s += (i ? "; " : "") + where_is(E.cpus[i]);
 		set_failure("hang: no CPU can make progress: %s", s.c_str());
+		return;
+	}
+	if (cl.litmus) {
+		unsigned outcome = 0;
+		for (unsigned i = 0; i < cl.ncpus; i++)
+			outcome |= (E.mon.litmus[i] & 1) << i;
+		E.res.outcomes |= 1U << outcome;
 		return;
 	}
 	for (unsigned l = 0; l < cl.nlocks; l++) {

@@ -72,6 +72,14 @@ struct Client {
 	// The slow-path event some execution must show, or the client did
 	// not test what it is for (Event::count_: none).
 	Event must_see;
+	// A litmus test of the memory model itself, not of the lock: its
+	// CPUs access litmus_var()s through the seam and report one
+	// register each; no lock property applies, the outcomes are counted.
+	bool litmus = false;
+	// Litmus: the outcomes (bit i of register of cpu c at bit c, as a
+	// set of those numbers) each model may show.
+	unsigned sc_outcomes = 0;
+	unsigned tso_outcomes = 0;
 };
 
 const Client *find_client(const std::string &name);
@@ -83,6 +91,10 @@ void lock(unsigned l);
 void unlock(unsigned l);
 bool trylock(unsigned l);
 void irq_disable();
+// Litmus clients: variable i (the word of lock i, 0 at the start) and the
+// register this CPU ends with.
+u32 *litmus_var(unsigned i);
+void litmus_result(u32 value);
 void irq_enable();
 
 enum class Model { sc, tso };
@@ -111,6 +123,7 @@ struct Result {
 	unsigned long dead_spinouts = 0; // ... that never left their loop
 	double seconds = 0;
 	unsigned long must_see_count = 0; // client.must_see, all executions
+	unsigned outcomes = 0;	// litmus: bit n set when outcome n was seen
 };
 
 Result explore(const Client &client, const Options &options);

@@ -85,6 +85,8 @@ int main(int argc, char **argv)
 	if (clients == "default")
 		names = {"2x2", "3x1", "trylock", "irqsave", "depth2",
 			 "depth4", "beyond4"};
+	else if (clients == "litmus")
+		names = {"sb", "sb-xchg", "mp"};
 	else if (clients == "all")
 		names = {"2x2", "3x1", "trylock", "trylock5", "irqsave",
 			 "depth2", "depth4", "beyond4"};
@@ -123,9 +125,18 @@ int main(int argc, char **argv)
 			const bool uncovered = !r.failed &&
 					       c->must_see != qspin::Event::count_ &&
 					       !r.must_see_count;
+			// A litmus test: exactly the outcomes the model
+			// allows.
+			const unsigned want = m == Model::tso ? c->tso_outcomes
+							      : c->sc_outcomes;
+			const bool wrong_outcomes = c->litmus && !r.failed &&
+						    r.outcomes != want;
+			if (wrong_outcomes && !expect_failure)
+				any_failed = true;
 			const char *verdict =
 				r.failed ? "FAILED"
 				: uncovered ? "FAILED (never reached its case)"
+				: wrong_outcomes ? "FAILED (outcomes)"
 				: (r.complete ? "ok" : "ok (cut)");
 			if (uncovered && !expect_failure)
 				any_failed = true;
@@ -135,6 +146,12 @@ int main(int argc, char **argv)
 				    b.c_str(), r.executions, r.finished,
 				    r.states, r.steps, r.max_depth, r.seconds,
 				    verdict);
+			if (c->litmus)
+				std::printf("%-8s %-4s outcomes seen 0x%x, "
+					    "allowed 0x%x\n",
+					    c->name,
+					    m == Model::sc ? "sc" : "tso",
+					    r.outcomes, want);
 			std::fflush(stdout);
 			if (r.failed) {
 				any_failed = true;
