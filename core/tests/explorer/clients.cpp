@@ -168,7 +168,7 @@ const Client kClients[] = {
 			"lock() on two CPUs, lock() on the third",
 		.ncpus = 3, .nlocks = 1, .task = trylock_mixed,
 		.irqs = {}, .nirqs = 0, .preset_depth = {},
-		.default_bound = -1, .tso_bound = -1, .must_see = Event::queued,
+		.default_bound = -1, .tso_bound = 2, .must_see = Event::queued,
 	},
 	{
 		.name = "irqsave",
