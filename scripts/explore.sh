@@ -8,6 +8,7 @@
 #
 #   scripts/explore.sh            build into build/host, run, update the doc
 #   QUICK=1 scripts/explore.sh    make check's bounds only (a minute or two)
+#   LIMIT=S scripts/explore.sh    cut each bigger run after S seconds (300)
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
@@ -56,10 +57,19 @@ run() {
 	echo "Seconds are wall-clock time on that (shared) machine."
 } >"$fig"
 run "the memory models on litmus tests" --client litmus --model both
-run "make check's bounds, every client" --client all --model both
+# Each bigger run stops after LIMIT seconds (default 300): "ok (cut)" says
+# it was cut, and the figures say how far it got.
+limit=${LIMIT:-300}
 if [ -z "${QUICK:-}" ]; then
-	run "depth2, one more preemption under each model" --client depth2 --model sc --bound 3
-	run "depth2 under TSO, bound 1" --client depth2 --model tso --bound 1
+	run "make check's bounds, every client" --client default --model both
+	run "trylock5 (make explore only), exhaustive under SC, bound 2 under TSO" \
+		--client trylock5 --model both --max-seconds "$limit"
+	run "depth2 at 3 preemptions under SC" --client depth2 --model sc --bound 3 \
+		--max-seconds "$limit"
+	run "depth2 at 1 preemption under TSO" --client depth2 --model tso --bound 1 \
+		--max-seconds "$limit"
+else
+	run "make check's bounds, every client" --client default --model both
 fi
 
 say "mutants"

@@ -1304,6 +1304,13 @@ Result explore(const Client &client, const Options &opt)
 			E.res.complete = false;
 			break;
 		}
+		if (opt.max_seconds > 0 && (E.res.executions & 1023) == 0 &&
+		    std::chrono::duration<double>(
+			    std::chrono::steady_clock::now() - t0)
+				    .count() > opt.max_seconds) {
+			E.res.complete = false;
+			break;
+		}
 	}
 	E.res.states = E.seen.size();
 	if (client.must_see != Event::count_)

@@ -105,6 +105,7 @@ struct Options {
 	bool state_cache = true;
 	unsigned long max_steps = 4000;		// per execution
 	unsigned long max_executions = 0;	// 0: no limit
+	double max_seconds = 0;			// 0: no limit
 	bool quiet = false;
 };
 

@@ -5,7 +5,11 @@
 //
 //   qspin_explore [--client NAME[,NAME...]|default|all] [--model sc|tso|both]
 //                 [--bound N|--exhaustive] [--no-cache]
-//                 [--max-executions N] [--expect-failure] [--list]
+//                 [--max-executions N] [--max-seconds S]
+//                 [--expect-failure] [--list]
+//
+// A run cut by --max-executions or --max-seconds says "ok (cut)": what it
+// explored held, the rest was not explored.
 //
 // Exit status: 0 when every run held every property (with
 // --expect-failure: when some run failed, which is how a mutant is
@@ -40,8 +44,8 @@ int usage()
 	std::fprintf(stderr,
 		     "usage: qspin_explore [--client NAME[,NAME...]|default|all] "
 		     "[--model sc|tso|both] [--bound N|--exhaustive] "
-		     "[--no-cache] [--max-executions N] [--expect-failure] "
-		     "[--list]\n");
+		     "[--no-cache] [--max-executions N] [--max-seconds S] "
+		     "[--expect-failure] [--list]\n");
 	return 2;
 }
 
@@ -72,6 +76,8 @@ int main(int argc, char **argv)
 		else if (a == "--max-executions")
 			opt.max_executions = std::strtoul(next().c_str(),
 							  nullptr, 10);
+		else if (a == "--max-seconds")
+			opt.max_seconds = std::atof(next().c_str());
 		else if (a == "--expect-failure")
 			expect_failure = true;
 		else if (a == "--list") {
