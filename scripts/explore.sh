@@ -90,7 +90,7 @@ for m in $mutants; do
 		rc=$?
 		printf '\n=== mutant %s, %s\n%s\n' "$m" "$model" "$out" >>"$log"
 		row=$(grep -E ' (FAILED|ok)' <<<"$out" | grep -m1 FAILED || true)
-		what=$(grep -m1 -oE '\): (mutual exclusion|hang|FIFO|at the end|no end)[^;]*' <<<"$out" | cut -c4- || true)
+		what=$(grep -m1 -oE '\): (mutual exclusion|hang|FIFO|at the end|no end).*' <<<"$out" | cut -c4-140 || true)
 		if [ "$m" = relaxed_acquire ]; then
 			if [ $rc -ne 0 ]; then
 				verdict="not observable (no SC/TSO execution fails: expected)"
