@@ -10,6 +10,7 @@
 #   make demo            install deps, build, boot the VM, run the deadlock demos
 #   make check-lockdep   the validator against lockdep (builds a lockdep kernel once)
 #   make bench-lockdep   what lockdep costs spinlock_t vs what validate=1 costs qspin
+#   make explore         every interleaving of small clients of the core (SC, x86-TSO)
 #
 # Everything that boots the test VM builds against the headers that pair
 # with the VM's kernel image (scripts/deps.sh resolves its ABI).
@@ -34,7 +35,7 @@ export QSPIN_TOP := $(TOP)
 
 .PHONY: all modules vm-modules install clean deps check check-kernels host-test bench-host \
 	kernel-checks vm-test demo demo-lockup bench soak sparse check-lockdep \
-	bench-lockdep
+	bench-lockdep explore
 
 all: modules
 
@@ -127,6 +128,11 @@ bench:
 # docs/bench/lockdep.md. Not part of make check.
 bench-lockdep:
 	@scripts/bench-lockdep.sh
+
+# The interleaving explorer at bigger bounds than make check's, and every
+# mutant: the figures of docs/verification.md.
+explore: deps
+	@scripts/explore.sh
 
 MINUTES ?= 60
 soak:
