@@ -193,14 +193,18 @@ struct Guarded {
 	volatile std::uint64_t counter = 0;
 	std::atomic<std::uint64_t> violations{0};
 
-	// The critical section: call with the lock held.
-	void critical_section()
+	// The critical section: call with the lock held. `preempted`: the
+	// owner gives up its CPU in the middle, as a preempted holder would,
+	// which widens the window a second owner hits to a time slice.
+	void critical_section(bool preempted = false)
 	{
 		if (inside)
 			violations.fetch_add(1, std::memory_order_relaxed);
 		inside = true;
 		std::uint64_t c = counter;
 		__builtin_ia32_pause(); // widen the window a second owner hits
+		if (preempted)
+			std::this_thread::yield();
 		counter = c + 1;
 		inside = false;
 	}

@@ -18,6 +18,9 @@
 //
 // count(Event) increments one atomic counter per event so that tests can
 // prove which paths were taken.
+//
+// CheckedThreadCpuEnvironment adds should_leave() for checked waiters
+// (slow_path_checked), answered per thread by a test's callback.
 #ifndef QSPIN_TESTS_THREAD_CPU_ENV_H
 #define QSPIN_TESTS_THREAD_CPU_ENV_H
 
@@ -103,6 +106,36 @@ struct ThreadCpuEnvironment {
 
 static_assert(LockEnvironment<ThreadCpuEnvironment>);
 
+// A checked waiter's environment (slow_path_checked): ThreadCpuEnvironment
+// plus should_leave(), answered by a per-thread callback (none: never
+// leave). It shares ThreadCpuEnvironment's node blocks, so plain and
+// checked waiters queue on the same lock and link into each other's nodes,
+// as in the kernel.
+struct CheckedThreadCpuEnvironment : ThreadCpuEnvironment {
+	// Called on the waiting thread at every point where it can leave:
+	// 0 keep waiting, else the value lock_checked() returns.
+	using LeaveFn = int (*)(void *ctx, const qspin_lock_word *lock);
+
+	static inline thread_local LeaveFn t_leave = nullptr;
+	static inline thread_local void *t_leave_ctx = nullptr;
+
+	static int should_leave(const qspin_lock_word *lock)
+	{
+		return t_leave ? t_leave(t_leave_ctx, lock) : 0;
+	}
+	static void set_leave(LeaveFn fn, void *ctx)
+	{
+		t_leave = fn;
+		t_leave_ctx = ctx;
+	}
+};
+
+static_assert(AbortableEnvironment<CheckedThreadCpuEnvironment>);
+
+// What the tests' should_leave() callbacks answer to leave (the kernel's
+// -ETIMEDOUT).
+inline constexpr int kLeave = -110;
+
 // Gives the calling thread a CPU id for its lifetime in scope. Ids must be
 // unique among live threads; the block must be idle (depth 0) on both
 // ends, or a context leaked a node.
@@ -117,6 +150,7 @@ public:
 	~CpuScope()
 	{
 		ThreadCpuEnvironment::set_interrupt(nullptr, nullptr);
+		CheckedThreadCpuEnvironment::set_leave(nullptr, nullptr);
 		ThreadCpuEnvironment::t_cpu = ~0U;
 	}
 	CpuScope(const CpuScope &) = delete;

@@ -1,7 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 //
 // The C++ core in the kernel: qspin::slow_path instantiated with the kernel
-// environment, behind the one C entry point qspin_slowpath() (core_env.h).
+// environments, behind the C entry points of core_env.h: qspin_slowpath()
+// (plain), qspin_slowpath_watched() (instrumentation on) and
+// qspin_slowpath_checked() (qspin_lock_checked(): slow_path_checked, which
+// may leave without the lock).
 // qspin.ko's only C++ translation unit.
 //
 // Built by Kbuild from the kernel's own C flags (code model, no red zone,
@@ -48,6 +51,18 @@ struct WatchedEnvironment : KernelEnvironment {
 
 static_assert(qspin::LockEnvironment<WatchedEnvironment>);
 
+// A checked waiter (qspin_lock_checked()): watched, and it may leave. The
+// watchdog's side (watchdog.c) decides: 0 keep waiting, -EDEADLK or
+// -ETIMEDOUT leave with that error.
+struct CheckedEnvironment : WatchedEnvironment {
+	static int should_leave(const qspin_lock_word *lock)
+	{
+		return qspin_env_should_leave(lock);
+	}
+};
+
+static_assert(qspin::AbortableEnvironment<CheckedEnvironment>);
+
 } // namespace
 
 extern "C" void qspin_slowpath(qspin_lock_word *lock, qspin_u32 val,
@@ -63,11 +78,11 @@ extern "C" void qspin_slowpath_watched(qspin_lock_word *lock, qspin_u32 val,
 	qspin::slow_path<WatchedEnvironment>(lock, val, nodes, cpu);
 }
 
-// Interface placeholder: the abortable slow path is not written yet, so a
-// checked waiter waits as a watched one and never leaves.
+// qspin_lock_checked()'s waiter: watched, and asked at every point where it
+// can leave (queued_lock.h, "The checked waiter") whether to leave.
 extern "C" int qspin_slowpath_checked(qspin_lock_word *lock, qspin_u32 val,
 				      qspin_node_block *nodes, unsigned int cpu)
 {
-	qspin::slow_path<WatchedEnvironment>(lock, val, nodes, cpu);
-	return 0;
+	return qspin::slow_path_checked<CheckedEnvironment>(lock, val, nodes,
+							    cpu);
 }

@@ -60,7 +60,13 @@ QSPIN_EXTERN_C void qspin_env_watch(const struct qspin_lock_word *lock);
 /*
  * A checked waiter at a point where it can leave: 0 to keep waiting, or
  * the error qspin_lock_checked() returns (-EDEADLK, -ETIMEDOUT) to leave
- * (watchdog.c).
+ * (watchdog.c). Asked on every spin iteration, right after
+ * qspin_env_watch(), while the waiter is the pending waiter, the queue head
+ * or in the beyond-four fallback, and only after a read of the word found
+ * the lock busy; never while it waits in the middle of the queue (it
+ * cannot leave there, and is only watched). A nonzero answer is final: the
+ * waiter leaves at once (core/include/qspin/queued_lock.h, "The checked
+ * waiter").
  */
 QSPIN_EXTERN_C int qspin_env_should_leave(const struct qspin_lock_word *lock);
 

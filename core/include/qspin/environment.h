@@ -15,6 +15,11 @@
 //
 // Callers hold preemption (or migration) off across the slow path, so the
 // CPU id and this CPU's block are stable for its whole duration.
+//
+// An environment whose waiters may give up (AbortableEnvironment, below)
+// can also be given to qspin::slow_path_checked<Env>: the kernel's
+// CheckedEnvironment for qspin_lock_checked(), the host's
+// CheckedThreadCpuEnvironment. slow_path<Env> never asks it anything more.
 #ifndef QSPIN_ENVIRONMENT_H
 #define QSPIN_ENVIRONMENT_H
 
@@ -53,6 +58,18 @@ concept LockEnvironment = requires(unsigned cpu, const qspin_lock_word *lock,
 	// Statistics.
 	E::count(event);
 };
+
+// A checked waiter's environment: the waiter asks it, at every point where
+// it can leave the slow path (as the pending waiter, as the queue head, in
+// the beyond-four fallback), whether to leave. 0: keep waiting; anything
+// else: leave without the lock, and slow_path_checked() returns that value
+// (the kernel's -EDEADLK or -ETIMEDOUT). A waiter in the middle of the
+// queue is not asked: it cannot leave until it is the head.
+template <typename E>
+concept AbortableEnvironment =
+	LockEnvironment<E> && requires(const qspin_lock_word *lock) {
+		{ E::should_leave(lock) } -> same_type<int>;
+	};
 
 } // namespace qspin
 
