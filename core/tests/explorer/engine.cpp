@@ -15,6 +15,11 @@
 //   spin-out cpuN   a spinner in a bounded loop (the pending waiter's
 //                   QSPIN_PENDING_LOOPS) runs its loop to the end alone
 //   flush cpuN      (TSO) the oldest store of cpuN's buffer reaches memory
+//   answer cpuN     a checked waiter stopped in should_leave() is answered
+//                   0 (keep waiting) or leave; both are explored, and the
+//                   answer may come at any later point, as on a machine
+//                   where the waiter is slow to ask (a decision is a step
+//                   of its own, like an atomic operation)
 //
 // Spinning. A CPU whose spin iteration read the same values as its
 // previous one, wrote nothing and whose reads nobody wrote since, would
@@ -86,6 +91,7 @@ enum class At : unsigned char {
 	op,	// at an atomic operation's announcement
 	spin,	// in the spin hook, between two iterations
 	idle,	// task finished; interrupts may still come
+	choice,	// a checked waiter in should_leave(), awaiting the answer
 	dead,	// stopped by a failed check
 };
 
@@ -129,12 +135,14 @@ struct Cpu {
 	unsigned level;
 	bool irq_on;
 	bool task_done;
+	bool answer_leave;	// the answer a resumed choice gets
+	LeaveWay leaving;	// a leave under way (count_: none)
 	SpinTrack track;
 	BufferedStore buf[kBufferSlots];
 	unsigned nbuf;
 };
 
-enum class MoveKind : unsigned char { run, fire, spin_out, flush };
+enum class MoveKind : unsigned char { run, fire, spin_out, flush, answer };
 
 struct Move {
 	MoveKind kind;
@@ -626,7 +634,8 @@ u64 state_hash()
 		const Cpu &c = E.cpus[i];
 		h.add(u64(c.at) | u64(c.blocked) << 8 | u64(c.counting) << 9 |
 		      u64(c.level) << 10 | u64(c.irq_on) << 14 |
-		      u64(c.task_done) << 15 | u64(c.nbuf) << 16);
+		      u64(c.task_done) << 15 | u64(c.nbuf) << 16 |
+		      u64(c.leaving) << 24);
 		for (unsigned k = 0; k < c.nbuf; k++) {
 			h.add(reinterpret_cast<u64>(c.buf[k].where));
 			h.add(c.buf[k].value ^ u64(c.buf[k].size) << 60);
@@ -734,7 +743,105 @@ void record_tail_exchange(const OpRequest &r)
 		}
 }
 
+unsigned lock_index(const qspin_lock_word *lock)
+{
+	for (unsigned l = 0; l < E.client->nlocks; l++)
+		if (lock == g_locks[l].word())
+			return l;
+	return 0;
+}
+
+// A waiter that leaves takes itself out of the FIFO record at once: once
+// it has passed head-ship on, its successor may own the lock before the
+// leaver's lock_checked() returns.
+bool forget_queued(unsigned l, Ctx me)
+{
+	unsigned &n = E.mon.nqueued[l];
+	for (unsigned k = 0; k < n; k++) {
+		if (!(E.mon.queued[l][k] == me))
+			continue;
+		for (unsigned j = k + 1; j < n; j++)
+			E.mon.queued[l][j - 1] = E.mon.queued[l][j];
+		E.mon.queued[l][--n] = {};
+		return true;
+	}
+	return false;
+}
+
+// CheckedEnv::should_leave(): a decision point. The CPU stops here; the
+// search answers it 0 or leave (MoveKind::answer), at this step or any
+// later one.
+int leave_point(void *, const qspin_lock_word *lock)
+{
+	Cpu &c = *E.cur;
+	c.at = At::choice;
+	wait_turn(c);
+	c.at = At::running;
+	const std::string who = ctx_name(c.id, c.level);
+	const unsigned l = lock_index(lock);
+	if (!c.answer_leave) {
+		note(who + "  should_leave(" + lock_name(l) + ") -> 0, waits on");
+		return 0;
+	}
+	// Which way out: a waiter that published a tail leaves as the queue
+	// head (how, its next operations say: perform()); one deeper than
+	// the four nodes from the trylock fallback; else it is the pending
+	// waiter.
+	const bool queued = forget_queued(l, this_ctx());
+	if (queued)
+		c.leaving = LeaveWay::head_last; // or head_passed: perform()
+	else if (Env::nodes[c.id].node[0].count > QSPIN_MAX_NODES)
+		c.leaving = LeaveWay::beyond;
+	else
+		c.leaving = LeaveWay::pending;
+	if (!queued)
+		E.res.leaves[unsigned(c.leaving)]++;
+	note(who + "  should_leave(" + lock_name(l) + ") -> leave (" +
+	     (queued ? "queue head" : leave_way_name(c.leaving)) + ")");
+	return test::kLeave;
+}
+
+// A leaving queue head's way out, from what it does: a tail CAS that
+// works (the last waiter), or a store to a node's ->locked (head-ship
+// passed on).
+void watch_leaving_head(Cpu &c, const OpRequest &r, u64 old)
+{
+	if (r.kind == OpKind::compare_exchange && old == r.expected) {
+		for (unsigned l = 0; l < E.client->nlocks; l++)
+			if (r.where == &g_locks[l].word()->val) {
+				E.res.leaves[unsigned(LeaveWay::head_last)]++;
+				c.leaving = LeaveWay::count_;
+			}
+		return;
+	}
+	if (r.kind != OpKind::store)
+		return;
+	for (unsigned i = 0; i < E.client->ncpus; i++)
+		for (unsigned k = 0; k < QSPIN_MAX_NODES; k++)
+			if (r.where == &Env::nodes[i].node[k].locked) {
+				E.res.leaves[unsigned(LeaveWay::head_passed)]++;
+				c.leaving = LeaveWay::count_;
+			}
+}
+
 } // namespace
+
+const char *leave_way_name(LeaveWay w)
+{
+	switch (w) {
+	case LeaveWay::pending:
+		return "pending waiter";
+	case LeaveWay::head_last:
+		return "last queue head, tail CAS";
+	case LeaveWay::head_passed:
+		return "queue head, head-ship passed on";
+	case LeaveWay::beyond:
+		return "beyond four nodes";
+	case LeaveWay::count_:
+		break;
+	}
+	return "?";
+}
 
 u64 perform(OpRequest &r)
 {
@@ -750,15 +857,19 @@ u64 perform(OpRequest &r)
 	u64 v = do_op(c, r, &buffered);
 	if (r.kind == OpKind::exchange)
 		record_tail_exchange(r);
+	if (c.leaving == LeaveWay::head_last)
+		watch_leaving_head(c, r, v);
 	if (E.tracing)
 		note(ctx_name(c.id, c.level) + "  " + describe(r, v, buffered),
 		     site);
 	return v;
 }
 
-void lock(unsigned l)
+namespace {
+
+// The monitors, on every acquisition: mutual exclusion, FIFO.
+void acquired(unsigned l)
 {
-	g_locks[l].lock();
 	const Ctx me = this_ctx();
 	const std::string who = ctx_name(me.cpu, me.level);
 	Ctx &owner = E.mon.owner[l];
@@ -795,6 +906,35 @@ void lock(unsigned l)
 	}
 	owner = me;
 	note(who + "  holds " + lock_name(l));
+}
+
+} // namespace
+
+void lock(unsigned l)
+{
+	g_locks[l].lock();
+	acquired(l);
+}
+
+int lock_checked(unsigned l)
+{
+	const int left = g_locks[l].lock_checked<CheckedEnv>();
+	Cpu &c = *E.cur;
+	c.leaving = LeaveWay::count_;
+	if (!left) {
+		acquired(l);
+		return 0;
+	}
+	note(ctx_name(c.id, c.level) + "  lock_checked(" + lock_name(l) +
+	     ") returns without the lock");
+	// It left: nothing of it may stay in the FIFO record.
+	if (forget_queued(l, this_ctx())) {
+		set_failure("a checked waiter of %s left while still queued "
+			    "behind another",
+			    lock_name(l).c_str());
+		fail_here();
+	}
+	return left;
 }
 
 void unlock(unsigned l)
@@ -861,6 +1001,7 @@ void reset()
 	for (unsigned l = 0; l < kMaxLocks; l++)
 		E.mon.owner[l] = {-1, 0};
 	Env::set_interrupt(spin_point, nullptr);
+	CheckedEnv::set_leave(leave_point, nullptr);
 	Env::yield_mask.store(~0U);
 	E.fired = 0;
 	E.failed = false;
@@ -896,6 +1037,8 @@ void reset()
 		c.level = 0;
 		c.irq_on = true;
 		c.task_done = false;
+		c.answer_leave = false;
+		c.leaving = LeaveWay::count_;
 		c.track = {};
 		c.nbuf = 0;
 	}
@@ -907,11 +1050,21 @@ unsigned enumerate(Move *m)
 	unsigned n = 0;
 	// The CPU that moved last first: the search tries running on
 	// before switching (fewest preemptions first).
-	if (E.last_cpu >= 0 && E.cpus[E.last_cpu].at == At::op)
-		m[n++] = {MoveKind::run, (unsigned char)E.last_cpu, 0};
-	for (unsigned i = 0; i < cl.ncpus; i++)
-		if (E.cpus[i].at == At::op && int(i) != E.last_cpu)
+	auto own_moves = [&](unsigned i) {
+		if (E.cpus[i].at == At::op) {
 			m[n++] = {MoveKind::run, (unsigned char)i, 0};
+		} else if (E.cpus[i].at == At::choice) {
+			// Keep waiting first: the search tries the lock's
+			// ordinary path before the ways out.
+			m[n++] = {MoveKind::answer, (unsigned char)i, 0};
+			m[n++] = {MoveKind::answer, (unsigned char)i, 1};
+		}
+	};
+	if (E.last_cpu >= 0)
+		own_moves(unsigned(E.last_cpu));
+	for (unsigned i = 0; i < cl.ncpus; i++)
+		if (int(i) != E.last_cpu)
+			own_moves(i);
 	for (unsigned k = 0; k < cl.nirqs; k++) {
 		const IrqSource &s = cl.irqs[k];
 		const Cpu &c = E.cpus[s.cpu];
@@ -939,7 +1092,8 @@ unsigned enumerate(Move *m)
 
 bool can_run(int cpu)
 {
-	return cpu >= 0 && E.cpus[cpu].at == At::op;
+	return cpu >= 0 && (E.cpus[cpu].at == At::op ||
+			    E.cpus[cpu].at == At::choice);
 }
 
 // A preemption: a step of another CPU while the one that moved last could
@@ -980,6 +1134,11 @@ void apply(const Move &m)
 	case MoveKind::flush:
 		flush_one(c);
 		return;
+	case MoveKind::answer:
+		c.answer_leave = m.arg != 0;
+		resume(c);
+		settle(c);
+		break;
 	}
 	E.last_cpu = m.cpu;
 }
@@ -1006,6 +1165,8 @@ std::string where_is(const Cpu &c)
 	}
 	case At::idle:
 		return who + " done";
+	case At::choice:
+		return who + " deciding whether to leave";
 	default:
 		return who + " ?";
 	}

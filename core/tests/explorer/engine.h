@@ -33,6 +33,9 @@
 namespace qspin::explore {
 
 using Env = test::ThreadCpuEnvironment;
+// A checked waiter's environment (lock_checked): Env's node blocks and
+// spin hook, and should_leave(), which the explorer answers both ways.
+using CheckedEnv = test::CheckedThreadCpuEnvironment;
 using Lock = QueuedSpinLock<Env>;
 
 inline constexpr unsigned kMaxCpus = 4;
@@ -53,6 +56,19 @@ struct IrqSource {
 	const char *what;
 };
 
+// The ways a checked waiter leaves without the lock (slow_path_checked):
+// as the pending waiter, as the last queue head (its tail CAS), as a queue
+// head with a successor (head-ship passed on), in the beyond-four fallback.
+enum class LeaveWay : unsigned {
+	pending,
+	head_last,
+	head_passed,
+	beyond,
+	count_,
+};
+
+const char *leave_way_name(LeaveWay w);
+
 // What the virtual CPUs do: a task per CPU and the interrupts.
 struct Client {
 	const char *name;
@@ -72,6 +88,9 @@ struct Client {
 	// The slow-path event some execution must show, or the client did
 	// not test what it is for (Event::count_: none).
 	Event must_see;
+	// Checked clients: the ways of leaving (bit per LeaveWay) some
+	// execution must show.
+	unsigned must_leave = 0;
 	// A litmus test of the memory model itself, not of the lock: its
 	// CPUs access litmus_var()s through the seam and report one
 	// register each; no lock property applies, the outcomes are counted.
@@ -90,6 +109,10 @@ void list_clients();
 void lock(unsigned l);
 void unlock(unsigned l);
 bool trylock(unsigned l);
+// The checked acquisition (QueuedSpinLock::lock_checked over CheckedEnv):
+// every call of should_leave() is a decision the search explores both
+// ways (keep waiting, leave). 0 with the lock held, else the waiter left.
+int lock_checked(unsigned l);
 void irq_disable();
 // Litmus clients: variable i (the word of lock i, 0 at the start) and the
 // register this CPU ends with.
@@ -125,6 +148,9 @@ struct Result {
 	double seconds = 0;
 	unsigned long must_see_count = 0; // client.must_see, all executions
 	unsigned outcomes = 0;	// litmus: bit n set when outcome n was seen
+	// Checked clients: how often each LeaveWay was taken, all
+	// executions (replays included).
+	unsigned long leaves[unsigned(LeaveWay::count_)] = {};
 };
 
 Result explore(const Client &client, const Options &options);

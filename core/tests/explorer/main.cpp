@@ -90,12 +90,14 @@ int main(int argc, char **argv)
 	// default: what make check runs; all: every client (make explore).
 	if (clients == "default")
 		names = {"2x2", "3x1", "trylock", "irqsave", "depth2",
-			 "depth4", "beyond4"};
+			 "depth4", "beyond4", "checked3", "checked2x2",
+			 "checked-beyond4"};
 	else if (clients == "litmus")
 		names = {"sb", "sb-xchg", "mp"};
 	else if (clients == "all")
 		names = {"2x2", "3x1", "trylock", "trylock5", "irqsave",
-			 "depth2", "depth4", "beyond4"};
+			 "depth2", "depth4", "beyond4", "checked3",
+			 "checked2x2", "checked-beyond4"};
 	else
 		names = split(clients);
 	std::vector<Model> ms;
@@ -107,7 +109,7 @@ int main(int argc, char **argv)
 		return usage();
 
 	bool any_failed = false;
-	std::printf("%-8s %-4s %-6s %12s %12s %10s %12s %6s %8s  %s\n",
+	std::printf("%-15s %-4s %-6s %12s %12s %10s %12s %6s %8s  %s\n",
 		    "client", "model", "bound", "executions", "finished",
 		    "states", "steps", "depth", "seconds", "verdict");
 	for (const std::string &n : names) {
@@ -128,9 +130,18 @@ int main(int argc, char **argv)
 				bound < 0 ? "none" : std::to_string(bound);
 			// A client that never reached what it is for tested
 			// nothing: that fails too.
-			const bool uncovered = !r.failed &&
-					       c->must_see != qspin::Event::count_ &&
-					       !r.must_see_count;
+			bool uncovered = !r.failed &&
+					 c->must_see != qspin::Event::count_ &&
+					 !r.must_see_count;
+			// A checked client: every way out it is for.
+			std::string missing;
+			for (unsigned w = 0; w < unsigned(LeaveWay::count_); w++)
+				if ((c->must_leave >> w & 1) && !r.leaves[w]) {
+					missing += missing.empty() ? "" : ", ";
+					missing += leave_way_name(LeaveWay(w));
+				}
+			if (!r.failed && !missing.empty())
+				uncovered = true;
 			// A litmus test: exactly the outcomes the model
 			// allows.
 			const unsigned want = m == Model::tso ? c->tso_outcomes
@@ -146,14 +157,27 @@ int main(int argc, char **argv)
 				: (r.complete ? "ok" : "ok (cut)");
 			if (uncovered && !expect_failure)
 				any_failed = true;
-			std::printf("%-8s %-4s %-6s %12lu %12lu %10lu %12lu %6lu "
+			std::printf("%-15s %-4s %-6s %12lu %12lu %10lu %12lu %6lu "
 				    "%8.2f  %s\n",
 				    c->name, m == Model::sc ? "sc" : "tso",
 				    b.c_str(), r.executions, r.finished,
 				    r.states, r.steps, r.max_depth, r.seconds,
 				    verdict);
+			if (c->must_leave) {
+				std::printf("%-15s %-4s left as:", c->name,
+					    m == Model::sc ? "sc" : "tso");
+				for (unsigned w = 0;
+				     w < unsigned(LeaveWay::count_); w++)
+					std::printf("%s %s %lu", w ? "," : "",
+						    leave_way_name(LeaveWay(w)),
+						    r.leaves[w]);
+				if (!missing.empty())
+					std::printf("; never: %s",
+						    missing.c_str());
+				std::printf("\n");
+			}
 			if (c->litmus)
-				std::printf("%-8s %-4s outcomes seen 0x%x, "
+				std::printf("%-15s %-4s outcomes seen 0x%x, "
 					    "allowed 0x%x\n",
 					    c->name,
 					    m == Model::sc ? "sc" : "tso",
