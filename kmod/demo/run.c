@@ -17,6 +17,7 @@
 #include <linux/mutex.h>
 #include <linux/sched.h>
 #include <linux/slab.h>
+#include <linux/string.h>
 
 #include <qspin/debug.h>
 #include "harness.h"
@@ -125,6 +126,47 @@ static int demo_run_pair(const struct demo_scenario *sc, unsigned int nruns)
 	return ret;
 }
 
+/*
+ * A lesson that runs itself (own_run), in this context: its counts made
+ * into a result, printed and kept as any other.
+ */
+static int demo_run_own(const struct demo_scenario *sc, unsigned int nruns)
+{
+	struct demo_result *res = kzalloc(sizeof(*res), GFP_KERNEL);
+	struct demo_own_run out = { .task_cpu = -1, .handler_cpu = -1 };
+	int ret;
+
+	if (!res)
+		return -ENOMEM;
+	pr_info("run %s x%u%s: in the writer's context\n", sc->name, nruns,
+		demo_allow_lockup ? " (allow_lockup=1: the bug runs contended)" : "");
+	ret = sc->own_run(nruns, &out);
+	if (!ret) {
+		res->sc = sc;
+		res->runs = nruns;
+		res->done = out.done + !!out.why;
+		res->n[DEMO_PASS] = out.done;
+		res->n[DEMO_FAIL] = !!out.why;
+		res->verdict = out.why ? DEMO_FAIL : DEMO_PASS;
+		if (out.why)
+			strscpy(res->why, out.why, sizeof(res->why));
+		res->expected = out.expected;
+		res->actual = out.actual;
+		res->task_cpu = out.task_cpu;
+		res->handler_cpu = out.handler_cpu;
+		if (res->expected != res->actual && !out.why) {
+			res->verdict = DEMO_FAIL;
+			res->n[DEMO_PASS] = 0;
+			res->n[DEMO_FAIL] = res->done;
+			strscpy(res->why, "counter not exact", sizeof(res->why));
+		}
+		demo_result_print(res);
+		demo_result_keep(res);
+	}
+	kfree(res);
+	return ret;
+}
+
 int demo_run(const char *name, unsigned int nruns)
 {
 	const struct demo_scenario *sc = demo_find(name);
@@ -143,6 +185,10 @@ int demo_run(const char *name, unsigned int nruns)
 		goto unlock;
 	if (sc->kind == DEMO_TWO_CPUS) {
 		ret = demo_run_pair(sc, nruns);
+		goto unlock;
+	}
+	if (sc->kind == DEMO_OWN_RUN) {
+		ret = demo_run_own(sc, nruns);
 		goto unlock;
 	}
 	cpus_read_lock();
