@@ -62,7 +62,7 @@ if [ $lockup = 1 ]; then
 	[ $load = 1 ] || die "--lockup loads the modules itself: no --no-load"
 	# shellcheck disable=SC2086 # the names, one word each
 	set -- $scen
-	[ $# = 1 ] || die "--lockup takes one scenario (irq-deadlock or bh-deadlock)"
+	[ $# = 1 ] || die "--lockup takes one scenario (irq-deadlock, bh-deadlock, rt-sleeping-lock)"
 	scen=$1
 fi
 

@@ -205,7 +205,7 @@ static int rt_sleeping_run(unsigned int nruns, struct demo_own_run *out)
 			rt_sleeping_seen.owner->comm,
 			task_pid_nr(rt_sleeping_seen.owner),
 			rt_sleeping_seen.cpu);
-	pr_info("rt-sleeping-lock: bug, contended (not in safe mode): with that task holding the lock, the interrupt's rt_spin_lock() must wait, which is schedule() from hard interrupt context: \"BUG: scheduling while atomic\" (allow_lockup=1, make demo-lockup KERNEL=rt)\n");
+	pr_info("rt-sleeping-lock: bug, contended (not in safe mode): with that task holding the lock, the interrupt's rt_spin_lock() must wait, which is schedule() from hard interrupt context, the kernel's \"scheduling while atomic\" bug (allow_lockup=1: make demo-lockup KERNEL=rt)\n");
 	pr_info("rt-sleeping-lock: fix: qspin_lock_irqsave() kept interrupts off, the hard interrupt ran after the unlock on CPU %d; a qspin waiter spins, never sleeps\n",
 		rt_raw_seen.cpu);
 	return 0;
