@@ -119,14 +119,14 @@ EOF
 	t_vm=$((SECONDS - t_boot))
 	grep -av 'QSPIN-GUEST-EXIT' "$out"
 	echo
-	# rt-sleeping-lock is PREEMPT_RT's: elsewhere the module skips it with
-	# the reason (the runner's status 4); that skip, and only that one, is
-	# what a kernel without PREEMPT_RT must say.
+	# irq-threaded and rt-sleeping-lock are PREEMPT_RT's: elsewhere the
+	# module skips them with the reason (the runner's status 4); those
+	# skips, and only those, are what a kernel without PREEMPT_RT must say.
 	skipped=$(sed -n 's/^=== skipped (each said why)://p' "$out")
 	case ${KERNEL:-}:$rc:$skipped in
 	*rt:*) ;;
-	*:4:' rt-sleeping-lock')
-		echo "rt-sleeping-lock: skipped, as it must be without PREEMPT_RT (the reason is above)"
+	*:4:' irq-threaded rt-sleeping-lock')
+		echo "irq-threaded, rt-sleeping-lock: skipped, as they must be without PREEMPT_RT (the reasons are above)"
 		rc=0 ;;
 	esac
 	# The console must hold the reports the scenarios provoke, each once

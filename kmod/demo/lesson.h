@@ -112,6 +112,8 @@ struct demo_scenario {
 	/* DEMO_TWO_CPUS: holds a lock 1.5 x spin_timeout_ms (at most 1 s of it). */
 	bool holds_long;
 	const struct demo_mistake *mistake;	/* DEMO_MISTAKE only */
+	/* The edu handler registered without IRQF_NO_THREAD for this one. */
+	bool threaded_handler;
 	/* DEMO_OWN_RUN: runs nruns iterations in the caller's context. */
 	int (*own_run)(unsigned int nruns, struct demo_own_run *out);
 };
@@ -140,6 +142,6 @@ extern const struct demo_scenario demo_shared_helper;
 extern const struct demo_scenario demo_abba, demo_stuck_holder;
 extern const struct demo_scenario demo_recursion, demo_irq_inconsistent;
 extern const struct demo_scenario demo_sleep_under_lock, demo_leaked_lock;
-extern const struct demo_scenario demo_rt_sleeping_lock;
+extern const struct demo_scenario demo_rt_sleeping_lock, demo_irq_threaded;
 
 #endif /* QSPIN_DEMO_LESSON_H */

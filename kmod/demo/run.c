@@ -82,6 +82,16 @@ static int demo_refuse(const struct demo_scenario *sc)
 			sc->name);
 		return -EOPNOTSUPP;
 	}
+	if (sc->threaded_handler && !IS_ENABLED(CONFIG_PREEMPT_RT)) {
+		pr_warn("%s: skipped: not a PREEMPT_RT kernel: a plain request_irq() handler runs in hard interrupt context here, so this is irq-deadlock again\n",
+			sc->name);
+		return -EOPNOTSUPP;
+	}
+	if (sc->threaded_handler && demo_src.irq < 0) {
+		pr_warn("%s: skipped: needs the edu device's interrupt (source %s has no request_irq() handler to thread)\n",
+			sc->name, demo_src.name);
+		return -EOPNOTSUPP;
+	}
 	if (sc->kind == DEMO_DEADLOCK && !demo_allow_lockup &&
 	    !qspin_detect_active()) {
 		pr_warn("%s: qspin.ko runs with detect=0, so this would hang CPU; load qspin with detect=1 (or qspin-demo allow_lockup=1 to hang it on purpose)\n",
@@ -225,7 +235,17 @@ int demo_run(const char *name, unsigned int nruns)
 		task_cpu,
 		sc->context == DEMO_SOFTIRQ ? "tasklet" : demo_src.name,
 		irq_cpu);
+	if (sc->threaded_handler) {
+		ret = demo_edu_set_threaded(true);
+		if (ret)
+			goto free;
+	}
 	ret = demo_run_job(&job, task_cpu);
+	if (sc->threaded_handler) {
+		int ret2 = demo_edu_set_threaded(false);
+
+		ret = ret ?: ret2;
+	}
 	if (ret)
 		goto free;
 
