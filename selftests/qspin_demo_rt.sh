@@ -55,7 +55,7 @@ case $(uname -v) in
 *PREEMPT_RT*) ;;
 *)
 	demo irq-threaded "$s"
-	why=$(sed -n 's/.*verdict: SKIPPED (\(.*\))$/\1/p' "$snap" | tr '\n' ';')
+	why=$(sed -n 's/.*verdict: SKIPPED (\(.*\))$/\1/p' "$snap" | awk 'NR > 1 { printf "; " } { printf "%s", $0 }')
 	if [ "$st" = 4 ] && [ "$(grep -c 'verdict: SKIPPED (not a PREEMPT_RT kernel' "$snap")" = 2 ] &&
 	   clean; then
 		rmmod qspin-demo
