@@ -31,7 +31,10 @@
  * interrupt raised inside the section. allow_lockup=1 raises it inside the
  * bug's section too: the real splat (make demo-lockup KERNEL=rt boots with
  * panic_on_warn=1, which makes it panic there). On a kernel without
- * PREEMPT_RT, spinlock_t spins and the lesson does not apply: skipped.
+ * PREEMPT_RT, spinlock_t spins and the lesson does not apply: skipped;
+ * except under lockdep with PROVE_RAW_LOCK_NESTING (scripts/debug-kernel.sh
+ * rawnest), which checks lock nesting by RT's wait types on any kernel: the
+ * same uncontended bug is "BUG: Invalid wait context" there, every time.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -180,12 +183,15 @@ static int rt_sleeping_run(unsigned int nruns, struct demo_own_run *out)
 	unsigned long before = rt_sleeping_count + rt_raw_count;
 	unsigned int i;
 
-	if (!IS_ENABLED(CONFIG_PREEMPT_RT)) {
+	if (IS_ENABLED(CONFIG_PREEMPT_RT)) {
+		pr_info("rt-sleeping-lock: spin_lock() is %ps() here: spinlock_t is an rt_mutex (%zu bytes), whose waiters sleep; spin_lock_irqsave() leaves interrupts on\n",
+			rt_spin_lock_fn(), sizeof(spinlock_t));
+	} else if (IS_ENABLED(CONFIG_PROVE_RAW_LOCK_NESTING)) {
+		pr_info("rt-sleeping-lock: not PREEMPT_RT, but lockdep checks lock nesting as RT would (PROVE_RAW_LOCK_NESTING): spinlock_t in a hard interrupt is an invalid wait context, reported even uncontended\n");
+	} else {
 		pr_warn("rt-sleeping-lock: skipped: not a PREEMPT_RT kernel: spinlock_t spins here (a raw_spinlock_t inside), so taking it in hard interrupt context is correct and there is no sleeping lock to show (make demo KERNEL=rt)\n");
 		return -EOPNOTSUPP;
 	}
-	pr_info("rt-sleeping-lock: spin_lock() is %ps() here: spinlock_t is an rt_mutex (%zu bytes), whose waiters sleep; spin_lock_irqsave() leaves interrupts on\n",
-		rt_spin_lock_fn(), sizeof(spinlock_t));
 	out->task_cpu = raw_smp_processor_id();
 	for (i = 0; i < nruns; i++) {
 		atomic_set(&rt_sleeping_seen.runs, 0);
