@@ -34,8 +34,8 @@ KDIR     ?= $(if $(wildcard $(HOST_KDIR)/Makefile),$(HOST_KDIR),$(VM_KDIR))
 export QSPIN_TOP := $(TOP)
 
 .PHONY: all modules vm-modules install clean deps check check-kernels host-test bench-host \
-	kernel-checks vm-test demo demo-lockup bench soak sparse check-lockdep \
-	bench-lockdep explore
+	kernel-checks vm-test demo demo-lockup demo-rawnest bench soak sparse \
+	check-lockdep bench-lockdep explore
 
 all: modules
 
@@ -119,6 +119,10 @@ demo:
 
 demo-lockup:
 	@scripts/demo.sh --lockup
+
+# rt-sleeping-lock on the PROVE_RAW_LOCK_NESTING lockdep kernel (built once, cached).
+demo-rawnest: deps
+	@scripts/demo-rawnest.sh
 
 bench:
 	@scripts/bench-kernel.sh

@@ -5,13 +5,17 @@
 # scripts/debug-kernel.config (PROVE_LOCKING, DEBUG_SPINLOCK,
 # DEBUG_ATOMIC_SLEEP). Prints the cached kernel's directory on stdout.
 #
-#   scripts/debug-kernel.sh [lockdep|plain] [-j N] [--print-dir]
+#   scripts/debug-kernel.sh [lockdep|plain|rawnest] [-j N] [--print-dir]
 #
 #   lockdep      (default) the kernel described above
 #   plain        its twin without lock debugging, for scripts/bench-lockdep.sh:
 #                the same fragment minus PROVE_LOCKING, DEBUG_SPINLOCK and
 #                DEBUG_ATOMIC_SLEEP (so no LOCKDEP, DEBUG_LOCK_ALLOC,
 #                TRACE_IRQFLAGS, ... which they select), LOCALVERSION -qspin-plain
+#   rawnest      the lockdep kernel plus PROVE_RAW_LOCK_NESTING (lockdep checks
+#                wait types as on PREEMPT_RT: spinlock_t in hard interrupt
+#                context is "BUG: Invalid wait context"), for the demo's
+#                rt-sleeping-lock; LOCALVERSION -qspin-rawnest
 #   -j N         make jobs (default $QSPIN_DEBUG_KERNEL_JOBS, else 2)
 #   --print-dir  print where the kernel is (or would be) cached, build nothing;
 #                exit 1 when it is not built yet
@@ -39,7 +43,7 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 jobs=${QSPIN_DEBUG_KERNEL_JOBS:-2} print_dir=0 flavour=lockdep
 while [ $# -gt 0 ]; do
 	case $1 in
-	lockdep|plain) flavour=$1; shift ;;
+	lockdep|plain|rawnest) flavour=$1; shift ;;
 	-j) jobs=$2; shift 2 ;;
 	-j*) jobs=${1#-j}; shift ;;
 	--print-dir) print_dir=1; shift ;;
@@ -69,9 +73,19 @@ plain_fragment() {
 	done
 	echo 'CONFIG_LOCALVERSION="-qspin-plain"'
 }
+# The raw-nesting twin: the lockdep fragment, PROVE_RAW_LOCK_NESTING on.
+rawnest_fragment() {
+	grep -vE '^CONFIG_LOCALVERSION=' "$fragment"
+	echo '# The raw-nesting twin (scripts/debug-kernel.sh rawnest).'
+	echo 'CONFIG_PROVE_RAW_LOCK_NESTING=y'
+	echo 'CONFIG_LOCALVERSION="-qspin-rawnest"'
+}
 if [ "$flavour" = plain ]; then
 	frag_text=$(plain_fragment)
 	key=$srcver-plain-$( { echo "$frag_text"; echo "$gccver"; } | sha1sum | cut -c1-12)
+elif [ "$flavour" = rawnest ]; then
+	frag_text=$(rawnest_fragment)
+	key=$srcver-rawnest-$( { echo "$frag_text"; echo "$gccver"; } | sha1sum | cut -c1-12)
 else
 	frag_text=$(cat "$fragment")
 	key=$srcver-$( { cat "$fragment"; echo "$gccver"; } | sha1sum | cut -c1-12)

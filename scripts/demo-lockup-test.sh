@@ -18,11 +18,20 @@
 #                (bh_deadlock_handler, from demo_tasklet_fn, tasklet_action)
 #                inside <IRQ>, bh_deadlock_task inside <TASK>; then "Kernel
 #                panic - not syncing: softlockup".
+#  rt-sleeping-lock  (PREEMPT_RT kernels only: KERNEL=rt, 6.12-rt; SKIP
+#                with the reason elsewhere) "BUG: scheduling while atomic",
+#                then "Kernel panic - not syncing: scheduling while atomic"
+#                (panic_on_warn=1), whose trace has rt_spin_lock(),
+#                rtlock_slowlock_locked() and schedule_rtlock() under the
+#                lesson's hard irq_work handler (rt_sleeping_handler) inside
+#                <IRQ>, and the lesson's run (rt_sleeping_run) inside <TASK>.
 #
 # Plus: no qspin report (detection is off), the report comes within 15 s (guest time) of the run, and the console
 # holds no other splat (scripts/check-console.sh with only these expected).
 #
-#   scripts/demo-lockup-test.sh [irq-deadlock|bh-deadlock]...
+#   scripts/demo-lockup-test.sh [irq-deadlock|bh-deadlock|rt-sleeping-lock]...
+# (default: irq-deadlock bh-deadlock; with KERNEL=rt or 6.12-rt,
+# irq-deadlock rt-sleeping-lock)
 # Needs the modules built for the VM (make vm-modules).
 set -uo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -32,7 +41,12 @@ cd "$top"
 . "$top/scripts/lib/results.sh"
 
 scen=("$@")
-[ ${#scen[@]} -gt 0 ] || scen=(irq-deadlock bh-deadlock)
+if [ ${#scen[@]} -eq 0 ]; then
+	case ${KERNEL:-} in
+	*rt) scen=(irq-deadlock rt-sleeping-lock) ;;
+	*) scen=(irq-deadlock bh-deadlock) ;;
+	esac
+fi
 results_init demo-lockup
 limit_s=15
 
@@ -81,6 +95,19 @@ for s in "${scen[@]}"; do
 			--allow 'NMI backtrace' --allow 'kthread starved'
 			--allow 'self-detected stall'
 			--allow 'Kernel panic') ;;
+	rt-sleeping-lock)
+		case ${KERNEL:-} in
+		*rt) ;;
+		*) result SKIP "demo-lockup:$s" "not a PREEMPT_RT kernel (KERNEL=${KERNEL:-6.1}): spinlock_t spins there, nothing sleeps in the hard interrupt"
+		   continue ;;
+		esac
+		headline='BUG: scheduling while atomic: '
+		trace_start='Kernel panic - not syncing: scheduling while atomic'
+		irq_need=('rt_sleeping_handler' 'rt_spin_lock' 'rtlock_slowlock_locked' 'schedule_rtlock')
+		task_need=rt_sleeping_run
+		panic='Kernel panic - not syncing: scheduling while atomic'
+		expect=(--expect 'BUG: scheduling while atomic'
+			--allow 'Kernel panic') ;;
 	*) result FAIL "demo-lockup:$s" "unknown scenario"; continue ;;
 	esac
 	t0=$SECONDS
@@ -102,7 +129,9 @@ for s in "${scen[@]}"; do
 	task=$(printf '%s\n' "$sec" | awk -F'\t' '$1 == "task"')
 	why=()
 	[ -n "$sec" ] || why+=("no trace for CPU $cpu")
-	printf '%s\n%s\n' "$head" "$irq" | grep -qE 'qspin_slowpath|qspin_lock' ||
+	# rt-sleeping-lock's waiter is the kernel's rt_spin_lock(), not qspin.
+	[ "$s" = rt-sleeping-lock ] ||
+		printf '%s\n%s\n' "$head" "$irq" | grep -qE 'qspin_slowpath|qspin_lock' ||
 		why+=("qspin's slow path not on top of the <IRQ> frames")
 	for f in "${irq_need[@]}"; do
 		printf '%s\n' "$irq" | grep -q "$f" || why+=("$f not in <IRQ>")

@@ -62,7 +62,7 @@ if [ $lockup = 1 ]; then
 	[ $load = 1 ] || die "--lockup loads the modules itself: no --no-load"
 	# shellcheck disable=SC2086 # the names, one word each
 	set -- $scen
-	[ $# = 1 ] || die "--lockup takes one scenario (irq-deadlock or bh-deadlock)"
+	[ $# = 1 ] || die "--lockup takes one scenario (irq-deadlock, bh-deadlock, rt-sleeping-lock)"
 	scen=$1
 fi
 
@@ -146,6 +146,10 @@ for s in $scen; do
 	# On PREEMPT_RT softirqs run in threads: none can interrupt a task
 	# that spins with preemption off, the bug cannot happen. Said, not run.
 	case $(uname -v):$s in
+	*PREEMPT_RT*:irq-deadlock)
+		echo "    on PREEMPT_RT: the edu handler is registered IRQF_NO_THREAD, a hard handler,"
+		echo "    so it interrupts the holder as on any kernel; irq-threaded runs the same line"
+		echo "    with a plain request_irq() handler, which RT forces into a thread: no deadlock" ;;
 	*PREEMPT_RT*:bh-deadlock)
 		echo "  does not apply on PREEMPT_RT (not run): softirqs run in threads there,"
 		echo "  never at interrupt exit, so no softirq interrupts the task that holds"

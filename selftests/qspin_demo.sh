@@ -215,8 +215,8 @@ for s in $expected; do
 	check "list names $s" grep -q "^$s " "$D/list"
 done
 # The lessons that follow them have tests of their own (abba and
-# stuck-holder: qspin_watchdog.sh; the mistakes: qspin_demo_mistakes.sh):
-# here the first six.
+# stuck-holder: qspin_watchdog.sh; the mistakes: qspin_demo_mistakes.sh;
+# irq-threaded and rt-sleeping-lock: qspin_demo_rt.sh): here the first six.
 scenarios=$(sh "$runner" --no-load names | head -n 6 | tr '\n' ' ')
 check "the runner lists the module's first six scenarios, in order ($scenarios)" \
 	cond '[ "$(echo $scenarios)" = "$expected" ]'

@@ -65,6 +65,17 @@ static irqreturn_t demo_edu_irq(int irq, void *data)
 	return IRQ_HANDLED;
 }
 
+/*
+ * The handler's flags: IRQF_NO_THREAD (a hard handler on every kernel)
+ * unless @threaded, the one lesson (irq-threaded) that shows what
+ * PREEMPT_RT does with a plain request_irq(): forces it into a thread.
+ */
+static unsigned long demo_edu_irqflags(const struct demo_edu *edu,
+				       bool threaded)
+{
+	return (threaded ? 0 : IRQF_NO_THREAD) | (edu->msi ? 0 : IRQF_SHARED);
+}
+
 static int demo_edu_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 {
 	unsigned int types = 0;
@@ -110,8 +121,7 @@ static int demo_edu_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	 * interrupts a task that holds a spinning lock with preemption off:
 	 * irq-deadlock would prove nothing (INCONCLUSIVE).
 	 */
-	ret = request_irq(edu->irq, demo_edu_irq,
-			  IRQF_NO_THREAD | (edu->msi ? 0 : IRQF_SHARED),
+	ret = request_irq(edu->irq, demo_edu_irq, demo_edu_irqflags(edu, false),
 			  KBUILD_MODNAME, edu);
 	if (ret) {
 		pci_free_irq_vectors(pdev);
@@ -174,6 +184,38 @@ void demo_edu_describe(struct demo_irq_source *src)
 	src->name = demo_edu->msi ? "edu-msi" : "edu-intx";
 	src->irq = demo_edu->irq;
 	strscpy(src->dev, pci_name(demo_edu->pdev), sizeof(src->dev));
+}
+
+/*
+ * Registers the handler again, as a plain request_irq() (@threaded: on
+ * PREEMPT_RT a forced-threaded handler, irq/N-qspin_demo) or with
+ * IRQF_NO_THREAD. Process context, no iteration running.
+ */
+int demo_edu_set_threaded(bool threaded)
+{
+	struct demo_edu *edu = demo_edu;
+	int ret;
+
+	if (!edu)
+		return -ENODEV;
+	free_irq(edu->irq, edu);
+	ret = request_irq(edu->irq, demo_edu_irq,
+			  demo_edu_irqflags(edu, threaded), KBUILD_MODNAME, edu);
+	if (ret) {
+		/* Back to the hard handler the other lessons need. */
+		pr_err("irq %d: request_irq(%s) failed (%d)\n", edu->irq,
+		       threaded ? "threaded" : "IRQF_NO_THREAD", ret);
+		if (threaded && !request_irq(edu->irq, demo_edu_irq,
+					     demo_edu_irqflags(edu, false),
+					     KBUILD_MODNAME, edu))
+			return ret;
+		demo_edu = NULL;	/* no handler: the edu source is gone */
+		return ret;
+	}
+	pr_info("irq %d: handler registered again %s\n", edu->irq, threaded ?
+		"without IRQF_NO_THREAD (PREEMPT_RT forces it into a thread)" :
+		"with IRQF_NO_THREAD (a hard handler)");
+	return 0;
 }
 
 void demo_edu_raise(void)

@@ -71,6 +71,7 @@ void demo_edu_unregister(void);
 bool demo_edu_present(void);
 void demo_edu_describe(struct demo_irq_source *src);
 void demo_edu_raise(void);
+int demo_edu_set_threaded(bool threaded);
 int demo_edu_target_cpu(void);
 
 /* ---- iteration.c ---- */
@@ -96,6 +97,7 @@ struct demo_iter {
 	enum demo_handler_state handler_state;
 	int handler_cpu;
 	bool handler_saw_cs;	/* it started while the section was held */
+	bool handler_in_task;	/* it ran in a thread (a forced-threaded handler) */
 	int handler_ret;	/* 0, or -EDEADLK when it backed off */
 	u64 t_handler;		/* ns, handler entry */
 	int (*handler)(void);	/* run instead of sc->handler, if set */

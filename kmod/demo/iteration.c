@@ -14,6 +14,7 @@
 #include <linux/delay.h>
 #include <linux/kernel.h>
 #include <linux/ktime.h>
+#include <linux/preempt.h>
 #include <linux/smp.h>
 #include <linux/string.h>
 
@@ -34,6 +35,7 @@ void demo_handler_run(void)
 
 	it->handler_cpu = smp_processor_id();
 	it->handler_saw_cs = READ_ONCE(it->in_cs);
+	it->handler_in_task = in_task();
 	it->t_handler = t0;
 	WRITE_ONCE(it->handler_state, DEMO_HANDLER_RUNNING);
 	it->handler_ret = it->handler ? it->handler() : it->sc->handler();

@@ -62,6 +62,10 @@ enum demo_verdict demo_judge(const struct demo_iter *it, unsigned long actual,
 			 who, it->handler_cpu, it->task_cpu);
 		return DEMO_INCONCLUSIVE;
 	}
+	if (sc->threaded_handler && !it->handler_in_task) {
+		snprintf(why, size, "the handler ran in interrupt context, not in its thread");
+		return DEMO_FAIL;
+	}
 	if (sc->kind == DEMO_DEADLOCK) {
 		if (!it->handler_saw_cs) {
 			snprintf(why, size, "the %s ran after the critical section",

@@ -33,6 +33,7 @@ enum demo_kind {
 	DEMO_CROSS,		/* the handler runs on another CPU and waits */
 	DEMO_TWO_CPUS,		/* no interrupt: two CPUs, each its side (pair.c) */
 	DEMO_MISTAKE,		/* a bug and its fix, judged by qspin's reports */
+	DEMO_OWN_RUN,		/* the lesson runs and judges itself (own_run) */
 };
 
 /* Where the handler runs. */
@@ -77,6 +78,19 @@ struct demo_mistake {
 	unsigned long expected;	/* the counter after both (and handlers) */
 };
 
+/*
+ * What a DEMO_OWN_RUN lesson's own_run() reports of its iterations: the
+ * counters summed over them, and why the first bad one was bad (NULL: all
+ * passed). own_run() returns 0, or -EOPNOTSUPP after a "NAME: skipped:
+ * WHY" line when the lesson does not apply to this kernel.
+ */
+struct demo_own_run {
+	unsigned int done;		/* iterations that passed */
+	unsigned long expected, actual;
+	int task_cpu, handler_cpu;
+	const char *why;
+};
+
 struct demo_scenario {
 	const char *name;
 	const char *desc;
@@ -98,6 +112,10 @@ struct demo_scenario {
 	/* DEMO_TWO_CPUS: holds a lock 2 x spin_timeout_ms (at most 2 s of it). */
 	bool holds_long;
 	const struct demo_mistake *mistake;	/* DEMO_MISTAKE only */
+	/* The edu handler registered without IRQF_NO_THREAD for this one. */
+	bool threaded_handler;
+	/* DEMO_OWN_RUN: runs nruns iterations in the caller's context. */
+	int (*own_run)(unsigned int nruns, struct demo_own_run *out);
 };
 
 /*
@@ -130,5 +148,6 @@ extern const struct demo_scenario demo_shared_helper;
 extern const struct demo_scenario demo_abba, demo_stuck_holder;
 extern const struct demo_scenario demo_recursion, demo_irq_inconsistent;
 extern const struct demo_scenario demo_sleep_under_lock, demo_leaked_lock;
+extern const struct demo_scenario demo_rt_sleeping_lock, demo_irq_threaded;
 
 #endif /* QSPIN_DEMO_LESSON_H */

@@ -82,6 +82,13 @@ void demo_result_print(const struct demo_result *r)
 			 "the bug seen by qspin %lu time%s, the fix never; %lu leaked lock%s released by the harness",
 			 r->bug_reports, r->bug_reports == 1 ? "" : "s",
 			 r->leaked, r->leaked == 1 ? "" : "s");
+	else if (sc->threaded_handler)
+		snprintf(note, sizeof(note),
+			 "no deadlock: the handler is a thread (PREEMPT_RT), it cannot interrupt the holder; it ran %lluus after %s",
+			 demo_avg_us(r->after_ns_sum, r->handled), sc->unlock);
+	else if (sc->kind == DEMO_OWN_RUN)
+		snprintf(note, sizeof(note),
+			 "the hard interrupt took spinlock_t only while it was free, and qspin after the unlock");
 	else if (sc->kind == DEMO_DEADLOCK)
 		snprintf(note, sizeof(note),
 			 "same-CPU deadlock caught: qspin_lock_checked() returned -EDEADLK, the %s backed off, %lu update%s lost",

@@ -17,6 +17,7 @@
 #include <linux/mutex.h>
 #include <linux/sched.h>
 #include <linux/slab.h>
+#include <linux/string.h>
 
 #include <qspin/debug.h>
 #include "harness.h"
@@ -81,6 +82,16 @@ static int demo_refuse(const struct demo_scenario *sc)
 			sc->name);
 		return -EOPNOTSUPP;
 	}
+	if (sc->threaded_handler && !IS_ENABLED(CONFIG_PREEMPT_RT)) {
+		pr_warn("%s: skipped: not a PREEMPT_RT kernel: a plain request_irq() handler runs in hard interrupt context here, so this is irq-deadlock again\n",
+			sc->name);
+		return -EOPNOTSUPP;
+	}
+	if (sc->threaded_handler && demo_src.irq < 0) {
+		pr_warn("%s: skipped: needs the edu device's interrupt (source %s has no request_irq() handler to thread)\n",
+			sc->name, demo_src.name);
+		return -EOPNOTSUPP;
+	}
 	if (sc->kind == DEMO_DEADLOCK && !demo_allow_lockup &&
 	    !qspin_detect_active()) {
 		pr_warn("%s: qspin.ko runs with detect=0, so this would hang CPU; load qspin with detect=1 (or qspin-demo allow_lockup=1 to hang it on purpose)\n",
@@ -125,6 +136,47 @@ static int demo_run_pair(const struct demo_scenario *sc, unsigned int nruns)
 	return ret;
 }
 
+/*
+ * A lesson that runs itself (own_run), in this context: its counts made
+ * into a result, printed and kept as any other.
+ */
+static int demo_run_own(const struct demo_scenario *sc, unsigned int nruns)
+{
+	struct demo_result *res = kzalloc(sizeof(*res), GFP_KERNEL);
+	struct demo_own_run out = { .task_cpu = -1, .handler_cpu = -1 };
+	int ret;
+
+	if (!res)
+		return -ENOMEM;
+	pr_info("run %s x%u%s: in the writer's context\n", sc->name, nruns,
+		demo_allow_lockup ? " (allow_lockup=1: the bug runs contended)" : "");
+	ret = sc->own_run(nruns, &out);
+	if (!ret) {
+		res->sc = sc;
+		res->runs = nruns;
+		res->done = out.done + !!out.why;
+		res->n[DEMO_PASS] = out.done;
+		res->n[DEMO_FAIL] = !!out.why;
+		res->verdict = out.why ? DEMO_FAIL : DEMO_PASS;
+		if (out.why)
+			strscpy(res->why, out.why, sizeof(res->why));
+		res->expected = out.expected;
+		res->actual = out.actual;
+		res->task_cpu = out.task_cpu;
+		res->handler_cpu = out.handler_cpu;
+		if (res->expected != res->actual && !out.why) {
+			res->verdict = DEMO_FAIL;
+			res->n[DEMO_PASS] = 0;
+			res->n[DEMO_FAIL] = res->done;
+			strscpy(res->why, "counter not exact", sizeof(res->why));
+		}
+		demo_result_print(res);
+		demo_result_keep(res);
+	}
+	kfree(res);
+	return ret;
+}
+
 int demo_run(const char *name, unsigned int nruns)
 {
 	const struct demo_scenario *sc = demo_find(name);
@@ -143,6 +195,10 @@ int demo_run(const char *name, unsigned int nruns)
 		goto unlock;
 	if (sc->kind == DEMO_TWO_CPUS) {
 		ret = demo_run_pair(sc, nruns);
+		goto unlock;
+	}
+	if (sc->kind == DEMO_OWN_RUN) {
+		ret = demo_run_own(sc, nruns);
 		goto unlock;
 	}
 	cpus_read_lock();
@@ -179,7 +235,17 @@ int demo_run(const char *name, unsigned int nruns)
 		task_cpu,
 		sc->context == DEMO_SOFTIRQ ? "tasklet" : demo_src.name,
 		irq_cpu);
+	if (sc->threaded_handler) {
+		ret = demo_edu_set_threaded(true);
+		if (ret)
+			goto free;
+	}
 	ret = demo_run_job(&job, task_cpu);
+	if (sc->threaded_handler) {
+		int ret2 = demo_edu_set_threaded(false);
+
+		ret = ret ?: ret2;
+	}
 	if (ret)
 		goto free;
 

@@ -21,6 +21,8 @@ const struct demo_scenario *const demo_scenarios[] = {
 	&demo_irq_inconsistent,	/* lesson_irq_inconsistent.c */
 	&demo_sleep_under_lock,	/* lesson_sleep.c */
 	&demo_leaked_lock,	/* lesson_leak.c */
+	&demo_irq_threaded,	/* lesson_irq_threaded.c */
+	&demo_rt_sleeping_lock,	/* lesson_rt_sleeping.c */
 };
 
 const unsigned int demo_nr_scenarios = ARRAY_SIZE(demo_scenarios);

@@ -133,6 +133,8 @@ void demo_source_text(const struct demo_scenario *sc, char *buf, size_t size)
 {
 	if (sc->kind == DEMO_TWO_CPUS)
 		snprintf(buf, size, "none (two CPUs)");
+	else if (sc->kind == DEMO_OWN_RUN)
+		snprintf(buf, size, "hard irq_work (self-IPI)");
 	else if (sc->context == DEMO_SOFTIRQ)
 		snprintf(buf, size, "tasklet (softirq at an irq_work interrupt's exit)");
 	else if (demo_src.irq >= 0)
