@@ -24,6 +24,7 @@ Q=/sys/kernel/debug/qspin
 reps=${QSPIN_DEMO_RUNS:-100}
 runner=$(dirname "$0")/qspin-demo.sh
 . "$(dirname "$0")/qspin_tap.sh"
+. "$(dirname "$0")/qspin_alloc_hooks.sh"
 
 echo "TAP version 13"
 modinfo qspin-demo >/dev/null 2>&1 || tap_skip_all "qspin-demo.ko not installed"
@@ -131,25 +132,7 @@ check "sleep-under-lock: the allocation and its caller" \
 	has 'qspin:  an allocation that may sleep (GFP_KERNEL) at sleep_bug+0x[0-9a-f]*/0x[0-9a-f]* \[qspin_demo\]'
 check "sleep-under-lock: the lock and where it was taken" \
 	has 'qspin:  while holding lock sleep_lock (sleep_lock \[qspin_demo\]), taken at sleep_bug+'
-# The allocation hooks this kernel offers (README, "Common mistakes"): from
-# 6.11 on should_failslab() and should_fail_alloc_page() sit behind static
-# keys, so allocations are seen after the fact, by the kmem tracepoints.
-krel=$(uname -r); kmaj=${krel%%.*}; kmin=${krel#*.}; kmin=${kmin%%.*}
-if [ "$kmaj" -gt 6 ] || { [ "$kmaj" = 6 ] && [ "$kmin" -ge 11 ]; }; then
-	slab_way=tracepoint:kmalloc,kmem_cache_alloc slab_hook=tracepoint:kmalloc
-	page_way=tracepoint:mm_page_alloc page_hook=tracepoint:mm_page_alloc
-	when='after the allocation returned (it may have slept)'
-else
-	slab_way=kprobe:should_failslab slab_hook=kprobe:should_failslab
-	page_way=kprobe:should_fail_alloc_page page_hook=kprobe:should_fail_alloc_page
-	when='before the allocator could sleep'
-fi
 check "sleep-under-lock: seen by $slab_hook, $when" has "qspin:  seen by $slab_hook, $when"
-# PREEMPT_RT allows no allocation at all under a raw-class lock.
-case $(uname -v) in
-*PREEMPT_RT*) sleep_fix='qspin:  fix: allocate before taking the lock$' ;;
-*) sleep_fix='qspin:  fix: allocate with GFP_ATOMIC, or before taking the lock' ;;
-esac
 check "sleep-under-lock: the fix" has "$sleep_fix"
 check "sleep-under-lock: nothing for the GFP_ATOMIC fix" hasnot 'while holding lock sleep_fixed_lock'
 repeated sleep-under-lock 2 "$reps" 0

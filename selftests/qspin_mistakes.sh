@@ -44,6 +44,7 @@ Q=/sys/kernel/debug/qspin
 T=/sys/kernel/debug/test_qspin_mistakes
 reps=${QSPIN_MISTAKES_RUNS:-100}
 . "$(dirname "$0")/qspin_tap.sh"
+. "$(dirname "$0")/qspin_alloc_hooks.sh"
 
 echo "TAP version 13"
 modinfo test_qspin_mistakes >/dev/null 2>&1 ||
@@ -72,20 +73,6 @@ title_sleep='qspin: BUG: sleeping function called from invalid context'
 title_leak='qspin: WARNING: lock held when returning to user space!'
 reset() { echo reset > $Q/reset; echo reset > $Q/sleeping; echo reset > $Q/leaked; }
 
-# The allocation hooks this kernel offers (README, "Common mistakes"): from
-# 6.11 on should_failslab() and should_fail_alloc_page() sit behind static
-# keys, so allocations are seen after the fact, by the kmem tracepoints.
-krel=$(uname -r); kmaj=${krel%%.*}; kmin=${krel#*.}; kmin=${kmin%%.*}
-if [ "$kmaj" -gt 6 ] || { [ "$kmaj" = 6 ] && [ "$kmin" -ge 11 ]; }; then
-	slab_way=tracepoint:kmalloc,kmem_cache_alloc slab_hook=tracepoint:kmalloc
-	page_way=tracepoint:mm_page_alloc page_hook=tracepoint:mm_page_alloc
-	when='after the allocation returned (it may have slept)'
-else
-	slab_way=kprobe:should_failslab slab_hook=kprobe:should_failslab
-	page_way=kprobe:should_fail_alloc_page page_hook=kprobe:should_fail_alloc_page
-	when='before the allocator could sleep'
-fi
-
 # ---- the hooks in use ------------------------------------------------------
 check "slab allocations hooked ($slab_way)" grep -q "^slab $slab_way\$" $Q/sleeping
 check "page allocations hooked ($page_way)" grep -q "^page $page_way\$" $Q/sleeping
@@ -109,11 +96,6 @@ check "sleep_alloc: the allocation and its caller" \
 check "sleep_alloc: the lock and where it was taken" \
 	has 'qspin:  while holding lock tqm_alloc_lock (tqm_alloc_lock \[test_qspin_mistakes\]), taken at tqm_sleep_alloc+'
 check "sleep_alloc: seen by $slab_hook, $when" has "qspin:  seen by $slab_hook, $when"
-# PREEMPT_RT allows no allocation at all under a raw-class lock.
-case $(uname -v) in
-*PREEMPT_RT*) sleep_fix='qspin:  fix: allocate before taking the lock$' ;;
-*) sleep_fix='qspin:  fix: allocate with GFP_ATOMIC, or before taking the lock' ;;
-esac
 check "sleep_alloc: the fix" has "$sleep_fix"
 check "sleep_alloc: the stack" has 'Call Trace:'
 [ "$slab_hook" != kprobe:should_failslab ] ||

@@ -40,6 +40,20 @@ int qspin_debugfs_word(const char __user *ubuf, size_t len, char *buf,
 	return 0;
 }
 
+ssize_t qspin_debugfs_reset(const char __user *ubuf, size_t len,
+			    void (*reset)(void))
+{
+	char buf[8];
+	int ret = qspin_debugfs_word(ubuf, len, buf, sizeof(buf));
+
+	if (ret)
+		return ret;
+	if (strcmp(buf, "reset"))
+		return -EINVAL;
+	reset();
+	return len;
+}
+
 static int info_show(struct seq_file *m, void *v)
 {
 	seq_printf(m, "version %s\n", QSPIN_VERSION);

@@ -293,15 +293,7 @@ void qspin_deadlocks_reset(void)
 static ssize_t deadlocks_write(struct file *file, const char __user *ubuf,
 			       size_t len, loff_t *ppos)
 {
-	char buf[16];
-	int ret = qspin_debugfs_word(ubuf, len, buf, sizeof(buf));
-
-	if (ret)
-		return ret;
-	if (strcmp(buf, "reset"))
-		return -EINVAL;
-	qspin_deadlocks_reset();
-	return len;
+	return qspin_debugfs_reset(ubuf, len, qspin_deadlocks_reset);
 }
 
 QSPIN_DEFINE_RW_ATTRIBUTE(deadlocks);

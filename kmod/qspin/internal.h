@@ -221,6 +221,12 @@ void qspin_debugfs_exit(void);
  */
 int qspin_debugfs_word(const char __user *ubuf, size_t len, char *buf,
 		       size_t size);
+/*
+ * A debugfs file whose one command is "reset": calls @reset for it.
+ * Return: @len, or -EINVAL (another word) / -EFAULT.
+ */
+ssize_t qspin_debugfs_reset(const char __user *ubuf, size_t len,
+			    void (*reset)(void));
 
 /*
  * A debugfs file read through seq_file (name##_show) that takes commands

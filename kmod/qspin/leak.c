@@ -263,19 +263,17 @@ static int leaked_show(struct seq_file *m, void *v)
 	return 0;
 }
 
+/* "reset": the counters, and the leak reports (the next one prints again). */
+static void qspin_leaked_reset(void)
+{
+	qspin_leak_reset();
+	qspin_reports_forget_type(QSPIN_REPORT_LEAKED);
+}
+
 static ssize_t leaked_write(struct file *file, const char __user *ubuf,
 			    size_t len, loff_t *ppos)
 {
-	char buf[16];
-	int ret = qspin_debugfs_word(ubuf, len, buf, sizeof(buf));
-
-	if (ret)
-		return ret;
-	if (strcmp(buf, "reset"))
-		return -EINVAL;
-	qspin_leak_reset();
-	qspin_reports_forget_type(QSPIN_REPORT_LEAKED);
-	return len;
+	return qspin_debugfs_reset(ubuf, len, qspin_leaked_reset);
 }
 QSPIN_DEFINE_RW_ATTRIBUTE(leaked);
 

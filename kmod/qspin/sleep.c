@@ -658,19 +658,17 @@ static int sleeping_show(struct seq_file *m, void *v)
 	return 0;
 }
 
+/* "reset": the hits, and the sleep reports (the next one prints again). */
+static void qspin_sleeping_reset(void)
+{
+	qspin_sleep_reset();
+	qspin_reports_forget_type(QSPIN_REPORT_SLEEP);
+}
+
 static ssize_t sleeping_write(struct file *file, const char __user *ubuf,
 			      size_t len, loff_t *ppos)
 {
-	char buf[16];
-	int ret = qspin_debugfs_word(ubuf, len, buf, sizeof(buf));
-
-	if (ret)
-		return ret;
-	if (strcmp(buf, "reset"))
-		return -EINVAL;
-	qspin_sleep_reset();
-	qspin_reports_forget_type(QSPIN_REPORT_SLEEP);
-	return len;
+	return qspin_debugfs_reset(ubuf, len, qspin_sleeping_reset);
 }
 QSPIN_DEFINE_RW_ATTRIBUTE(sleeping);
 

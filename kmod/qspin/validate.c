@@ -1045,15 +1045,7 @@ static int reset_show(struct seq_file *m, void *v)
 static ssize_t reset_write(struct file *file, const char __user *ubuf,
 			   size_t len, loff_t *ppos)
 {
-	char buf[8];
-	int ret = qspin_debugfs_word(ubuf, len, buf, sizeof(buf));
-
-	if (ret)
-		return ret;
-	if (strcmp(buf, "reset"))
-		return -EINVAL;
-	qspin_validate_reset();
-	return len;
+	return qspin_debugfs_reset(ubuf, len, qspin_validate_reset);
 }
 QSPIN_DEFINE_RW_ATTRIBUTE(reset);
 

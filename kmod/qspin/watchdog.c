@@ -134,21 +134,9 @@ struct qspin_wait_cpu {
 
 static DEFINE_PER_CPU(struct qspin_wait_cpu, qspin_wait_cpu);
 
-/* As validate.c's qspin_ctx_now(): the context level of this CPU. */
-static __always_inline enum qspin_ctx qspin_wait_ctx(void)
-{
-	if (unlikely(in_nmi()))
-		return QSPIN_CTX_NMI;
-	if (in_hardirq())
-		return QSPIN_CTX_HARDIRQ;
-	if (in_serving_softirq())
-		return QSPIN_CTX_SOFTIRQ;
-	return QSPIN_CTX_TASK;
-}
-
 static __always_inline struct qspin_wait *qspin_wait_this(void)
 {
-	return this_cpu_ptr(&qspin_wait_cpu.ctx[qspin_wait_ctx()]);
+	return this_cpu_ptr(&qspin_wait_cpu.ctx[qspin_ctx_now()]);
 }
 
 void qspin_wait_begin(const qspinlock_t *lock, unsigned long ip, bool checked)
@@ -673,7 +661,7 @@ void qspin_env_watch(const struct qspin_lock_word *word)
 	 */
 	if (likely(waited <= qspin_timeout_ns() << w->checked))
 		return;
-	qspin_chain_build(smp_processor_id(), qspin_wait_ctx(), lock, w->ip,
+	qspin_chain_build(smp_processor_id(), qspin_ctx_now(), lock, w->ip,
 			  &ch);
 	qspin_lockup_found(w, &ch, ch.end == QSPIN_CHAIN_CYCLE ?
 			   QSPIN_LOCKUP_DEADLOCK : QSPIN_LOCKUP_STUCK,
@@ -694,7 +682,7 @@ int qspin_env_should_leave(const struct qspin_lock_word *word)
 	if (w->asks++ % QSPIN_LEAVE_EVERY)
 		return 0;
 	waited = local_clock() - w->since;
-	qspin_chain_build(smp_processor_id(), qspin_wait_ctx(), lock, w->ip,
+	qspin_chain_build(smp_processor_id(), qspin_ctx_now(), lock, w->ip,
 			  &ch);
 	if (ch.end == QSPIN_CHAIN_CYCLE) {
 		qspin_lockup_found(w, &ch, QSPIN_LOCKUP_DEADLOCK, waited,
@@ -750,17 +738,12 @@ static int lockups_show(struct seq_file *m, void *v)
 	return 0;
 }
 
-static ssize_t lockups_write(struct file *file, const char __user *ubuf,
-			     size_t len, loff_t *ppos)
+/* "reset": forget the reports and their counts, and max_wait_us. */
+static void qspin_lockups_reset(void)
 {
-	char buf[16];
 	unsigned long flags;
-	int cpu, ret = qspin_debugfs_word(ubuf, len, buf, sizeof(buf));
+	int cpu;
 
-	if (ret)
-		return ret;
-	if (strcmp(buf, "reset"))
-		return -EINVAL;
 	raw_spin_lock_irqsave(&qspin_lockup_lock, flags);
 	qspin_nr_lockups = 0;
 	qspin_lockups_dropped = 0;
@@ -768,7 +751,12 @@ static ssize_t lockups_write(struct file *file, const char __user *ubuf,
 	raw_spin_unlock_irqrestore(&qspin_lockup_lock, flags);
 	for_each_possible_cpu(cpu)
 		WRITE_ONCE(*per_cpu_ptr(&qspin_wait_max, cpu), 0);
-	return len;
+}
+
+static ssize_t lockups_write(struct file *file, const char __user *ubuf,
+			     size_t len, loff_t *ppos)
+{
+	return qspin_debugfs_reset(ubuf, len, qspin_lockups_reset);
 }
 QSPIN_DEFINE_RW_ATTRIBUTE(lockups);
 
