@@ -28,6 +28,8 @@
 extern const struct demo_scenario *const demo_scenarios[];
 extern const unsigned int demo_nr_scenarios;
 const struct demo_scenario *demo_find(const char *name);
+/* run.c: a harness kthread's end, waiting for kthread_stop() (pair.c too). */
+int demo_wait_for_stop(void);
 
 /* ---- main.c: the module parameters the harness reads ---- */
 extern unsigned int demo_hold_ms, demo_cross_hold_us;

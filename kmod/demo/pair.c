@@ -87,15 +87,7 @@ static int demo_pair_fn(void *arg)
 		complete(&t->done);
 	}
 	complete(&t->done);
-	/* Stay until kthread_stop(): the creator owns the task's lifetime. */
-	for (;;) {
-		set_current_state(TASK_INTERRUPTIBLE);
-		if (kthread_should_stop())
-			break;
-		schedule();
-	}
-	__set_current_state(TASK_RUNNING);
-	return 0;
+	return demo_wait_for_stop();
 }
 
 /* A lock after a step: free, no pending waiter, no queue. */

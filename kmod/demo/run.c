@@ -34,6 +34,23 @@ struct demo_job {
 	struct completion done;
 };
 
+/*
+ * A harness kthread's end, once its work is done: stay until kthread_stop(),
+ * since the creator owns the task's lifetime. Returns 0, the thread's
+ * exit code.
+ */
+int demo_wait_for_stop(void)
+{
+	for (;;) {
+		set_current_state(TASK_INTERRUPTIBLE);
+		if (kthread_should_stop())
+			break;
+		schedule();
+	}
+	__set_current_state(TASK_RUNNING);
+	return 0;
+}
+
 static int demo_thread(void *arg)
 {
 	struct demo_job *job = arg;
@@ -47,15 +64,7 @@ static int demo_thread(void *arg)
 		cond_resched();
 	}
 	complete(&job->done);
-	/* Stay until kthread_stop(): the creator owns the task's lifetime. */
-	for (;;) {
-		set_current_state(TASK_INTERRUPTIBLE);
-		if (kthread_should_stop())
-			break;
-		schedule();
-	}
-	__set_current_state(TASK_RUNNING);
-	return 0;
+	return demo_wait_for_stop();
 }
 
 static int demo_pick_task_cpu(const struct demo_scenario *sc, int irq_cpu)
