@@ -18,5 +18,5 @@ mkdir -p "$build/src"
 cp "$top/kmod/qspin/graph.c" "$top/kmod/qspin/graph.h" "$here/graph_test.c" "$build/src/"
 ${CC:-gcc} -std=gnu11 -O1 -g -Wall -Wextra -Werror -Wno-unused-parameter \
 	-Wno-sign-compare -fsanitize=address,undefined -fno-sanitize-recover=all \
-	-I"$here/shim" -o "$build/graph_test" "$build/src/graph_test.c"
+	-I"$here/shim" -I"$top/include" -o "$build/graph_test" "$build/src/graph_test.c"
 exec "$build/graph_test" "$@"

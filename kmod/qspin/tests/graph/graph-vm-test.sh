@@ -19,7 +19,7 @@ rm -rf "$work"
 mkdir -p "$work/src/qspin" build/logs
 cp kmod/qspin/graph.c kmod/qspin/graph.h "$here/vm/graph_vm_test.c" \
 	"$here/vm/Kbuild" "$here/shim/validate.h" "$work/src/"
-cp "$here/shim/qspin/debug.h" "$work/src/qspin/"
+cp "$here/shim/qspin/debug.h" include/qspin/report_type.h "$work/src/qspin/"
 make -s -C "/usr/src/linux-headers-$abi" M="$work/src" modules
 
 cat >"$work/guest.sh" <<'GUEST'
