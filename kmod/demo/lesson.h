@@ -135,8 +135,16 @@ void demo_pair_meet(qspinlock_t *held);
  * the other side's vCPU was late to start spinning.
  */
 void demo_pair_until_waited_for(qspinlock_t *held);
-/* stuck-holder's slow work under the lock: twice qspin's spin_timeout_ms, timed from the moment the other side waits. */
+/* stuck-holder's slow work: twice qspin's spin_timeout_ms. */
 void demo_pair_slow_work(void);
+/*
+ * The same slow work under the lock, timed from the moment the other side
+ * waits, and then longer until the watchdog has judged a wait (its count,
+ * qspin_lockup_count(), is no longer `lockups0`), bounded: a vCPU starved
+ * on a loaded host may look at its clock late, and the lesson is that the
+ * wait is reported, not how soon a starved CPU gets round to it.
+ */
+void demo_pair_slow_work_until_judged(unsigned long lockups0);
 
 /* Module parameter allow_lockup: the deadlocks really hang the CPU. */
 extern bool demo_allow_lockup;

@@ -3,7 +3,8 @@
  * Lesson: a holder that keeps the lock far too long.
  *
  * CPU X takes the lock and, still holding it, does something slow (here a
- * delay of twice qspin's spin_timeout_ms; in a driver: polling a device,
+ * delay of twice qspin's spin_timeout_ms, and longer until the watchdog
+ * has judged the wait, at most 8 times it; in a driver: polling a device,
  * a long loop, waiting for another CPU). CPU Y waits for the lock the
  * whole time. qspin's lockup watchdog reports the wait once it has lasted
  * spin_timeout_ms: the lock, the waiter, the holder and the function that
@@ -21,6 +22,7 @@
  */
 #include <linux/kernel.h>
 #include <qspin.h>
+#include <qspin/debug.h>
 #include "lesson.h"
 
 static DEFINE_QSPINLOCK(stuck_holder_lock);
@@ -29,11 +31,13 @@ static unsigned long stuck_holder_count;	/* under stuck_holder_lock */
 /* The bug: the slow work inside the critical section. */
 static int stuck_holder_bug(void)
 {
+	unsigned long lockups0 = qspin_lockup_count();
+
 	qspin_lock(&stuck_holder_lock);
 	stuck_holder_count++;
 	demo_pair_meet(&stuck_holder_lock);	/* CPU Y waits for it */
 	demo_pair_until_waited_for(&stuck_holder_lock);
-	demo_pair_slow_work();
+	demo_pair_slow_work_until_judged(lockups0);
 	qspin_unlock(&stuck_holder_lock);
 	return 0;
 }

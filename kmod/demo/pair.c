@@ -26,6 +26,12 @@ enum demo_side { DEMO_X, DEMO_Y, DEMO_NR_SIDES };
 
 /* The longest spin_timeout_ms a lesson holding 1.5 times that may run with. */
 #define DEMO_PAIR_MAX_TIMEOUT_MS 1000
+/*
+ * stuck-holder's bug holds at most this many spin_timeout_ms (8 s at the
+ * largest timeout: far from the kernel's 20 s soft-lockup and 21 s RCU
+ * stall detectors).
+ */
+#define DEMO_PAIR_MAX_HOLD_TIMEOUTS 8
 
 struct demo_pair_thread {
 	struct task_struct *task;
@@ -73,6 +79,17 @@ void demo_pair_until_waited_for(qspinlock_t *held)
 void demo_pair_slow_work(void)
 {
 	mdelay(qspin_watchdog_timeout_ms() * 2);
+}
+
+void demo_pair_slow_work_until_judged(unsigned long lockups0)
+{
+	u64 timeout_ms = qspin_watchdog_timeout_ms(), held_ms;
+
+	demo_pair_slow_work();
+	for (held_ms = timeout_ms * 2;
+	     held_ms < timeout_ms * DEMO_PAIR_MAX_HOLD_TIMEOUTS &&
+	     qspin_lockup_count() == lockups0; held_ms += 10)
+		mdelay(10);
 }
 
 static int demo_pair_fn(void *arg)

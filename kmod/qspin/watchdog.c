@@ -623,8 +623,12 @@ static void qspin_lockup_found(struct qspin_wait *w, struct qspin_chain *ch,
 				      ch->link[i].holder_cls : QSPIN_CLASS_NONE,
 				      qspin_report_names.buf[i],
 				      KSYM_NAME_LEN);
-	if (qspin_lockup_note(ch, kind, ret, &e) && !covered)
-		qspin_report_lockup(ch, kind, waited_ns, w->checked, ret);
+	/*
+	 * The chain's other waiters are covered before the report is printed,
+	 * not after: printing takes long on a slow console, and a waiter of
+	 * the same cycle whose own timeout passes meanwhile must not judge
+	 * its wait a second lockup.
+	 */
 	for (i = 0; i < ch->n; i++) {
 		struct qspin_wait *o = per_cpu_ptr(&qspin_wait_cpu.ctx[ch->link[i].ctx],
 						   ch->link[i].cpu);
@@ -633,6 +637,8 @@ static void qspin_lockup_found(struct qspin_wait *w, struct qspin_chain *ch,
 			WRITE_ONCE(o->reported, true);
 	}
 	WRITE_ONCE(w->reported, true);
+	if (qspin_lockup_note(ch, kind, ret, &e) && !covered)
+		qspin_report_lockup(ch, kind, waited_ns, w->checked, ret);
 	raw_spin_unlock_irqrestore(&qspin_lockup_lock, flags);
 }
 
