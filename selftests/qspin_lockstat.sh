@@ -80,13 +80,13 @@ check "lock_stat: /proc/lock_stat's header" cond \
 
 # counted VALIDATOR N K H: N acquisitions, then K contentions of H ms
 counted() {
-	v=$1 n=$2 k=$3 h=$4
+	v=$1 nacq=$2 k=$3 h=$4
 	check "$v: reset" cond 'echo reset > $L'
 	take
 	check "$v: no row for tql_lock after reset" cond '! grep -q "tql_lock:" $snap'
-	check "$v: $n acquisitions" cond 'echo $n > $T/acquire'
+	check "$v: $nacq acquisitions" cond 'echo $nacq > $T/acquire'
 	take
-	check "$v: acquisitions = $n ($(col 9))" cond '[ "$(col 9)" = $n ]'
+	check "$v: acquisitions = $nacq ($(col 9))" cond '[ "$(col 9)" = $nacq ]'
 	check "$v: contentions = 0 ($(col 3)), con-bounces = 0" cond '[ "$(col 3)" = 0 ] && [ "$(col 2)" = 0 ]'
 	check "$v: holdtime min <= avg <= max ($(col 10) $(col 13) $(col 11))" \
 		cond 'le $(col 10) $(col 13) && le $(col 13) $(col 11)'
@@ -102,7 +102,7 @@ counted() {
 	wmax=$(awk -v n="$(res wait_call_max_ns)" 'BEGIN { printf "%.2f", n / 1000 + 0.01 }')
 	hmax=$(awk -v n="$(res hold_call_max_ns)" 'BEGIN { printf "%.2f", n / 1000 + 0.01 }')
 	check "$v: forced $k ($(res forced))" cond '[ "$(res forced)" = $k ]'
-	check "$v: acquisitions = $n + 2*$k ($(col 9))" cond '[ "$(col 9)" = $((n + 2 * k)) ]'
+	check "$v: acquisitions = $nacq + 2*$k ($(col 9))" cond '[ "$(col 9)" = $((nacq + 2 * k)) ]'
 	check "$v: contentions = $k ($(col 3))" cond '[ "$(col 3)" = $k ]'
 	check "$v: waittime-min >= $h ms ($(col 4) us)" ge "$(col 4)" $hus
 	check "$v: waittime-max <= the waiter's lock() call ($(col 5) <= $wmax us)" le "$(col 5)" "$wmax"

@@ -31,6 +31,7 @@
 #include <linux/kthread.h>
 #include <linux/module.h>
 #include <linux/mutex.h>
+#include <linux/sched.h>
 #include <linux/sched/clock.h>
 #include <linux/seq_file.h>
 #include <linux/uaccess.h>
@@ -83,13 +84,17 @@ static noinline int tql_acquire_once(unsigned int i)
 
 /* ---- contend ------------------------------------------------------------ */
 
-/* Sleep-wait (outside the lock) until `v` reaches `want`; false: 5 s passed. */
+/*
+ * Sleep-wait (outside the lock) until `v` reaches `want`; false: 5 s passed
+ * (or, in a kthread, it is being stopped).
+ */
 static bool tql_wait_for(atomic_t *v, int want)
 {
 	unsigned long end = jiffies + 5 * HZ;
 
 	while (atomic_read_acquire(v) < want) {
-		if (time_after(jiffies, end) || kthread_should_stop())
+		if (time_after(jiffies, end) ||
+		    ((current->flags & PF_KTHREAD) && kthread_should_stop()))
 			return false;
 		usleep_range(20, 50);
 	}
@@ -105,7 +110,10 @@ static noinline void tql_holder_round(struct tql_run *r, int round)
 	atomic_set_release(&r->held_round, round);
 	while (!(seen = qspin_is_contended(&tql_lock)) && local_clock() < end)
 		cpu_relax();
-	mdelay(r->hold_ms);
+	/* H ms on lock_stat's clock (mdelay()'s loops are not, under TCG). */
+	end = local_clock() + (u64)r->hold_ms * NSEC_PER_MSEC;
+	while (local_clock() < end)
+		cpu_relax();
 	qspin_unlock(&tql_lock);
 	r->hold_call_max_ns = max(r->hold_call_max_ns, local_clock() - t0);
 	if (seen)
