@@ -16,7 +16,9 @@
 #     point (the holder's);
 #   - reset clears the row; lock_stat=0 stops counting;
 #   - validator off (tql_lock has no class: counted on its own, by
-#     address): the same counts, shorter.
+#     address): the same counts, shorter;
+#   - scripts/lock-stat.sh (installed beside this test) turns the captured
+#     table into its sorted summary with tql_lock on top.
 # Exit: 0 pass, 1 fail, 4 skip (module missing). POSIX sh (BusyBox ash).
 
 Q=/sys/kernel/debug/qspin
@@ -116,6 +118,11 @@ counted() {
 		cond '[ "$(point tql_waiter_round)" = $k ]'
 	check "$v: contending point tql_holder_round ($(point tql_holder_round))" \
 		cond '[ "$(point tql_holder_round)" -ge 1 ]'
+	sh "$(dirname "$0")/lock-stat.sh" -s contentions -n 5 "$snap" > "$snap.table" 2>&1
+	log "$v: lock-stat.sh: $(sed -n 2p "$snap.table")"
+	check "$v: scripts/lock-stat.sh lists tql_lock first, $k contentions" cond \
+		'awk -v k=$k '"'"'NR == 2 && $1 == "tql_lock" && $2 == k { f = 1 } END { exit !f }'"'"' $snap.table'
+	rm -f "$snap.table"
 }
 
 # ---- validator on: tql_lock is a class ----------------------------------
