@@ -17,6 +17,8 @@
 #   - reset clears the row; lock_stat=0 stops counting;
 #   - validator off (tql_lock has no class: counted on its own, by
 #     address): the same counts, shorter;
+#   - 5 s of qspin-torture with lock_stat on (every context, NMI included,
+#     validator off): the torture's SUCCESS and contentions counted;
 #   - scripts/lock-stat.sh (installed beside this test) turns the captured
 #     table into its sorted summary with tql_lock on top.
 # Exit: 0 pass, 1 fail, 4 skip (module missing). POSIX sh (BusyBox ash).
@@ -144,8 +146,27 @@ check "validator off" cond 'echo off > $Q/validate'
 check "test_qspin_lockstat reloaded (no class)" load_test
 check "lock_stat=1 again" cond 'echo 1 > $P'
 counted "per lock" 40 3 10
-check "lock_stat=0, validator on" cond 'echo 0 > $P && echo on > $Q/validate'
 rmmod test_qspin_lockstat
 check "the test module's lock is gone from lock_stat" cond '! grep -q "tql_lock:" $L'
+
+# ---- under torture: every context, NMI included ----------------------------
+# The validator stays off: the torture's shared locks are taken in every
+# context on purpose, which it would report (qspin_torture.sh's part).
+check "lock_stat under torture: reset" cond 'echo reset > $L'
+mark torture
+if modprobe qspin-torture duration=5 stat_interval=0; then
+	waited=0
+	while ! has_since torture '--- End of test' && [ $waited -lt 120 ]; do
+		sleep 2
+		waited=$((waited + 2))
+	done
+	take	# before rmmod: a module's classes and locks go with it
+	rmmod qspin_torture
+fi
+check "lock_stat under torture: End of test: SUCCESS" has_since torture '--- End of test: SUCCESS'
+log "torture: $(sh "$(dirname "$0")/lock-stat.sh" -n 3 "$snap" 2>&1 | sed -n 2p)"
+check "lock_stat under torture: contentions counted ($(awk 'NF >= 13 && $(NF - 12) ~ /:$/ && $(NF - 10) > 0 { n++ } END { print n + 0 }' $snap) rows)" \
+	cond 'awk '"'"'NF >= 13 && $(NF - 12) ~ /:$/ && $(NF - 10) > 0 { f = 1 } END { exit !f }'"'"' $snap'
+check "lock_stat=0, validator on" cond 'echo 0 > $P && echo on > $Q/validate'
 rm -f "$snap"
 tap_done
