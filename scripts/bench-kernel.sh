@@ -66,6 +66,8 @@ run() {
 	modprobe qspin-bench "\$@" rounds=$2 $5 || return 1
 	while [ "\$(cat \$B/state)" = running ]; do sleep 1; done
 	sed "s/^/cfg=\$cfg /" \$B/results
+	# Before rmmod: the bench's lock goes from lock_stat with its module.
+	[ "\$(cat \$L)" = 1 ] && sed "s/^/lock_stat \$cfg /" /sys/kernel/debug/qspin/lock_stat
 	rmmod qspin_bench
 }
 echo "guest nproc=\$(nproc) kernel=\$(uname -r)"
@@ -78,7 +80,6 @@ echo on > \$S
 run stats tests=$4 types=3 || exit 1
 echo 1 > \$L
 run stats+lock_stat tests=$4 types=3 || exit 1
-sed 's/^/lock_stat /' /sys/kernel/debug/qspin/lock_stat
 rmmod qspin
 modprobe qspin validate=1 stats=0 || exit 1
 run validate tests=$4 types=3 || exit 1
@@ -301,14 +302,15 @@ def lockstat_section(w):
                 cells += [c(a), c(b), onoff(a, b)]
             w("| %s | %s | %s |" % (name, v, " | ".join(cells)))
     w("")
-    ls = [l[len("lock_stat "):] for l in open(raw if raw != "-" else iraw, errors="replace")
-          if l.startswith("lock_stat ")]
+    tag = "lock_stat validate+lock_stat "
+    ls = [l[len(tag):] for l in open(raw if raw != "-" else iraw, errors="replace")
+          if l.startswith(tag)]
     if ls:
-        w("The bench's own lock in lock_stat after the `stats+lock_stat` runs (`scripts/lock-stat.sh` "
+        w("The bench's own lock in lock_stat after the `validate+lock_stat` runs (`scripts/lock-stat.sh` "
           "prints it sorted):")
         w("")
         w("```")
-        w("\n".join(x.rstrip("\n") for x in ls[:12]))
+        w("\n".join(x.rstrip("\n") for x in ls[:16]))
         w("```")
         w("")
 

@@ -28,8 +28,8 @@
  *
  * Counters are per CPU, in tables allocated at the first switch on (one
  * per possible CPU: the stats of every class and lock, and the acquisition
- * stamps of the locks this CPU holds, per context), updated with
- * interrupts off and summed on read. NMIs are counted too, unprotected: an
+ * stamps of the locks this CPU holds, per context level, as held.h's
+ * records), updated with interrupts off and summed on read. NMIs are counted too, unprotected: an
  * NMI that updates the class its CPU was updating may lose one update.
  * What a lock instance needs across CPUs (the CPU and the caller that took
  * it last: bounces and contending points) lives in a direct-mapped table by
@@ -94,13 +94,22 @@ struct qspin_lockstat_counts {
 
 /* A lock this CPU holds in one context: since when, counted where. */
 struct qspin_lockstat_held {
-	unsigned long lock;	/* 0: free */
+	unsigned long lock;
 	u64 since;
 	unsigned int entry;
 };
 
+/*
+ * One context level's held locks, packed, in no order (a release moves the
+ * last one into its hole). Written only by its own context on its CPU.
+ */
+struct qspin_lockstat_stack {
+	unsigned int depth;
+	struct qspin_lockstat_held held[QSPIN_HELD_MAX];
+};
+
 struct qspin_lockstat_cpu {
-	struct qspin_lockstat_held held[QSPIN_CTX_NR][QSPIN_HELD_MAX];
+	struct qspin_lockstat_stack held[QSPIN_CTX_NR];
 	struct qspin_lockstat_counts counts[QSPIN_LOCKSTAT_ENTRIES];
 };
 
@@ -324,7 +333,7 @@ void notrace __qspin_lockstat_acquired(qspinlock_t *lock, unsigned long ip,
 				       u64 wait_since, bool trylock)
 {
 	struct qspin_lockstat_cpu *t = this_cpu_read(qspin_lockstat_cpu);
-	struct qspin_lockstat_held *held, *free = NULL;
+	struct qspin_lockstat_stack *hs;
 	struct qspin_lockstat_counts *s;
 	int cpu = raw_smp_processor_id();
 	unsigned long flags;
@@ -336,9 +345,15 @@ void notrace __qspin_lockstat_acquired(qspinlock_t *lock, unsigned long ip,
 	e = qspin_lockstat_entry(lock);
 	if (e == QSPIN_LOCKSTAT_NONE)
 		goto lost;
+	hs = &t->held[qspin_ctx_now()];
+	if (unlikely(hs->depth >= QSPIN_HELD_MAX))
+		goto lost;
 	now = local_clock();
+	hs->held[hs->depth].lock = (unsigned long)lock;
+	hs->held[hs->depth].since = now;
+	hs->held[hs->depth].entry = e;
+	hs->depth++;
 	s = &t->counts[e];
-	held = t->held[qspin_ctx_now()];
 	local_irq_save(flags);
 	if (wait_since)
 		qspin_lock_time_inc(&s->waittime, now - wait_since);
@@ -352,26 +367,8 @@ void notrace __qspin_lockstat_acquired(qspinlock_t *lock, unsigned long ip,
 		WRITE_ONCE(qspin_lockstat_owner[i].ip, ip);
 		WRITE_ONCE(qspin_lockstat_owner[i].cpu, cpu);
 	}
-	/*
-	 * A stamp of this very lock is stale (its holder slept and was
-	 * released elsewhere): this one replaces it.
-	 */
-	for (i = 0; i < QSPIN_HELD_MAX; i++) {
-		if (held[i].lock == (unsigned long)lock) {
-			free = &held[i];
-			break;
-		}
-		if (!held[i].lock && !free)
-			free = &held[i];
-	}
-	if (free) {
-		free->since = now;
-		free->entry = e;
-		free->lock = (unsigned long)lock;
-	}
 	local_irq_restore(flags);
-	if (free)
-		return;
+	return;
 lost:
 	atomic_long_inc(&qspin_lockstat_lost);
 }
@@ -379,24 +376,31 @@ lost:
 void notrace __qspin_lockstat_release(qspinlock_t *lock)
 {
 	struct qspin_lockstat_cpu *t = this_cpu_read(qspin_lockstat_cpu);
-	struct qspin_lockstat_held *held;
+	struct qspin_lockstat_stack *hs;
 	unsigned long flags;
-	unsigned int i;
+	unsigned int i, e;
+	u64 held_for;
 
 	if (!t)
 		return;
-	held = t->held[qspin_ctx_now()];
-	for (i = 0; i < QSPIN_HELD_MAX; i++) {
-		if (held[i].lock != (unsigned long)lock)
+	hs = &t->held[qspin_ctx_now()];
+	/* Most often the last one taken: from the top. */
+	for (i = hs->depth; i-- > 0;) {
+		if (hs->held[i].lock != (unsigned long)lock)
 			continue;
+		held_for = local_clock() - hs->held[i].since;
+		e = hs->held[i].entry;
+		hs->held[i] = hs->held[--hs->depth];
 		local_irq_save(flags);
-		qspin_lock_time_inc(&t->counts[held[i].entry].holdtime,
-				    local_clock() - held[i].since);
-		held[i].lock = 0;
+		qspin_lock_time_inc(&t->counts[e].holdtime, held_for);
 		local_irq_restore(flags);
 		return;
 	}
-	/* Taken before lock_stat was on, or not counted: no hold time. */
+	/*
+	 * Taken before lock_stat was on, or not counted, or taken on another
+	 * CPU by a holder that slept (a bug the validator reports; its stamp
+	 * stays there until lock_stat is switched on again): no hold time.
+	 */
 }
 
 /* ---- forgetting --------------------------------------------------------- */
