@@ -333,15 +333,28 @@ void notrace __qspin_lockstat_acquired(qspinlock_t *lock, unsigned long ip,
 				       u64 wait_since, bool trylock)
 {
 	struct qspin_lockstat_cpu *t = this_cpu_read(qspin_lockstat_cpu);
+	unsigned int e, slot = qspin_lockstat_owner_slot(lock);
 	struct qspin_lockstat_stack *hs;
 	struct qspin_lockstat_counts *s;
 	int cpu = raw_smp_processor_id();
+	bool bounce = false;
 	unsigned long flags;
-	unsigned int e, i;
 	u64 now;
 
 	if (!t)
 		return;
+	/*
+	 * Who took it last, first thing: the next waiter, already spinning
+	 * on another CPU, reads it as soon as we release. As lockdep: a
+	 * trylock that succeeds is no lock_acquired().
+	 */
+	if (!trylock) {
+		bounce = READ_ONCE(qspin_lockstat_owner[slot].lock) == (unsigned long)lock &&
+			 READ_ONCE(qspin_lockstat_owner[slot].cpu) != cpu;
+		WRITE_ONCE(qspin_lockstat_owner[slot].lock, (unsigned long)lock);
+		WRITE_ONCE(qspin_lockstat_owner[slot].ip, ip);
+		WRITE_ONCE(qspin_lockstat_owner[slot].cpu, cpu);
+	}
 	e = qspin_lockstat_entry(lock);
 	if (e == QSPIN_LOCKSTAT_NONE)
 		goto lost;
@@ -357,16 +370,8 @@ void notrace __qspin_lockstat_acquired(qspinlock_t *lock, unsigned long ip,
 	local_irq_save(flags);
 	if (wait_since)
 		qspin_lock_time_inc(&s->waittime, now - wait_since);
-	/* As lockdep: a trylock that succeeds is no lock_acquired(). */
-	if (!trylock) {
-		i = qspin_lockstat_owner_slot(lock);
-		if (READ_ONCE(qspin_lockstat_owner[i].lock) == (unsigned long)lock &&
-		    READ_ONCE(qspin_lockstat_owner[i].cpu) != cpu)
-			s->bounces[QSPIN_BOUNCE_ACQUIRED]++;
-		WRITE_ONCE(qspin_lockstat_owner[i].lock, (unsigned long)lock);
-		WRITE_ONCE(qspin_lockstat_owner[i].ip, ip);
-		WRITE_ONCE(qspin_lockstat_owner[i].cpu, cpu);
-	}
+	if (bounce)
+		s->bounces[QSPIN_BOUNCE_ACQUIRED]++;
 	local_irq_restore(flags);
 	return;
 lost:
