@@ -212,6 +212,8 @@ qspin_class_new(const void *key, unsigned int sub, unsigned int base,
 	va_end(args);
 	WRITE_ONCE(qspin_usage_missing[id], QSPIN_USAGE_ALL);
 	WRITE_ONCE(qspin_usage_bits[id], 0);
+	/* Perhaps the id of a module's class gone: its lock_stat goes too. */
+	qspin_lockstat_forget_class(id);
 	smp_store_release(&c->key, key);
 	i = qspin_class_hash_slot(key, sub);
 	while (qspin_class_hash[i])

@@ -13,6 +13,7 @@
  *   dependencies    the class graph (graph.c)
  *   deadlocks       the same-CPU deadlock reports (detect.c)
  *   lockups         the lockup watchdog's reports, counted (watchdog.c)
+ *   lock_stat       /proc/lock_stat for qspin locks (lockstat.c); write reset
  *
  * Commands are one word; anything else, empty or oversized gets -EINVAL.
  */
@@ -74,6 +75,7 @@ static int info_show(struct seq_file *m, void *v)
 	seq_printf(m, "validate %d\n", qspin_validate_enabled());
 	/* The old name, kept for scripts: the same switch. */
 	seq_printf(m, "detect %d\n", qspin_validate_enabled());
+	seq_printf(m, "lock_stat %d\n", qspin_lockstat_on());
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(info);
@@ -158,6 +160,7 @@ void qspin_debugfs_init(void)
 	qspin_validate_debugfs(qspin_debugfs);
 	qspin_detect_debugfs(qspin_debugfs);
 	qspin_watchdog_debugfs(qspin_debugfs);
+	qspin_lockstat_debugfs(qspin_debugfs);
 }
 
 void qspin_debugfs_exit(void)

@@ -326,6 +326,9 @@ static __always_inline bool qspin_validate_release_fast(qspinlock_t *lock,
 {
 	if (IS_ENABLED(CONFIG_PREEMPT_RT) || unlikely(qspin_pc_any(QSPIN_NOT_TASK)))
 		return false;
+	/* lock_stat ends the hold time out of line (lock_api.c). */
+	if (qspin_lockstat_enabled())
+		return false;
 	if (unlikely(!qspin_this_cpu_eq(QSPIN_TASK_HELD0.lock_tag,
 					qspin_held_tag(lock, flags)) ||
 		     !qspin_this_cpu_eq(QSPIN_TASK_HELD1.lock_tag, 0) ||

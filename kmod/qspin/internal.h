@@ -15,6 +15,7 @@
  *   leak.c       leaked locks: return to user space, task exit
  *   graph.c      the dependency graph (graph.h)
  *   watchdog.c   wait records, the lockup watchdog, checked waiters' leaving
+ *   lockstat.c   lock_stat: contentions, wait and hold times per class
  *   debugfs.c    /sys/kernel/debug/qspin/
  */
 #ifndef QSPIN_INTERNAL_H
@@ -44,6 +45,18 @@ static __always_inline bool qspin_instrumented(void)
 }
 
 void qspin_instrument_update(void);
+
+/*
+ * On while the validator or lock_stat is (a count: each takes a reference
+ * before its own key goes on, drops it after its key went off): unlocks
+ * then go their out-of-line way (lock_api.c), where both see the release.
+ */
+DECLARE_STATIC_KEY_TRUE(qspin_release_key);
+
+static __always_inline bool qspin_release_watched(void)
+{
+	return static_branch_unlikely(&qspin_release_key);
+}
 
 /* ---- statistics (stats.c) ------------------------------------------ */
 
@@ -209,6 +222,50 @@ void qspin_sleep_debugfs(struct dentry *dir);
 void qspin_leak_probes(bool on);
 void qspin_leak_reset(void);
 void qspin_leak_debugfs(struct dentry *dir);
+
+/* ---- lock_stat (lockstat.c) ------------------------------------------ */
+
+/* On: parameter lock_stat=1 (off by default, as the kernel's). */
+DECLARE_STATIC_KEY_FALSE(qspin_lockstat_key);
+
+static __always_inline bool qspin_lockstat_enabled(void)
+{
+	return static_branch_unlikely(&qspin_lockstat_key);
+}
+
+bool qspin_lockstat_on(void);
+u64 __qspin_lockstat_contended(qspinlock_t *lock, unsigned long ip);
+void __qspin_lockstat_acquired(qspinlock_t *lock, unsigned long ip,
+			       u64 wait_since, bool trylock);
+void __qspin_lockstat_release(qspinlock_t *lock);
+
+/* The fast CAS failed: a contention. Return: the wait's start (0: not counted). */
+static __always_inline u64 qspin_lockstat_contended(qspinlock_t *lock,
+						    unsigned long ip)
+{
+	return qspin_lockstat_enabled() ? __qspin_lockstat_contended(lock, ip) : 0;
+}
+
+/* Taken (after waiting since `wait_since`, or not: 0): the hold starts. */
+static __always_inline void qspin_lockstat_acquired(qspinlock_t *lock,
+						    unsigned long ip,
+						    u64 wait_since, bool trylock)
+{
+	if (qspin_lockstat_enabled())
+		__qspin_lockstat_acquired(lock, ip, wait_since, trylock);
+}
+
+/* Before the release of the word: the hold ends. */
+static __always_inline void qspin_lockstat_release(qspinlock_t *lock)
+{
+	if (qspin_lockstat_enabled())
+		__qspin_lockstat_release(lock);
+}
+
+void qspin_lockstat_forget_class(unsigned int cls);	/* class.c */
+void qspin_lockstat_init(void);
+void qspin_lockstat_exit(void);
+void qspin_lockstat_debugfs(struct dentry *dir);
 
 /* ---- debugfs (debugfs.c) ------------------------------------------- */
 

@@ -71,6 +71,8 @@ EXPORT_SYMBOL_GPL(qspin_queue_nodes_busy);
 
 DEFINE_STATIC_KEY_TRUE(qspin_instrument_key);
 DEFINE_STATIC_KEY_FALSE(qspin_validate_fast_key);
+/* The validator's reference (on by default); lock_stat takes its own. */
+DEFINE_STATIC_KEY_TRUE(qspin_release_key);
 static DEFINE_MUTEX(qspin_instrument_mutex);
 
 void qspin_instrument_update(void)
@@ -79,7 +81,8 @@ void qspin_instrument_update(void)
 
 	mutex_lock(&qspin_instrument_mutex);
 	validate = static_key_enabled(&qspin_validate_key);
-	stats = qspin_stats_enabled();
+	/* lock_stat's hooks are the general way's, as the statistics'. */
+	stats = qspin_stats_enabled() || qspin_lockstat_on();
 	/* The validator's inline path counts nothing: off first, on last. */
 	if (!validate || stats)
 		static_branch_disable(&qspin_validate_fast_key);
@@ -181,6 +184,8 @@ static noinline notrace int qspin_acquire_general(qspinlock_t *lock,
 						  bool back_off)
 {
 	bool validate = qspin_validate_enabled(), recorded = false;
+	u64 wait_since;
+	int ret = 0;
 	u32 val;
 
 	/*
@@ -193,13 +198,18 @@ static noinline notrace int qspin_acquire_general(qspinlock_t *lock,
 			   qspin_validate_acquire(lock, ip, subclass, false);
 	if (likely(qspin_word_lock_fast(&lock->word, &val))) {
 		qspin_stat_inc(QSPIN_STAT_FAST);
+		qspin_lockstat_acquired(lock, ip, 0, false);
 		return 0;
 	}
+	wait_since = qspin_lockstat_contended(lock, ip);
 	if (validate)
-		return qspin_acquire_validated_contended(lock, ip, val,
-							 recorded, back_off);
-	qspin_acquire_contended(lock, val);
-	return 0;
+		ret = qspin_acquire_validated_contended(lock, ip, val,
+							recorded, back_off);
+	else
+		qspin_acquire_contended(lock, val);
+	if (!ret)
+		qspin_lockstat_acquired(lock, ip, wait_since, false);
+	return ret;
 }
 
 /*
@@ -233,6 +243,7 @@ static noinline void qspin_trylock_instrumented(qspinlock_t *lock,
 	qspin_stat_inc(QSPIN_STAT_FAST);
 	if (qspin_validate_enabled())
 		qspin_validate_acquire(lock, ip, 0, true);
+	qspin_lockstat_acquired(lock, ip, 0, true);
 }
 
 static __always_inline int qspin_try_acquire(qspinlock_t *lock,
@@ -270,14 +281,15 @@ static __always_inline int qspin_try_acquire(qspinlock_t *lock,
 #endif
 
 /*
- * Release with the validator on, when its inline common case
- * (qspin_validate_release_fast(), held.h) did not apply: it releases the
- * word itself (after its checks, before its record goes: a record never
- * claims less than is held), then the variant's own steps follow here.
- * Out of line and called last (a tail call) by the exported function, so
- * that its plain path keeps no register across a call: the plain unlock
- * stays what it was. Validation on implies the instrumentation key, so its
- * own key alone decides: one nop on the plain path.
+ * Release with the validator or lock_stat on (qspin_release_key), when the
+ * validator's inline common case (qspin_validate_release_fast(), held.h)
+ * did not apply: lock_stat ends the hold time, then the validator releases
+ * the word itself (after its checks, before its record goes: a record
+ * never claims less than is held), then the variant's own steps follow
+ * here. Out of line and called last (a tail call) by the exported
+ * function, so that its plain path keeps no register across a call: the
+ * plain unlock stays what it was. One key decides: one nop on the plain
+ * path.
  */
 /*
  * `irqs`: the variant's interrupt step; `preempt`: its preemption (and
@@ -288,7 +300,13 @@ static __always_inline int qspin_try_acquire(qspinlock_t *lock,
 #define QSPIN_UNLOCK_VALIDATED(name, params, irqs, preempt)		\
 static noinline notrace void name params				\
 {									\
-	bool parked = qspin_validate_release_general(lock);		\
+	bool parked = false;						\
+									\
+	qspin_lockstat_release(lock);					\
+	if (qspin_validate_enabled())					\
+		parked = qspin_validate_release_general(lock);		\
+	else								\
+		qspin_word_unlock(&lock->word);				\
 									\
 	irqs;								\
 	if (likely(!parked))						\
@@ -350,7 +368,7 @@ EXPORT_SYMBOL_GPL(qspin_lock_nested);
 void qspin_unlock(qspinlock_t *lock) __releases(lock)
 {
 	__release(lock);
-	if (qspin_validate_enabled()) {
+	if (qspin_release_watched()) {
 		if (unlikely(!qspin_validate_release_fast(lock, 0)))
 			return qspin_unlock_validated(lock);
 		/* Its own copy: a jump to the plain path's would cost one. */
@@ -403,7 +421,7 @@ void qspin_unlock_irqrestore(qspinlock_t *lock, unsigned long flags)
 	/* Taken with _irqsave: interrupts are still off. */
 	lockdep_assert_irqs_disabled();
 	__release(lock);
-	if (qspin_validate_enabled()) {
+	if (qspin_release_watched()) {
 		if (unlikely(!qspin_validate_release_fast(lock, QSPIN_HELD_IRQS_OFF |
 							 QSPIN_HELD_SOFTIRQS_OFF)))
 			return qspin_unlock_irqrestore_validated(lock, flags);
@@ -435,7 +453,7 @@ void qspin_unlock_irq(qspinlock_t *lock) __releases(lock)
 	/* Taken with _irq: interrupts are still off. */
 	lockdep_assert_irqs_disabled();
 	__release(lock);
-	if (qspin_validate_enabled()) {
+	if (qspin_release_watched()) {
 		if (unlikely(!qspin_validate_release_fast(lock, QSPIN_HELD_IRQS_OFF |
 							 QSPIN_HELD_SOFTIRQS_OFF)))
 			return qspin_unlock_irq_validated(lock);
@@ -473,7 +491,7 @@ EXPORT_SYMBOL_GPL(qspin_lock_bh);
 void qspin_unlock_bh(qspinlock_t *lock) __releases(lock)
 {
 	__release(lock);
-	if (qspin_validate_enabled()) {
+	if (qspin_release_watched()) {
 		if (unlikely(!qspin_validate_release_fast(lock,
 							 QSPIN_HELD_SOFTIRQS_OFF)))
 			return qspin_unlock_bh_validated(lock, _RET_IP_);
@@ -549,6 +567,7 @@ static int __init qspin_init(void)
 	if (ret)
 		return ret;
 	qspin_instrument_update();
+	qspin_lockstat_init();
 	qspin_watchdog_init();
 	qspin_debugfs_init();
 
@@ -562,6 +581,7 @@ static int __init qspin_init(void)
 static void __exit qspin_exit(void)
 {
 	qspin_debugfs_exit();
+	qspin_lockstat_exit();
 	qspin_watchdog_exit();
 	qspin_validate_exit_module();
 	pr_info("unloaded\n");

@@ -918,6 +918,8 @@ void qspin_validate_switch(bool on)
 	mutex_lock(&qspin_validate_mutex);
 	if (on && !static_key_enabled(&qspin_validate_key)) {
 		qspin_held_clear_all();
+		/* Unlocks see the validator before any record is made. */
+		static_branch_inc(&qspin_release_key);
 		static_branch_enable(&qspin_validate_key);
 		qspin_instrument_update();
 		qspin_free_probes(true);
@@ -930,6 +932,7 @@ void qspin_validate_switch(bool on)
 		qspin_sleep_probes(false);
 		qspin_free_probes(false);
 		synchronize_rcu();
+		static_branch_dec(&qspin_release_key);
 		qspin_held_clear_all();
 	}
 	mutex_unlock(&qspin_validate_mutex);
@@ -979,8 +982,10 @@ int qspin_validate_init_module(void)
 {
 	int ret;
 
-	if (!validate || !detect)
+	if (!validate || !detect) {
 		static_branch_disable(&qspin_validate_key);
+		static_branch_dec(&qspin_release_key);
+	}
 	ret = qspin_graph_init();
 	if (ret)
 		return ret;
