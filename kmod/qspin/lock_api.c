@@ -47,6 +47,7 @@
 #include "core_env.h"
 #include "held.h"
 #include "internal.h"
+#include "trace.h"
 
 /* ---- queue nodes and the instrumentation switch --------------------- */
 
@@ -71,28 +72,72 @@ EXPORT_SYMBOL_GPL(qspin_queue_nodes_busy);
 
 DEFINE_STATIC_KEY_TRUE(qspin_instrument_key);
 DEFINE_STATIC_KEY_FALSE(qspin_validate_fast_key);
+/*
+ * The key each unlock tests, in place of the validator's: on while the
+ * validator is or a qspin event is enabled (trace.h), whose release goes
+ * out of line (qspin_release_traced()); the plain unlock tests one key
+ * either way.
+ */
+static DEFINE_STATIC_KEY_TRUE(qspin_release_key);
+
+static __always_inline bool qspin_release_instrumented(void)
+{
+	return static_branch_unlikely(&qspin_release_key);
+}
+
+/* lock_release enabled: the validator's inline release is skipped. */
+static __always_inline bool qspin_release_traced(void)
+{
+	return trace_lock_release_enabled();
+}
+
 static DEFINE_MUTEX(qspin_instrument_mutex);
 
 void qspin_instrument_update(void)
 {
-	bool validate, stats;
+	bool validate, stats, traced;
 
 	mutex_lock(&qspin_instrument_mutex);
 	validate = static_key_enabled(&qspin_validate_key);
 	stats = qspin_stats_enabled();
-	/* The validator's inline path counts nothing: off first, on last. */
-	if (!validate || stats)
+	traced = qspin_trace_enabled();		/* a qspin event (trace.h) */
+	/* The validator's inline path counts and traces nothing: off first, on last. */
+	if (!validate || stats || traced)
 		static_branch_disable(&qspin_validate_fast_key);
-	if (stats || validate)
+	if (stats || validate || traced)
 		static_branch_enable(&qspin_instrument_key);
 	else
 		static_branch_disable(&qspin_instrument_key);
-	if (validate && !stats)
+	if (validate || traced)
+		static_branch_enable(&qspin_release_key);
+	else
+		static_branch_disable(&qspin_release_key);
+	if (validate && !stats && !traced)
 		static_branch_enable(&qspin_validate_fast_key);
 	mutex_unlock(&qspin_instrument_mutex);
 }
 
 /* ---- acquire and release -------------------------------------------- */
+
+/*
+ * The contention events (trace.h) around the instrumented path's slow
+ * path; lock_acquired follows a contention_end that took the lock.
+ */
+static __always_inline void qspin_trace_contention_begin(qspinlock_t *lock,
+							  bool back_off)
+{
+	trace_contention_begin(lock, QSPIN_TRACE_SPIN |
+			       (back_off ? QSPIN_TRACE_CHECKED : 0));
+}
+
+static __always_inline void qspin_trace_contention_end(qspinlock_t *lock,
+							unsigned long ip,
+							int ret)
+{
+	trace_contention_end(lock, ret);
+	if (!ret)
+		trace_lock_acquired(lock, ip);
+}
 
 /* Contended: the one call into the C++ core. */
 static __always_inline void qspin_acquire_contended(qspinlock_t *lock, u32 val)
@@ -133,6 +178,7 @@ static noinline notrace int qspin_acquire_validated_contended(qspinlock_t *lock,
 {
 	int ret = 0;
 
+	qspin_trace_contention_begin(lock, back_off);
 	if (qspin_validate_contended(lock, ip, recorded, back_off) &&
 	    back_off) {
 		ret = -EDEADLK;
@@ -146,15 +192,19 @@ static noinline notrace int qspin_acquire_validated_contended(qspinlock_t *lock,
 				       this_cpu_ptr(&qspin_nodes),
 				       smp_processor_id());
 		qspin_wait_end();
+		qspin_trace_contention_end(lock, ip, 0);
 		return 0;
 	}
 	ret = qspin_slowpath_checked(&lock->word, val,
 				     this_cpu_ptr(&qspin_nodes),
 				     smp_processor_id());
 	qspin_wait_end();
-	if (!ret)
+	if (!ret) {
+		qspin_trace_contention_end(lock, ip, 0);
 		return 0;
+	}
 backed_off:
+	qspin_trace_contention_end(lock, ip, ret);
 	if (recorded)
 		qspin_validate_back_off(lock);
 	return ret;
@@ -193,12 +243,15 @@ static noinline notrace int qspin_acquire_general(qspinlock_t *lock,
 			   qspin_validate_acquire(lock, ip, subclass, false);
 	if (likely(qspin_word_lock_fast(&lock->word, &val))) {
 		qspin_stat_inc(QSPIN_STAT_FAST);
+		trace_lock_acquired(lock, ip);
 		return 0;
 	}
 	if (validate)
 		return qspin_acquire_validated_contended(lock, ip, val,
 							 recorded, back_off);
+	qspin_trace_contention_begin(lock, false);
 	qspin_acquire_contended(lock, val);
+	qspin_trace_contention_end(lock, ip, 0);
 	return 0;
 }
 
@@ -233,6 +286,7 @@ static noinline void qspin_trylock_instrumented(qspinlock_t *lock,
 	qspin_stat_inc(QSPIN_STAT_FAST);
 	if (qspin_validate_enabled())
 		qspin_validate_acquire(lock, ip, 0, true);
+	trace_lock_acquired(lock, ip);
 }
 
 static __always_inline int qspin_try_acquire(qspinlock_t *lock,
@@ -280,6 +334,20 @@ static __always_inline int qspin_try_acquire(qspinlock_t *lock,
  * own key alone decides: one nop on the plain path.
  */
 /*
+ * The release event, then the validator's general release, or, with the
+ * validator off (qspin_release_key on for the event alone), the word.
+ */
+static __always_inline bool qspin_release_general(qspinlock_t *lock,
+						  unsigned long ip)
+{
+	trace_lock_release(lock, ip);
+	if (qspin_validate_enabled())
+		return qspin_validate_release_general(lock);
+	qspin_word_unlock(&lock->word);
+	return false;
+}
+
+/*
  * `irqs`: the variant's interrupt step; `preempt`: its preemption (and
  * softirq) step, skipped for a lock whose record was parked (validate.c's
  * return): its holder slept or leaked, and the scheduler's reset or the
@@ -288,7 +356,7 @@ static __always_inline int qspin_try_acquire(qspinlock_t *lock,
 #define QSPIN_UNLOCK_VALIDATED(name, params, irqs, preempt)		\
 static noinline notrace void name params				\
 {									\
-	bool parked = qspin_validate_release_general(lock);		\
+	bool parked = qspin_release_general(lock, _RET_IP_);		\
 									\
 	irqs;								\
 	if (likely(!parked))						\
@@ -350,8 +418,9 @@ EXPORT_SYMBOL_GPL(qspin_lock_nested);
 void qspin_unlock(qspinlock_t *lock) __releases(lock)
 {
 	__release(lock);
-	if (qspin_validate_enabled()) {
-		if (unlikely(!qspin_validate_release_fast(lock, 0)))
+	if (qspin_release_instrumented()) {
+		if (unlikely(qspin_release_traced() ||
+			     !qspin_validate_release_fast(lock, 0)))
 			return qspin_unlock_validated(lock);
 		/* Its own copy: a jump to the plain path's would cost one. */
 		preempt_enable();
@@ -403,8 +472,9 @@ void qspin_unlock_irqrestore(qspinlock_t *lock, unsigned long flags)
 	/* Taken with _irqsave: interrupts are still off. */
 	lockdep_assert_irqs_disabled();
 	__release(lock);
-	if (qspin_validate_enabled()) {
-		if (unlikely(!qspin_validate_release_fast(lock, QSPIN_HELD_IRQS_OFF |
+	if (qspin_release_instrumented()) {
+		if (unlikely(qspin_release_traced() ||
+			     !qspin_validate_release_fast(lock, QSPIN_HELD_IRQS_OFF |
 							 QSPIN_HELD_SOFTIRQS_OFF)))
 			return qspin_unlock_irqrestore_validated(lock, flags);
 		local_irq_restore(flags);
@@ -435,8 +505,9 @@ void qspin_unlock_irq(qspinlock_t *lock) __releases(lock)
 	/* Taken with _irq: interrupts are still off. */
 	lockdep_assert_irqs_disabled();
 	__release(lock);
-	if (qspin_validate_enabled()) {
-		if (unlikely(!qspin_validate_release_fast(lock, QSPIN_HELD_IRQS_OFF |
+	if (qspin_release_instrumented()) {
+		if (unlikely(qspin_release_traced() ||
+			     !qspin_validate_release_fast(lock, QSPIN_HELD_IRQS_OFF |
 							 QSPIN_HELD_SOFTIRQS_OFF)))
 			return qspin_unlock_irq_validated(lock);
 		local_irq_enable();
@@ -473,8 +544,9 @@ EXPORT_SYMBOL_GPL(qspin_lock_bh);
 void qspin_unlock_bh(qspinlock_t *lock) __releases(lock)
 {
 	__release(lock);
-	if (qspin_validate_enabled()) {
-		if (unlikely(!qspin_validate_release_fast(lock,
+	if (qspin_release_instrumented()) {
+		if (unlikely(qspin_release_traced() ||
+			     !qspin_validate_release_fast(lock,
 							 QSPIN_HELD_SOFTIRQS_OFF)))
 			return qspin_unlock_bh_validated(lock, _RET_IP_);
 		qspin_bh_enable_ip(_RET_IP_);
