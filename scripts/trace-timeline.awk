@@ -19,6 +19,7 @@
 #          same lock that follows it in another lane
 # window_ms > 0: only the busiest window of that many ms (the most
 # contention_begin, a nested one counting 4); 0 or unset: the whole trace.
+# Bars are at least 1/400 of the window wide: a 20 us hold stays visible.
 # Data files go to DIR; the gnuplot script (which reads them) to stdout.
 
 function ctx_of(flags,  c) {
@@ -115,6 +116,11 @@ function ms(t) {
 	return sprintf("%.4f", (t - w0) * 1000)
 }
 
+# A bar's end, at least min_w after its start: short holds stay visible.
+function ms_end(s, t) {
+	return ms(t - s < min_w ? s + min_w : t)
+}
+
 END {
 	if (n == 0) {
 		print "trace-timeline.awk: no qspin events in the trace" > "/dev/stderr"
@@ -158,6 +164,7 @@ END {
 	pad = (w1 - w0) * 0.01
 	w0 -= pad
 	w1 += pad
+	min_w = (w1 - w0) / 400
 
 	holds = dir "/holds.dat"; spins = dir "/spins.dat"
 	arrows = dir "/arrows.dat"; labels = dir "/labels.dat"
@@ -211,7 +218,7 @@ END {
 			hold_start[k] = t
 			# A contended acquisition: the hand-over from the last release.
 			if (contended[k] && (a in rel_t) && rel_lane[a] != l &&
-			    t >= w0 && rel_t[a] <= w1) {
+			    t <= w1 && rel_t[a] >= w0) {
 				printf "%s %s %s %s\n", ms(rel_t[a]), lane_y[rel_lane[a]],
 					(t - rel_t[a]) * 1000, yy - lane_y[rel_lane[a]] >> arrows
 				nhand++
@@ -220,7 +227,7 @@ END {
 		} else if (ev == "lock_release") {
 			id = lock_id(a)
 			if (k in hold_start && hold_start[k] <= w1 && t >= w0) {
-				printf "%s %s %s %d\n", ms(clip(hold_start[k])), ms(clip(t)), yy, id >> holds
+				printf "%s %s %s %d\n", ms(clip(hold_start[k])), ms_end(clip(hold_start[k]), clip(t)), yy, id >> holds
 				nholds++
 			}
 			delete hold_start[k]
@@ -235,7 +242,7 @@ END {
 			if (waiting[a] > 0)
 				waiting[a]--
 			if (k in spin_start && spin_start[k] <= w1 && t >= w0) {
-				printf "%s %s %s %d\n", ms(clip(spin_start[k])), ms(clip(t)), yy, id >> spins
+				printf "%s %s %s %d\n", ms(clip(spin_start[k])), ms_end(clip(spin_start[k]), clip(t)), yy, id >> spins
 				if (spin_start[k] >= w0)
 					printf "%s %s \"#%d\"\n", ms(spin_start[k]), yy + 0.32, spin_pos[k] >> labels
 				nspins++
@@ -252,7 +259,7 @@ END {
 		} else if (ev ~ /_exit$/ && (E_cpu[i] in irq_start)) {
 			s = irq_start[E_cpu[i]]
 			if (s <= w1 && t >= w0)
-				printf "%s %s %s\n", ms(clip(s)), ms(clip(t)), yy >> irqs
+				printf "%s %s %s\n", ms(clip(s)), ms_end(clip(s), clip(t)), yy >> irqs
 			delete irq_start[E_cpu[i]]
 		}
 	}
@@ -278,10 +285,11 @@ END {
 	print "# gnuplot -e \"term='svg'; out='FILE.svg'\" plot.gp (scripts/trace-timeline.awk)"
 	print "if (!exists(\"term\")) term = 'svg'"
 	print "if (!exists(\"out\")) out = 'timeline.' . term"
-	printf "h = %d\n", ymax > 8 ? 90 + 38 * ymax : 400
+	printf "h = %d\n", (ymax > 8 ? 90 + 38 * ymax : 400)
 	print "if (term eq 'svg') set terminal svg size 1200, h dynamic font 'Helvetica,12' background rgb 'white'"
 	print "if (term eq 'png') set terminal pngcairo size 1200, h font 'Helvetica,10' background rgb 'white'"
 	print "set output out"
+	print "set termoption noenhanced"
 	gsub(/"/, "\\\"", title)
 	printf "set title \"%s\"\n", title
 	print "set xlabel 'ms'"
@@ -289,7 +297,7 @@ END {
 	printf "set yrange [%s:%s] reverse\n", -0.7, ymax + 0.7
 	printf "set ytics ("
 	for (l = 1; l <= nlanes; l++)
-		printf "%s\"CPU%d %s\" %s", l > 1 ? ", " : "", lane_cpu[l], ctxname[lane_ctx[l]], lane_y[l]
+		printf "%s\"CPU%d %s\" %s", (l > 1 ? ", " : ""), lane_cpu[l], ctxname[lane_ctx[l]], lane_y[l]
 	print ")"
 	print "set grid xtics lc rgb '#dddddd'"
 	print "set key outside right top box"

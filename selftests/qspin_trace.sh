@@ -107,9 +107,6 @@ echo 0 > "$tracing/tracing_on"
 echo > "$tracing/trace"
 echo global > "$tracing/trace_clock"
 echo 8192 > "$tracing/buffer_size_kb"
-# %p as it is (hashed by default on 6.1: the test compares addresses).
-hash_ptr=$(cat "$tracing/options/hash-ptr" 2>/dev/null)
-[ -n "$hash_ptr" ] && echo 0 > "$tracing/options/hash-ptr"
 echo 1 > "$events/enable"
 on=$(info_val instrumented)
 echo 1 > "$tracing/tracing_on"
@@ -124,7 +121,6 @@ check "tracefs: enabling the events turns the instrumented path on (stats=0 vali
 
 cat "$tracing/trace" > "$tmp/trace.txt"
 lost=$(cat "$tracing"/per_cpu/cpu*/stats | awk '/^overrun:/ { n += $2 } END { print n + 0 }')
-[ -n "$hash_ptr" ] && echo "$hash_ptr" > "$tracing/options/hash-ptr"
 log "torture run: $([ $torture_ok = 1 ] && echo SUCCESS || echo FAILED); torture_locks at $(head -n 1 "$tmp/locks.txt"); events lost: $lost"
 log "$(grep -c 'contention_begin:' "$tmp/trace.txt") contention_begin, $(grep -c 'contention_end:' "$tmp/trace.txt") contention_end, $(grep -c 'lock_acquired:' "$tmp/trace.txt") lock_acquired, $(grep -c 'lock_release:' "$tmp/trace.txt") lock_release"
 grep -m 4 'qspin\|contention' "$tmp/trace.txt" | sed 's/^/# /'

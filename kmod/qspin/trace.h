@@ -16,6 +16,9 @@
  * script written for one reads the other; the kernel's events are not
  * exported to modules on 6.1, and `perf lock` reads only those.
  * lock_acquired and lock_release are named after lockdep's lock: events.
+ * The lock's address prints as a number, not %p: tracefs hashes %p (trace
+ * option hash-ptr, on by default on 6.1), and an address is what one
+ * matches against /proc/kallsyms; trace-cmd and perf print the same.
  *
  * Fired from lock_api.c's instrumented path only. Enabling any of them
  * turns that path on (the events' reg/unreg callbacks below count the
@@ -61,7 +64,7 @@ TRACE_EVENT_FN(contention_begin,
 		__entry->flags = flags;
 	),
 
-	TP_printk("%p (flags=%s)", __entry->lock_addr,
+	TP_printk("0x%lx (flags=%s)", (unsigned long)__entry->lock_addr,
 		  __print_flags(__entry->flags, "|",
 				{ QSPIN_TRACE_SPIN,	"SPIN" },
 				{ QSPIN_TRACE_CHECKED,	"CHECKED" })),
@@ -85,7 +88,8 @@ TRACE_EVENT_FN(contention_end,
 		__entry->ret = ret;
 	),
 
-	TP_printk("%p (ret=%d)", __entry->lock_addr, __entry->ret),
+	TP_printk("0x%lx (ret=%d)", (unsigned long)__entry->lock_addr,
+		  __entry->ret),
 
 	qspin_trace_reg, qspin_trace_unreg
 );
@@ -106,7 +110,8 @@ DECLARE_EVENT_CLASS(qspin_lock_ip,
 		__entry->ip = ip;
 	),
 
-	TP_printk("%p ip=%pS", __entry->lock_addr, (void *)__entry->ip)
+	TP_printk("0x%lx ip=%pS", (unsigned long)__entry->lock_addr,
+		  (void *)__entry->ip)
 );
 
 DEFINE_EVENT_FN(qspin_lock_ip, lock_acquired,
