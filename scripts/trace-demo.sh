@@ -8,7 +8,7 @@
 # One boot (scripts/vm-run.sh, 4 vCPUs by default) records, through tracefs
 # (trace_clock global: one clock for every CPU):
 #   contended  qspin-torture with nesting on (the task, softirq, hardirq and
-#              NMI levels wait on their locks on the same CPUs), a 1 s run,
+#              NMI levels wait on their locks on the same CPUs), a 2 s run,
 #              with qspin's stats=0 validate=0 (the events alone turn its
 #              instrumented path on)
 #   deadlock   qspin-demo's irq-deadlock lesson in safe mode, then its fix
@@ -84,10 +84,10 @@ echo 16384 > $T/buffer_size_kb
 echo > $T/trace
 set_event qspin 1
 
-# contended: a 1 s torture run, nesting on (its writers keep every CPU
+# contended: a 2 s torture run, nesting on (its writers keep every CPU
 # busy: this shell runs again only when it is over)
 echo 1 > $T/tracing_on
-modprobe qspin-torture torture_type=qspin duration=1 stat_interval=0 || exit 1
+modprobe qspin-torture torture_type=qspin duration=2 stat_interval=0 || exit 1
 until dmesg | grep -q -- '--- End of test'; do sleep 1; done
 echo 0 > $T/tracing_on
 dump contended

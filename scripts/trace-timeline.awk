@@ -203,7 +203,7 @@ END {
 	ymax = y - 0.5
 
 	split("", start)
-	nholds = nspins = nhand = nrets = 0
+	nholds = nspins = nhand = nrets = nirqs = nlabels = 0
 	for (i = 1; i <= n; i++) {
 		if (!((E_cpu[i] SUBSEP E_ctx[i]) in lane))
 			continue
@@ -243,8 +243,10 @@ END {
 				waiting[a]--
 			if (k in spin_start && spin_start[k] <= w1 && t >= w0) {
 				printf "%s %s %s %d\n", ms(clip(spin_start[k])), ms_end(clip(spin_start[k]), clip(t)), yy, id >> spins
-				if (spin_start[k] >= w0)
+				if (spin_start[k] >= w0) {
 					printf "%s %s \"#%d\"\n", ms(spin_start[k]), yy + 0.32, spin_pos[k] >> labels
+					nlabels++
+				}
 				nspins++
 			}
 			if (E_ret[i] != 0 && t >= w0 && t <= w1) {
@@ -258,8 +260,10 @@ END {
 			irq_start[E_cpu[i]] = t
 		} else if (ev ~ /_exit$/ && (E_cpu[i] in irq_start)) {
 			s = irq_start[E_cpu[i]]
-			if (s <= w1 && t >= w0)
+			if (s <= w1 && t >= w0) {
 				printf "%s %s %s\n", ms(clip(s)), ms_end(clip(s), clip(t)), yy >> irqs
+				nirqs++
+			}
 			delete irq_start[E_cpu[i]]
 		}
 	}
@@ -314,11 +318,16 @@ END {
 	printf "NaN with vectors arrowstyle 1 title 'hand-over', "
 	if (nrets)
 		printf "NaN with points pt 2 ps 2 lc rgb 'red' title 'backed off', "
-	printf "d.'irqs.dat' using (($1+$2)/2):3:1:2:($3-0.48):($3+0.48) with boxxyerror fs solid 0.15 noborder lc rgb 'gray' title 'interrupt handler', "
-	printf "d.'holds.dat' using (($1+$2)/2):3:1:2:($3-0.3):($3+0.3):4 with boxxyerror fs solid 0.8 lc variable notitle, "
-	printf "d.'spins.dat' using (($1+$2)/2):3:1:2:($3-0.15):($3+0.15):4 with boxxyerror fs pattern 4 lc variable notitle, "
-	printf "d.'labels.dat' using 1:2:3 with labels left font ',9' notitle, "
-	printf "d.'arrows.dat' using 1:2:3:4 with vectors arrowstyle 1 notitle"
+	# Only the files with data (gnuplot warns about empty ones).
+	if (nirqs)
+		printf "d.'irqs.dat' using (($1+$2)/2):3:1:2:($3-0.48):($3+0.48) with boxxyerror fs solid 0.15 noborder lc rgb 'gray' title 'interrupt handler', "
+	if (nspins)
+		printf "d.'spins.dat' using (($1+$2)/2):3:1:2:($3-0.15):($3+0.15):4 with boxxyerror fs pattern 4 lc variable notitle, "
+	if (nlabels)
+		printf "d.'labels.dat' using 1:2:3 with labels left font ',9' notitle, "
+	if (nhand)
+		printf "d.'arrows.dat' using 1:2:3:4 with vectors arrowstyle 1 notitle, "
+	printf "d.'holds.dat' using (($1+$2)/2):3:1:2:($3-0.3):($3+0.3):4 with boxxyerror fs solid 0.8 lc variable notitle"
 	if (nrets)
 		printf ", d.'rets.dat' using 1:2 with points pt 2 ps 2 lc rgb 'red' notitle, d.'rets.dat' using 1:($2-0.55):3 with labels tc rgb 'red' font ',11' notitle"
 	print ""

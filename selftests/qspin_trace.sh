@@ -164,8 +164,13 @@ check "tracefs: every lock_addr is one of the torture's locks" \
 	cond '[ -s "$tmp/locks.txt" ] && [ "$(v foreign)" = 0 ] && [ "$(v begins)" -gt 0 ]'
 check "tracefs: contention_end ret=0, each after a begin of its lock on its CPU" \
 	cond '[ "$(v badret)" = 0 ] && [ "$(v unpaired)" = 0 ] && [ "$(v paired)" -gt 0 ]'
-check "tracefs: nested waits seen (a CPU with 2+ contention_begin open)" \
-	cond '[ "$(v maxdepth)" -ge 2 ]'
+# Nested waits pair too (a stack per CPU); whether the 1 s run nested
+# depends on timing (TCG, host load): not seen is a SKIP, not a pass.
+if [ "$(v maxdepth)" -ge 2 ]; then
+	ok "tracefs: nested waits paired (a CPU with $(v maxdepth) contention_begin open)"
+else
+	ok "tracefs: nested waits paired # SKIP no CPU had 2 waits open in this run"
+fi
 check "tracefs: lock_acquired and lock_release recorded, as many of each (+-1 per CPU)" \
 	cond 'a=$(v acquired) r=$(v released); [ "$a" -gt 0 ] && [ $((a - r)) -le 4 ] && [ $((r - a)) -le 4 ]'
 echo > "$tracing/trace"
