@@ -1,7 +1,7 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
 # qspin's tracepoints (kmod/qspin/trace.h) read by the tools people use,
-# during contended runs of qspin-torture (1 s each, nesting on: the task,
+# during contended runs of qspin-torture (2 s and 1 s, nesting on: the task,
 # softirq, hardirq and NMI levels wait on their locks on the same CPUs):
 #
 #   tracefs   events/qspin/{contention_begin,contention_end,lock_acquired,
@@ -39,11 +39,11 @@ torture_locks() {
 	done
 }
 
-# A 1 s torture run (qspin, nesting on), waited for; its locks' addresses
-# (they change with every load) written to file $1.
+# A torture run (qspin, nesting on) of $2 seconds (default 1), waited for;
+# its locks' addresses (they change with every load) written to file $1.
 torture_run() {
 	echo "qspin_trace.sh: torture $$" > /dev/kmsg
-	/sbin/modprobe qspin-torture torture_type=qspin duration=1 \
+	/sbin/modprobe qspin-torture torture_type=qspin duration="${2:-1}" \
 		stat_interval=0 || { log "modprobe qspin-torture failed"; return 1; }
 	torture_locks > "$1"
 	waited=0
@@ -111,7 +111,7 @@ echo 1 > "$events/enable"
 on=$(info_val instrumented)
 echo 1 > "$tracing/tracing_on"
 torture_ok=0
-torture_run "$tmp/locks.txt" && torture_ok=1
+torture_run "$tmp/locks.txt" 2 && torture_ok=1
 echo 0 > "$tracing/tracing_on"
 echo 0 > "$events/enable"
 off1=$(info_val instrumented)
