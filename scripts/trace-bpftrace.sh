@@ -47,9 +47,17 @@ END { clear(@depth); clear(@since); }
 BT
 echo '$ cat wait.bt'
 cat /tmp/wait.bt
-echo '$ bpftrace wait.bt -c "modprobe qspin-torture duration=2 ..."'
+# bpftrace -c splits its command on spaces, no shell quoting: a script.
+cat > /tmp/torture.sh <<'SH'
+modprobe qspin-torture torture_type=qspin duration=2 stat_interval=0
+until dmesg | grep -q 'End of test'; do sleep 1; done
+rmmod qspin_torture
+SH
+echo '$ cat torture.sh'
+cat /tmp/torture.sh
+echo '$ bpftrace wait.bt -c "sh torture.sh"'
 t0=$(cut -d' ' -f1 /proc/uptime)
-bpftrace /tmp/wait.bt -c "/bin/sh -c 'modprobe qspin-torture torture_type=qspin duration=2 stat_interval=0; until dmesg | grep -q \"End of test\"; do sleep 1; done; rmmod qspin_torture'"
+bpftrace /tmp/wait.bt -c "/bin/sh /tmp/torture.sh"
 rc=$?
 t1=$(cut -d' ' -f1 /proc/uptime)
 echo "# bpftrace exit $rc, $(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", b - a }') s in the VM"

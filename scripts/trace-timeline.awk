@@ -17,8 +17,9 @@
 #   irq    irq_handler_entry .. exit, irq_work_entry .. exit   a grey band
 #   hand-over  an arrow from a release to the contended acquisition of the
 #          same lock that follows it in another lane
-# window_ms > 0: only the busiest window of that many ms (the most
-# contention_begin, a nested one counting 4); 0 or unset: the whole trace.
+# window_ms > 0: only the busiest window of that many ms (the highest sum
+# of contention_begin, 1 each, a nested one 4, and contention_end, 2 for a
+# hand-over); 0 or unset: the whole trace.
 # Bars are at least 1/400 of the window wide: a 20 us hold stays visible.
 # Data files go to DIR; the gnuplot script (which reads them) to stdout.
 
@@ -139,8 +140,12 @@ END {
 				nb++
 				B_ts[nb] = E_ts[i]
 				B_w[nb] = open_on[E_cpu[i]] > 1 ? 4 : 1
-			} else if (E_ev[i] == "contention_end" && open_on[E_cpu[i]] > 0) {
-				open_on[E_cpu[i]]--
+			} else if (E_ev[i] == "contention_end") {
+				if (open_on[E_cpu[i]] > 0)
+					open_on[E_cpu[i]]--
+				nb++
+				B_ts[nb] = E_ts[i]
+				B_w[nb] = E_ret[i] == 0 ? 2 : 1
 			}
 		}
 		j = 1
