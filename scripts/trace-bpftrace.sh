@@ -3,7 +3,8 @@
 # make trace-bpftrace: README's bpftrace one-liner, run for real in the test
 # VM on qspin's tracepoints (kmod/qspin/trace.h) during a 2 s qspin-torture
 # run: a histogram of the wait time (contention_begin -> contention_end) per
-# lock. Prints the guest's transcript.
+# lock (keyed by its address: bpftrace's ksym() names functions, not data),
+# then the torture's locks' addresses. Prints the guest's transcript.
 #
 #   scripts/trace-bpftrace.sh [--no-build]
 #
@@ -40,7 +41,7 @@ tracepoint:qspin:contention_begin
 tracepoint:qspin:contention_end
 /@depth[cpu]/
 {
-	@wait_ns[ksym(args->lock_addr)] = hist(nsecs - @since[cpu, @depth[cpu]]);
+	@wait_ns[args->lock_addr] = hist(nsecs - @since[cpu, @depth[cpu]]);
 	@depth[cpu]--;
 }
 END { clear(@depth); clear(@since); }
@@ -51,7 +52,6 @@ cat /tmp/wait.bt
 cat > /tmp/torture.sh <<'SH'
 modprobe qspin-torture torture_type=qspin duration=2 stat_interval=0
 until dmesg | grep -q 'End of test'; do sleep 1; done
-rmmod qspin_torture
 SH
 echo '$ cat torture.sh'
 cat /tmp/torture.sh
@@ -61,6 +61,16 @@ bpftrace /tmp/wait.bt -c "/bin/sh /tmp/torture.sh"
 rc=$?
 t1=$(cut -d' ' -f1 /proc/uptime)
 echo "# bpftrace exit $rc, $(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", b - a }') s in the VM"
+# The keys are the locks' addresses, in decimal (ksym() names functions,
+# not data): the torture's locks, from kallsyms while it is loaded.
+base=$(awk '$3 == "torture_locks" { print $1; exit }' /proc/kallsyms)
+i=0
+for name in all bh task soft hard nmi; do
+	a=$((0x$base + 64 * i))
+	printf '# torture %s lock: 0x%x = %u\n' "$name" "$a" "$a"
+	i=$((i + 1))
+done
+rmmod qspin_torture
 exit $rc
 EOF
 vm_log "booting the VM with bpftrace (about 200 MB of initramfs)"
