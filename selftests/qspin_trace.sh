@@ -103,6 +103,9 @@ check "tracefs: fields as lock:contention_begin/end (lock_addr flags / lock_addr
 	      [ "$f_acq" = "lock_addr ip " ] && [ "$f_rel" = "lock_addr ip " ]'
 
 off0=$(info_val instrumented)
+# Put back at the end: the tests after this one share tracefs.
+old_clock=$(sed 's/.*\[\(.*\)\].*/\1/' "$tracing/trace_clock")
+old_size=$(cat "$tracing/buffer_size_kb")
 echo 0 > "$tracing/tracing_on"
 echo > "$tracing/trace"
 echo global > "$tracing/trace_clock"
@@ -224,5 +227,8 @@ else
 fi
 
 rm -rf "$tmp"
+echo "$old_clock" > "$tracing/trace_clock"
+echo "$old_size" > "$tracing/buffer_size_kb"
+echo 1 > "$tracing/tracing_on"
 rmmod qspin 2>/dev/null
 tap_done
