@@ -105,7 +105,7 @@ check "tracefs: fields as lock:contention_begin/end (lock_addr flags / lock_addr
 off0=$(info_val instrumented)
 # Put back at the end: the tests after this one share tracefs.
 old_clock=$(sed 's/.*\[\(.*\)\].*/\1/' "$tracing/trace_clock")
-old_size=$(cat "$tracing/buffer_size_kb")
+old_size=$(sed 's/.*expanded: \([0-9]*\).*/\1/; s/ .*//' "$tracing/buffer_size_kb")
 echo 0 > "$tracing/tracing_on"
 echo > "$tracing/trace"
 echo global > "$tracing/trace_clock"
