@@ -85,6 +85,14 @@ static __always_inline bool qspin_release_instrumented(void)
 	return static_branch_unlikely(&qspin_release_key);
 }
 
+/* Any qspin event enabled (trace.h): acquisitions take the traced copy. */
+static DEFINE_STATIC_KEY_FALSE(qspin_traced_key);
+
+static __always_inline bool qspin_traced(void)
+{
+	return static_branch_unlikely(&qspin_traced_key);
+}
+
 /* lock_release enabled: the validator's inline release is skipped. */
 static __always_inline bool qspin_release_traced(void)
 {
@@ -112,6 +120,10 @@ void qspin_instrument_update(void)
 		static_branch_enable(&qspin_release_key);
 	else
 		static_branch_disable(&qspin_release_key);
+	if (traced)
+		static_branch_enable(&qspin_traced_key);
+	else
+		static_branch_disable(&qspin_traced_key);
 	if (validate && !stats && !traced)
 		static_branch_enable(&qspin_validate_fast_key);
 	mutex_unlock(&qspin_instrument_mutex);
@@ -223,12 +235,18 @@ static __always_inline bool qspin_record_fast_st(qspinlock_t *lock,
 	return qspin_validate_record_fast(lock, ip, QSPIN_ACQ_BH);
 }
 
-/* Everything but the common case: statistics alone, or the validator's general way. */
-static noinline notrace int qspin_acquire_general(qspinlock_t *lock,
-						  unsigned long ip,
-						  unsigned int subclass,
-						  enum qspin_acq_state st,
-						  bool back_off)
+/*
+ * Everything but the common case: statistics alone, or the validator's
+ * general way; `traced`: with the events (trace.h), in a copy of its own
+ * (qspin_acquire_general_traced()), so that the untraced one keeps its
+ * registers and instructions.
+ */
+static __always_inline int qspin_acquire_general_body(qspinlock_t *lock,
+						      unsigned long ip,
+						      unsigned int subclass,
+						      enum qspin_acq_state st,
+						      bool back_off,
+						      bool traced)
 {
 	bool validate = qspin_validate_enabled(), recorded = false;
 	u32 val;
@@ -243,16 +261,43 @@ static noinline notrace int qspin_acquire_general(qspinlock_t *lock,
 			   qspin_validate_acquire(lock, ip, subclass, false);
 	if (likely(qspin_word_lock_fast(&lock->word, &val))) {
 		qspin_stat_inc(QSPIN_STAT_FAST);
-		trace_lock_acquired(lock, ip);
+		if (traced)
+			trace_lock_acquired(lock, ip);
 		return 0;
 	}
 	if (validate)
 		return qspin_acquire_validated_contended(lock, ip, val,
 							 recorded, back_off);
-	qspin_trace_contention_begin(lock, false);
+	if (traced)
+		qspin_trace_contention_begin(lock, false);
 	qspin_acquire_contended(lock, val);
-	qspin_trace_contention_end(lock, ip, 0);
+	if (traced)
+		qspin_trace_contention_end(lock, ip, 0);
 	return 0;
+}
+
+static noinline notrace int qspin_acquire_general_traced(qspinlock_t *lock,
+							 unsigned long ip,
+							 unsigned int subclass,
+							 enum qspin_acq_state st,
+							 bool back_off)
+{
+	return qspin_acquire_general_body(lock, ip, subclass, st, back_off,
+					  true);
+}
+
+static noinline notrace int qspin_acquire_general(qspinlock_t *lock,
+						  unsigned long ip,
+						  unsigned int subclass,
+						  enum qspin_acq_state st,
+						  bool back_off)
+{
+	/* A qspin event enabled: the traced copy, a tail call. */
+	if (qspin_traced())
+		return qspin_acquire_general_traced(lock, ip, subclass, st,
+						    back_off);
+	return qspin_acquire_general_body(lock, ip, subclass, st, back_off,
+					  false);
 }
 
 /*
