@@ -78,7 +78,9 @@ info_val() { sed -n "s/^$1 //p" "$info"; }
 
 # qspin with both switches off: only the events can turn its path on.
 rmmod qspin_torture 2>/dev/null
+switched=0
 if grep -q '^qspin ' /proc/modules && ! rmmod qspin 2>/dev/null; then
+	switched=1
 	echo off > /sys/kernel/debug/qspin/stats
 	echo off > /sys/kernel/debug/qspin/validate
 	log "qspin was loaded and in use: stats and validate switched off instead"
@@ -230,5 +232,10 @@ rm -rf "$tmp"
 echo "$old_clock" > "$tracing/trace_clock"
 echo "$old_size" > "$tracing/buffer_size_kb"
 echo 1 > "$tracing/tracing_on"
-rmmod qspin 2>/dev/null
+if [ $switched = 1 ]; then
+	echo on > /sys/kernel/debug/qspin/stats
+	echo on > /sys/kernel/debug/qspin/validate
+else
+	rmmod qspin 2>/dev/null
+fi
 tap_done
