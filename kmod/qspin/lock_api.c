@@ -324,14 +324,27 @@ static __always_inline int qspin_acquire_instrumented(qspinlock_t *lock,
 	return qspin_acquire_general(lock, ip, 0, st, back_off);
 }
 
-/* A trylock that took the lock: count it, and record it for validation. */
-static noinline void qspin_trylock_instrumented(qspinlock_t *lock,
-						unsigned long ip)
+/* A trylock that took the lock, with a qspin event enabled. */
+static noinline void qspin_trylock_traced(qspinlock_t *lock, unsigned long ip)
 {
 	qspin_stat_inc(QSPIN_STAT_FAST);
 	if (qspin_validate_enabled())
 		qspin_validate_acquire(lock, ip, 0, true);
 	trace_lock_acquired(lock, ip);
+}
+
+/*
+ * A trylock that took the lock: count it, and record it for validation;
+ * traced in a copy of its own, so that this one stays a tail call.
+ */
+static noinline void qspin_trylock_instrumented(qspinlock_t *lock,
+						unsigned long ip)
+{
+	if (qspin_traced())
+		return qspin_trylock_traced(lock, ip);
+	qspin_stat_inc(QSPIN_STAT_FAST);
+	if (qspin_validate_enabled())
+		qspin_validate_acquire(lock, ip, 0, true);
 }
 
 static __always_inline int qspin_try_acquire(qspinlock_t *lock,
