@@ -8,6 +8,7 @@
 #   make check-kernels   the VM suites on each kernel (KERNEL=6.1 rt 6.12 6.12-rt)
 #   make ... KERNEL=NAME the VM targets on kernel NAME (scripts/deps.sh)
 #   make demo            install deps, build, boot the VM, run the deadlock demos
+#   make trace-demo      record qspin's tracepoints in the VM, draw docs/trace/*.svg
 #   make check-lockdep   the validator against lockdep (builds a lockdep kernel once)
 #   make bench-lockdep   what lockdep costs spinlock_t vs what validate=1 costs qspin
 #   make explore         every interleaving of small clients of the core (SC, x86-TSO)
@@ -35,7 +36,7 @@ export QSPIN_TOP := $(TOP)
 
 .PHONY: all modules vm-modules install clean deps check check-kernels host-test bench-host \
 	kernel-checks vm-test demo demo-lockup demo-rawnest bench soak sparse \
-	check-lockdep bench-lockdep explore
+	check-lockdep bench-lockdep explore trace-demo trace-bpftrace
 
 all: modules
 
@@ -119,6 +120,16 @@ demo:
 
 demo-lockup:
 	@scripts/demo.sh --lockup
+
+# qspin's tracepoints recorded in the VM and drawn with gnuplot:
+# docs/trace/{contended,deadlock}.{svg,png} (scripts/trace-demo.sh).
+trace-demo: deps
+	@scripts/trace-demo.sh
+
+# README's bpftrace one-liner in the VM (a 2G boot with LLVM in its
+# initramfs; not part of make check).
+trace-bpftrace: deps
+	@scripts/trace-bpftrace.sh
 
 # rt-sleeping-lock on the PROVE_RAW_LOCK_NESTING lockdep kernel (built once, cached).
 demo-rawnest: deps

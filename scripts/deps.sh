@@ -107,6 +107,10 @@ host_packages=(
 	linux-headers-amd64 linux-source
 	flex bison libelf-dev
 	dwarves zstd dkms
+	# tracing tools: trace-cmd and perf go into the VM's initramfs for
+	# selftests/qspin_trace.sh (mkinitramfs.sh --tool); bpftrace for
+	# README's one-liner (make trace-bpftrace)
+	trace-cmd linux-perf bpftrace
 )
 
 install_host_packages() {

@@ -4,7 +4,7 @@
 #
 #   scripts/mkinitramfs.sh -o OUT.cpio [--guest-script FILE]
 #        [--extra-dir HOSTDIR:GUESTPATH]... [--module FILE.ko]...
-#        [--no-repo-modules] [--debian-module NAME]...
+#        [--no-repo-modules] [--debian-module NAME]... [--tool NAME]...
 #
 # OUT.cpio is two uncompressed newc archives back to back (the kernel unpacks
 # both; uncompressed is the fastest thing to unpack under TCG):
@@ -27,6 +27,10 @@
 #    /lib/modules/<abi>/modules.{order,builtin,builtin.modinfo} from Debian, then
 #      host depmod -b, so modprobe NAME works in the guest
 #    /qspin/guest.sh                the --guest-script
+#    each --tool NAME: the host's binary (trace-cmd, perf) at its own path,
+#      with the shared libraries ldd lists and, for trace-cmd, libtraceevent's
+#      plugins (the overlay, not the cached base: only the runs that need a
+#      tool pay for its megabytes)
 #    GUESTPATH/...                  the contents of each --extra-dir HOSTDIR
 #
 # /init mounts proc, sysfs, devtmpfs, devpts, debugfs (/sys/kernel/debug) and
@@ -45,7 +49,7 @@ vm_tag=initramfs
 usage() { sed -n '3,8p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
 
 out='' guest='' repo_modules=1
-extra_dirs=() modules=() debian_modules=()
+extra_dirs=() modules=() debian_modules=() tools=()
 while [ $# -gt 0 ]; do
 	case $1 in
 	-o|--output) out=$2; shift 2 ;;
@@ -54,6 +58,7 @@ while [ $# -gt 0 ]; do
 	--module) modules+=("$2"); shift 2 ;;
 	--no-repo-modules) repo_modules=0; shift ;;
 	--debian-module) debian_modules+=("$2"); shift 2 ;;
+	--tool) tools+=("$2"); shift 2 ;;
 	-h|--help) usage ;;
 	*) vm_log "unknown argument: $1"; usage ;;
 	esac
@@ -242,6 +247,28 @@ if [ -n "$guest" ]; then
 	cp "$guest" "$root/qspin/guest.sh"
 	chmod 755 "$root/qspin/guest.sh"
 fi
+# A host tool with its shared libraries, at the same paths in the guest.
+add_tool() {
+	local bin lib
+	bin=$(command -v "$1") || vm_die "--tool $1: not installed on the host (scripts/deps.sh)"
+	bin=$(readlink -f "$bin")
+	mkdir -p "$root$(dirname "$bin")" "$root/usr/bin"
+	cp "$bin" "$root$bin"
+	[ -e "$root/usr/bin/$1" ] || ln -s "$bin" "$root/usr/bin/$1"
+	for lib in $(ldd "$bin" | grep -o '/[^ ]*' | sort -u); do
+		mkdir -p "$root$(dirname "$lib")"
+		cp -L "$lib" "$root$lib"
+	done
+}
+for t in "${tools[@]}"; do
+	add_tool "$t"
+done
+plugins=/usr/lib/x86_64-linux-gnu/traceevent/plugins
+if printf '%s\n' "${tools[@]}" | grep -qx trace-cmd && [ -d "$plugins" ]; then
+	mkdir -p "$root$plugins"
+	cp -a "$plugins/." "$root$plugins/"
+fi
+
 for spec in "${extra_dirs[@]}"; do
 	src=${spec%%:*} dst=${spec#*:}
 	[ "$src" != "$spec" ] && [ "${dst#/}" != "$dst" ] ||

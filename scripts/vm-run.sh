@@ -6,7 +6,8 @@
 #   scripts/vm-run.sh --guest-script FILE [--smp N] [--mem SIZE]
 #        [--append "KERNEL ARGS"]... [--timeout SECS] [--log FILE] [--out FILE]
 #        [--extra-dir HOSTDIR:/GUEST/PATH]... [--module FILE.ko]...
-#        [--no-repo-modules] [--debian-module NAME]... [--qemu-arg ARG]...
+#        [--no-repo-modules] [--debian-module NAME]... [--tool NAME]...
+#        [--qemu-arg ARG]...
 #        [--tcg-opts OPTS] [--follow] [--console] [--quiet]
 #
 #   --guest-script FILE  run as "sh /qspin/guest.sh" in /root (BusyBox ash, not
@@ -33,6 +34,8 @@
 #   --module FILE.ko     add a module besides the repo's (built for the VM ABI)
 #   --no-repo-modules    leave out the *.ko found under kmod/, selftests/{module,lockcheck}/, samples/
 #   --debian-module NAME add one of Debian's own modules (+ dependencies)
+#   --tool NAME          copy the host's NAME (trace-cmd, perf) and its
+#                        shared libraries into the guest (mkinitramfs.sh)
 #   --qemu-arg ARG       one more QEMU argument (repeat for each word)
 #   --tcg-opts OPTS      TCG's -accel options (default $QSPIN_TCG_OPTS, else
 #                        thread=multi); e.g. "thread=single" with
@@ -73,7 +76,7 @@ vm_tag=vm
 # shellcheck source=scripts/lib/vm.sh
 . "$top/scripts/lib/vm.sh"
 
-usage() { sed -n '5,11p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 126; }
+usage() { sed -n '5,12p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 126; }
 
 guest='' smp=${QSPIN_SMP:-4} mem=${QSPIN_VM_MEM:-1G} append=${QSPIN_VM_APPEND:-}
 timeout_s=${QSPIN_VM_TIMEOUT:-300} log='' out='' follow=0 console=0 quiet=0
@@ -88,7 +91,7 @@ while [ $# -gt 0 ]; do
 	--timeout) timeout_s=$2; shift 2 ;;
 	--log) log=$2; shift 2 ;;
 	--out) out=$2; shift 2 ;;
-	--extra-dir|--module|--debian-module) mk_args+=("$1" "$2"); shift 2 ;;
+	--extra-dir|--module|--debian-module|--tool) mk_args+=("$1" "$2"); shift 2 ;;
 	--no-repo-modules) mk_args+=("$1"); shift ;;
 	--qemu-arg) qemu_extra+=("$2"); shift 2 ;;
 	--tcg-opts) tcg_opts=$2; shift 2 ;;

@@ -80,6 +80,16 @@ mods=$(find "$top/kmod" "$top/selftests/module" "$top/samples" -name '*.ko' -pri
 vm_log "modules for the VM: ${mods:-none (run 'make vm-modules')}"
 
 # ---------------------------------------------------------------- boot
+# Host tools a test runs in the guest (mkinitramfs.sh --tool, with their
+# shared libraries): only a boot that runs such a test carries them.
+#   qspin_trace.sh   trace-cmd, perf
+run_list=("${listed[@]}")
+[ ${#tests[@]} -gt 0 ] && run_list=("${tests[@]}")
+for entry in "${run_list[@]}"; do
+	case ${entry#qspin:} in
+	qspin_trace.sh) run_args+=(--tool trace-cmd --tool perf) ;;
+	esac
+done
 # Enough for every test to hit its settings timeout, plus the boot.
 if [ -z "$timeout_s" ]; then
 	per=$(sed -n 's/^timeout=//p' "$inst/qspin/settings" 2>/dev/null)

@@ -2,7 +2,8 @@
 /*
  * /sys/kernel/debug/qspin/: what qspin.ko shows and takes from user space.
  *
- *   info            version, word layout, sizes, CPUs, stats/validate state
+ *   info            version, word layout, sizes, CPUs, stats/validate state,
+ *                   whether the instrumented path is on
  *   stats           the path counters (stats.c); write reset, on, off
  *   slowpath_trace  idle, armed, or one captured slow-path stack; write arm
  *   validate        on/off: the validator switch (validate.c)
@@ -76,6 +77,8 @@ static int info_show(struct seq_file *m, void *v)
 	/* The old name, kept for scripts: the same switch. */
 	seq_printf(m, "detect %d\n", qspin_validate_enabled());
 	seq_printf(m, "lock_stat %d\n", qspin_lockstat_on());
+	/* The lock path in use: on with stats, validate, lock_stat or a qspin event. */
+	seq_printf(m, "instrumented %d\n", qspin_instrumented());
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(info);

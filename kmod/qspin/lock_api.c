@@ -47,6 +47,7 @@
 #include "core_env.h"
 #include "held.h"
 #include "internal.h"
+#include "trace.h"
 
 /* ---- queue nodes and the instrumentation switch --------------------- */
 
@@ -71,31 +72,76 @@ EXPORT_SYMBOL_GPL(qspin_queue_nodes_busy);
 
 DEFINE_STATIC_KEY_TRUE(qspin_instrument_key);
 DEFINE_STATIC_KEY_FALSE(qspin_validate_fast_key);
-/* The validator's reference (on by default); lock_stat takes its own. */
+/*
+ * The key each unlock tests, in place of the validator's: a count, on while
+ * the validator, lock_stat or a qspin event (trace.h) is, each holding a
+ * reference taken before its own key goes on and dropped after it went off
+ * (internal.h); the plain unlock tests one key either way.
+ */
 DEFINE_STATIC_KEY_TRUE(qspin_release_key);
+
+/* Any qspin event enabled (trace.h): acquisitions take the traced copy. */
+static DEFINE_STATIC_KEY_FALSE(qspin_traced_key);
+
+static __always_inline bool qspin_traced(void)
+{
+	return static_branch_unlikely(&qspin_traced_key);
+}
+
+/* lock_release enabled: the validator's inline release is skipped. */
+static __always_inline bool qspin_release_traced(void)
+{
+	return trace_lock_release_enabled();
+}
+
 static DEFINE_MUTEX(qspin_instrument_mutex);
 
 void qspin_instrument_update(void)
 {
-	bool validate, stats;
+	bool validate, stats, traced;
 
 	mutex_lock(&qspin_instrument_mutex);
 	validate = static_key_enabled(&qspin_validate_key);
 	/* lock_stat's hooks are the general way's, as the statistics'. */
 	stats = qspin_stats_enabled() || qspin_lockstat_on();
-	/* The validator's inline path counts nothing: off first, on last. */
-	if (!validate || stats)
+	traced = qspin_trace_enabled();		/* a qspin event (trace.h) */
+	/* The validator's inline path counts and traces nothing: off first, on last. */
+	if (!validate || stats || traced)
 		static_branch_disable(&qspin_validate_fast_key);
-	if (stats || validate)
+	if (stats || validate || traced)
 		static_branch_enable(&qspin_instrument_key);
 	else
 		static_branch_disable(&qspin_instrument_key);
-	if (validate && !stats)
+	if (traced)
+		static_branch_enable(&qspin_traced_key);
+	else
+		static_branch_disable(&qspin_traced_key);
+	if (validate && !stats && !traced)
 		static_branch_enable(&qspin_validate_fast_key);
 	mutex_unlock(&qspin_instrument_mutex);
 }
 
 /* ---- acquire and release -------------------------------------------- */
+
+/*
+ * The contention events (trace.h) around the instrumented path's slow
+ * path; lock_acquired follows a contention_end that took the lock.
+ */
+static __always_inline void qspin_trace_contention_begin(qspinlock_t *lock,
+							  bool back_off)
+{
+	trace_contention_begin(lock, QSPIN_TRACE_SPIN |
+			       (back_off ? QSPIN_TRACE_CHECKED : 0));
+}
+
+static __always_inline void qspin_trace_contention_end(qspinlock_t *lock,
+							unsigned long ip,
+							int ret)
+{
+	trace_contention_end(lock, ret);
+	if (!ret)
+		trace_lock_acquired(lock, ip);
+}
 
 /* Contended: the one call into the C++ core. */
 static __always_inline void qspin_acquire_contended(qspinlock_t *lock, u32 val)
@@ -113,6 +159,18 @@ static __always_inline void qspin_acquire(qspinlock_t *lock)
 	if (likely(qspin_word_lock_fast(&lock->word, &val)))
 		return;
 	qspin_acquire_contended(lock, val);
+}
+
+/* Contended with the validator off: the same call, between the events. */
+static __always_inline void qspin_acquire_contended_traced(qspinlock_t *lock,
+							   unsigned long ip,
+							   u32 val, bool traced)
+{
+	if (traced)
+		qspin_trace_contention_begin(lock, false);
+	qspin_acquire_contended(lock, val);
+	if (traced)
+		qspin_trace_contention_end(lock, ip, 0);
 }
 
 /*
@@ -136,6 +194,7 @@ static noinline notrace int qspin_acquire_validated_contended(qspinlock_t *lock,
 {
 	int ret = 0;
 
+	qspin_trace_contention_begin(lock, back_off);
 	if (qspin_validate_contended(lock, ip, recorded, back_off) &&
 	    back_off) {
 		ret = -EDEADLK;
@@ -149,15 +208,19 @@ static noinline notrace int qspin_acquire_validated_contended(qspinlock_t *lock,
 				       this_cpu_ptr(&qspin_nodes),
 				       smp_processor_id());
 		qspin_wait_end();
+		qspin_trace_contention_end(lock, ip, 0);
 		return 0;
 	}
 	ret = qspin_slowpath_checked(&lock->word, val,
 				     this_cpu_ptr(&qspin_nodes),
 				     smp_processor_id());
 	qspin_wait_end();
-	if (!ret)
+	if (!ret) {
+		qspin_trace_contention_end(lock, ip, 0);
 		return 0;
+	}
 backed_off:
+	qspin_trace_contention_end(lock, ip, ret);
 	if (recorded)
 		qspin_validate_back_off(lock);
 	return ret;
@@ -176,12 +239,18 @@ static __always_inline bool qspin_record_fast_st(qspinlock_t *lock,
 	return qspin_validate_record_fast(lock, ip, QSPIN_ACQ_BH);
 }
 
-/* Everything but the common case: statistics alone, or the validator's general way. */
-static noinline notrace int qspin_acquire_general(qspinlock_t *lock,
-						  unsigned long ip,
-						  unsigned int subclass,
-						  enum qspin_acq_state st,
-						  bool back_off)
+/*
+ * Everything but the common case: statistics alone, or the validator's
+ * general way; `traced`: with the events (trace.h), in a copy of its own
+ * (qspin_acquire_general_traced()), so that the untraced one keeps its
+ * registers and instructions.
+ */
+static __always_inline int qspin_acquire_general_body(qspinlock_t *lock,
+						      unsigned long ip,
+						      unsigned int subclass,
+						      enum qspin_acq_state st,
+						      bool back_off,
+						      bool traced)
 {
 	bool validate = qspin_validate_enabled(), recorded = false;
 	u64 wait_since;
@@ -199,6 +268,8 @@ static noinline notrace int qspin_acquire_general(qspinlock_t *lock,
 	if (likely(qspin_word_lock_fast(&lock->word, &val))) {
 		qspin_stat_inc(QSPIN_STAT_FAST);
 		qspin_lockstat_acquired(lock, ip, 0, false);
+		if (traced)
+			trace_lock_acquired(lock, ip);
 		return 0;
 	}
 	wait_since = qspin_lockstat_contended(lock, ip);
@@ -206,10 +277,34 @@ static noinline notrace int qspin_acquire_general(qspinlock_t *lock,
 		ret = qspin_acquire_validated_contended(lock, ip, val,
 							recorded, back_off);
 	else
-		qspin_acquire_contended(lock, val);
+		qspin_acquire_contended_traced(lock, ip, val, traced);
 	if (!ret)
 		qspin_lockstat_acquired(lock, ip, wait_since, false);
 	return ret;
+}
+
+static noinline notrace int qspin_acquire_general_traced(qspinlock_t *lock,
+							 unsigned long ip,
+							 unsigned int subclass,
+							 enum qspin_acq_state st,
+							 bool back_off)
+{
+	return qspin_acquire_general_body(lock, ip, subclass, st, back_off,
+					  true);
+}
+
+static noinline notrace int qspin_acquire_general(qspinlock_t *lock,
+						  unsigned long ip,
+						  unsigned int subclass,
+						  enum qspin_acq_state st,
+						  bool back_off)
+{
+	/* A qspin event enabled: the traced copy, a tail call. */
+	if (qspin_traced())
+		return qspin_acquire_general_traced(lock, ip, subclass, st,
+						    back_off);
+	return qspin_acquire_general_body(lock, ip, subclass, st, back_off,
+					  false);
 }
 
 /*
@@ -236,10 +331,24 @@ static __always_inline int qspin_acquire_instrumented(qspinlock_t *lock,
 	return qspin_acquire_general(lock, ip, 0, st, back_off);
 }
 
-/* A trylock that took the lock: count it, and record it for validation. */
+/* A trylock that took the lock, with a qspin event enabled. */
+static noinline void qspin_trylock_traced(qspinlock_t *lock, unsigned long ip)
+{
+	qspin_stat_inc(QSPIN_STAT_FAST);
+	if (qspin_validate_enabled())
+		qspin_validate_acquire(lock, ip, 0, true);
+	trace_lock_acquired(lock, ip);
+}
+
+/*
+ * A trylock that took the lock: count it, and record it for validation;
+ * traced in a copy of its own, so that this one stays a tail call.
+ */
 static noinline void qspin_trylock_instrumented(qspinlock_t *lock,
 						unsigned long ip)
 {
+	if (qspin_traced())
+		return qspin_trylock_traced(lock, ip);
 	qspin_stat_inc(QSPIN_STAT_FAST);
 	if (qspin_validate_enabled())
 		qspin_validate_acquire(lock, ip, 0, true);
@@ -292,6 +401,21 @@ static __always_inline int qspin_try_acquire(qspinlock_t *lock,
  * path.
  */
 /*
+ * The release event, then the validator's general release, or, with the
+ * validator off (qspin_release_key on for lock_stat or an event), the word.
+ */
+static __always_inline bool qspin_release_general(qspinlock_t *lock,
+						  unsigned long ip)
+{
+	trace_lock_release(lock, ip);
+	qspin_lockstat_release(lock);
+	if (qspin_validate_enabled())
+		return qspin_validate_release_general(lock);
+	qspin_word_unlock(&lock->word);
+	return false;
+}
+
+/*
  * `irqs`: the variant's interrupt step; `preempt`: its preemption (and
  * softirq) step, skipped for a lock whose record was parked (validate.c's
  * return): its holder slept or leaked, and the scheduler's reset or the
@@ -300,13 +424,7 @@ static __always_inline int qspin_try_acquire(qspinlock_t *lock,
 #define QSPIN_UNLOCK_VALIDATED(name, params, irqs, preempt)		\
 static noinline notrace void name params				\
 {									\
-	bool parked = false;						\
-									\
-	qspin_lockstat_release(lock);					\
-	if (qspin_validate_enabled())					\
-		parked = qspin_validate_release_general(lock);		\
-	else								\
-		qspin_word_unlock(&lock->word);				\
+	bool parked = qspin_release_general(lock, _RET_IP_);		\
 									\
 	irqs;								\
 	if (likely(!parked))						\
@@ -369,7 +487,8 @@ void qspin_unlock(qspinlock_t *lock) __releases(lock)
 {
 	__release(lock);
 	if (qspin_release_watched()) {
-		if (unlikely(!qspin_validate_release_fast(lock, 0)))
+		if (unlikely(qspin_release_traced() ||
+			     !qspin_validate_release_fast(lock, 0)))
 			return qspin_unlock_validated(lock);
 		/* Its own copy: a jump to the plain path's would cost one. */
 		preempt_enable();
@@ -422,7 +541,8 @@ void qspin_unlock_irqrestore(qspinlock_t *lock, unsigned long flags)
 	lockdep_assert_irqs_disabled();
 	__release(lock);
 	if (qspin_release_watched()) {
-		if (unlikely(!qspin_validate_release_fast(lock, QSPIN_HELD_IRQS_OFF |
+		if (unlikely(qspin_release_traced() ||
+			     !qspin_validate_release_fast(lock, QSPIN_HELD_IRQS_OFF |
 							 QSPIN_HELD_SOFTIRQS_OFF)))
 			return qspin_unlock_irqrestore_validated(lock, flags);
 		local_irq_restore(flags);
@@ -454,7 +574,8 @@ void qspin_unlock_irq(qspinlock_t *lock) __releases(lock)
 	lockdep_assert_irqs_disabled();
 	__release(lock);
 	if (qspin_release_watched()) {
-		if (unlikely(!qspin_validate_release_fast(lock, QSPIN_HELD_IRQS_OFF |
+		if (unlikely(qspin_release_traced() ||
+			     !qspin_validate_release_fast(lock, QSPIN_HELD_IRQS_OFF |
 							 QSPIN_HELD_SOFTIRQS_OFF)))
 			return qspin_unlock_irq_validated(lock);
 		local_irq_enable();
@@ -492,7 +613,8 @@ void qspin_unlock_bh(qspinlock_t *lock) __releases(lock)
 {
 	__release(lock);
 	if (qspin_release_watched()) {
-		if (unlikely(!qspin_validate_release_fast(lock,
+		if (unlikely(qspin_release_traced() ||
+			     !qspin_validate_release_fast(lock,
 							 QSPIN_HELD_SOFTIRQS_OFF)))
 			return qspin_unlock_bh_validated(lock, _RET_IP_);
 		qspin_bh_enable_ip(_RET_IP_);
