@@ -2,8 +2,8 @@
 /*
  * qspin-torture's shared declarations: the lock under test behind an ops
  * vector (lock_ops.c), the locks, writers and per-CPU state of the harness
- * (torture.c), the nesting levels with their kicks (nest.c), and the
- * checked mode (checked.c).
+ * (torture.c), the nesting levels with their kicks (nest.c), the checked
+ * mode (checked.c) and CPU hotplug (onoff.c).
  */
 #ifndef _QSPIN_TORTURE_H
 #define _QSPIN_TORTURE_H
@@ -178,6 +178,14 @@ void checked_print(const char *type);
 bool checked_check(void);
 /* torture.c: the short hold, for checked.c */
 void short_hold_checked(struct twriter *w);
+
+/* onoff.c: CPU hotplug (onoff_interval, onoff_holdoff) */
+int onoff_start(void (*online_fn)(unsigned int cpu));
+void onoff_stop(void);
+void onoff_print(const char *type);
+bool onoff_check(void);
+int onoff_interval_ms(void);
+int onoff_holdoff_s(void);
 
 /* nest.c */
 void nest_init_cpu(struct tcpu *t);
