@@ -514,7 +514,7 @@ static int __init torture_init(void)
 	if (!torture_ops)
 		return -EINVAL;
 	for (i = 0; i < NR_TLOCKS; i++) {
-		torture_ops->init(&torture_locks[i].lock);
+		torture_ops->init(&torture_locks[i].lock, i, tlock_names[i]);
 		torture_locks[i].owner = NULL;
 		torture_locks[i].counter = 0;
 	}

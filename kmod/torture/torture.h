@@ -43,7 +43,9 @@ struct twriter {
 /**
  * struct torture_lock_ops - one lock type under test, as locktorture's
  * @name: the torture_type that selects it
- * @init: initialise one lock, unlocked
+ * @init: initialise one lock, unlocked, as lock @id named @name (for qspin,
+ *	a lock class of its own: the validator must not see "task" and
+ *	"soft" as one class taken with softirqs both on and in softirq)
  * @writelock: plain acquisition, for contexts that need nothing disabled
  * @write_delay: the hold of a writer kthread, inside the critical section
  * @writeunlock: release of @writelock
@@ -61,7 +63,8 @@ struct twriter {
  */
 struct torture_lock_ops {
 	const char *name;
-	void (*init)(union torture_lock *lock);
+	void (*init)(union torture_lock *lock, enum tlock_id id,
+		     const char *name);
 	void (*writelock)(union torture_lock *lock);
 	void (*write_delay)(struct twriter *w);
 	void (*writeunlock)(union torture_lock *lock);
