@@ -20,6 +20,9 @@
 # default 1000: the default 500 keeps TCG vCPUs so busy in the timer
 # acquirers that stop_machine() takes seconds), QSPIN_HOTPLUG_MIN (default 5).
 # Exit: 0 pass, 1 fail, 4 skip. POSIX sh: the VM runs BusyBox ash.
+# Variables read only inside cond '...' (evaluated later), and "set --" on
+# purpose splitting numbers:
+# shellcheck disable=SC2034,SC2046
 dir=$(dirname "$0")
 . "$dir/qspin_tap.sh"
 
