@@ -35,7 +35,7 @@ KDIR     ?= $(if $(wildcard $(HOST_KDIR)/Makefile),$(HOST_KDIR),$(VM_KDIR))
 export QSPIN_TOP := $(TOP)
 
 .PHONY: all modules vm-modules install clean deps check check-kernels host-test bench-host \
-	kernel-checks vm-test demo demo-lockup demo-rawnest bench soak sparse \
+	kernel-checks vm-test vm-modules-nodes2 demo demo-lockup demo-rawnest bench soak sparse \
 	check-lockdep bench-lockdep explore trace-demo trace-bpftrace
 
 all: modules
@@ -76,6 +76,21 @@ vm-modules: deps
 	@find kmod selftests samples -name '*.ko' | while read -r ko; do \
 		v=$$(modinfo -F vermagic $$ko | cut -d' ' -f1); \
 		[ "$$v" = "$(VM_ABI)" ] || { echo "removing $$ko: built for $$v" >&2; rm -f $$ko; }; done
+	@$(MAKE) -s vm-modules-nodes2
+
+# The test-only qspin.ko with 2 queue nodes per CPU (kmod/qspin/Kbuild's
+# QSPIN_TEST_MAX_NODES), for the beyond-four fallback in
+# selftests/qspin_nest.sh: built in a mirror of kmod/qspin under build/, one
+# per kernel, so the real qspin.ko is untouched; the module is still named
+# qspin, and the test loads it by path in place of the real one.
+NODES2_DIR := $(TOP)/build/qspin-nodes2/$(KERNEL)
+vm-modules-nodes2:
+	@mkdir -p $(NODES2_DIR)/kmod/qspin
+	@for d in include core scripts; do ln -sfn $(TOP)/$$d $(NODES2_DIR)/$$d; done
+	@for f in $(TOP)/kmod/qspin/*.[ch] $(TOP)/kmod/qspin/*.cpp $(TOP)/kmod/qspin/Kbuild; do \
+		ln -sf $$f $(NODES2_DIR)/kmod/qspin/; done
+	$(MAKE) -C $(VM_KDIR) M=$(NODES2_DIR)/kmod/qspin QSPIN_TEST_MAX_NODES=2 modules
+	@cp $(NODES2_DIR)/kmod/qspin/qspin.ko $(NODES2_DIR)/qspin-nodes2.ko
 
 sparse: deps
 	$(MAKE) -C $(VM_KDIR) M=$(TOP) C=2 modules

@@ -1,15 +1,21 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 # make soak MINUTES=N: one VM boot, qspin-torture.ko for N minutes (default
-# 60), then its final lines and qspin's path statistics.
+# 60) with CPU hotplug and stutter, then its final lines and qspin's path
+# statistics.
 #
 #   scripts/soak.sh [MINUTES]
 #
 # Environment:
 #   SOAK_SMP=N        vCPUs (default 4)
 #   SOAK_TYPE=T       torture_type: qspin (default) or native
-#   SOAK_ARGS="..."   more qspin-torture parameters, e.g. "onoff_interval=5"
-#                     or "stutter=20"
+#   SOAK_ARGS="..."   qspin-torture parameters (default "onoff_interval=1000
+#                     onoff_holdoff=5 stutter=30 irq_interval_us=1000": a CPU
+#                     offline and back every 2 s after the first 5 s, writers
+#                     paused 30 s in every 60, the timer acquirers every 1 ms
+#                     (at 0.5 ms, TCG vCPUs on a loaded host spend seconds in
+#                     them: queue heads held up past spin_timeout_ms, while
+#                     stop_machine() waits); SOAK_ARGS="" runs without them
 # Logs: build/soak/{vm.console.log,vm.out.log}; the guest's report is also
 # copied to build/soak/soak-<type>-<minutes>min.txt.
 # Exit: 0 when the run ended with "End of test: SUCCESS" and "Fail: 0".
@@ -19,7 +25,7 @@ cd "$top"
 minutes=${1:-60}
 smp=${SOAK_SMP:-4}
 type=${SOAK_TYPE:-qspin}
-args=${SOAK_ARGS:-}
+args=${SOAK_ARGS-onoff_interval=1000 onoff_holdoff=5 stutter=30 irq_interval_us=1000}
 case $minutes in ''|*[!0-9]*) echo "soak: MINUTES must be a number" >&2; exit 2 ;; esac
 secs=$((minutes * 60))
 work=$top/build/soak
@@ -38,14 +44,19 @@ modprobe qspin-torture torture_type=$type duration=$secs stat_interval=60 $args 
 while ! dmesg | grep -q -- '--- End of test'; do sleep 10; done
 t1=\$(cut -d' ' -f1 /proc/uptime)
 rmmod qspin_torture
-dmesg | grep 'qspin-torture' | grep -E 'Start of test|End of test|counter|not free|sentinel|kick never arrived'
+dmesg | grep 'qspin-torture' | grep -E 'Start of test|End of test|counter|not free|sentinel|kick never arrived|queue nodes|onoff: [0-9]* CPU|left offline'
 echo "--- last statistics:"
-dmesg | grep 'qspin-torture' | grep -E 'Writes:|Contexts:|Locks:' | tail -n 3
+dmesg | grep 'qspin-torture' | grep -E 'Writes:|Contexts:|Locks:|onoff:' | tail -n 4
 echo "--- qspin stats:"
 cat \$S
 echo "soak: guest time \$(awk -v a=\$t0 -v b=\$t1 'BEGIN { printf "%.0f", b - a }')s"
 dmesg | grep -q -- '--- End of test: SUCCESS' || exit 1
 dmesg | grep 'Writes:' | tail -n 1 | grep -q 'Fail: 0 ' || exit 1
+# With hotplug: CPUs really went offline and came back (on_ok/on_tries:off_ok/off_tries).
+case "$args" in *onoff_interval=[1-9]*)
+	dmesg | grep 'qspin-torture: onoff:' | tail -n 1 |
+		grep -qE 'onoff: [1-9][0-9]*/[0-9]+:[1-9][0-9]*/' || exit 1 ;;
+esac
 exit 0
 EOF
 

@@ -193,6 +193,9 @@ if [ -s "$console" ]; then
 	#                           waiters timing out) and ABBA deadlocks in
 	#                           progress (abba, the torture's checked pair),
 	#                           which the validator predicts too
+	#   qspin_hotplug.sh        the lockup watchdog's reports around a CPU
+	#                           that goes offline and back (four, on purpose);
+	#                           the torture's validator reports as everywhere
 	#   qspin_lockcheck.sh      the matrix's reports, and leak=1's lock
 	#                           caught at modprobe's return to user space
 	#                           (until then the kernel allocates with
@@ -212,6 +215,10 @@ if [ -s "$console" ]; then
 		--test qspin_watchdog.sh
 		--expect 'qspin: BUG: spinlock lockup suspected on CPU#'
 		--expect 'qspin: BUG: circular locking deadlock in progress on CPU#'
+		--allow 'qspin: possible same-CPU deadlock'
+		--allow "$qspin_report_titles"
+		--test qspin_hotplug.sh
+		--expect 'qspin: BUG: spinlock lockup suspected on CPU#'
 		--allow 'qspin: possible same-CPU deadlock'
 		--allow "$qspin_report_titles"
 		--test qspin_lockcheck.sh

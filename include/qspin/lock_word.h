@@ -123,8 +123,17 @@ QSPIN_STATIC_ASSERT(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__,
 #define QSPIN_LOCKED_VAL	(1U << QSPIN_LOCKED_OFFSET)
 #define QSPIN_PENDING_VAL	(1U << QSPIN_PENDING_OFFSET)
 
-/* Queue nodes per CPU: one per context that can be in the slow path. */
+/*
+ * Queue nodes per CPU: one per context that can be in the slow path. A
+ * test-only build of qspin.ko may have fewer (QSPIN_TEST_MAX_NODES, from
+ * kmod/qspin/Kbuild), so that the beyond-four fallback is reached in the
+ * kernel; the word's idx field keeps its two bits either way.
+ */
+#ifdef QSPIN_TEST_MAX_NODES
+#define QSPIN_MAX_NODES		QSPIN_TEST_MAX_NODES
+#else
 #define QSPIN_MAX_NODES		4
+#endif
 /* Largest CPU number whose cpu + 1 fits the tail cpu field. */
 #define QSPIN_MAX_CPU		((1U << QSPIN_TAIL_CPU_BITS) - 2)
 /* Reads of an exactly-"pending" word before queuing (Linux's x86 value). */
@@ -134,7 +143,8 @@ QSPIN_STATIC_ASSERT(QSPIN_TAIL_CPU_OFFSET + QSPIN_TAIL_CPU_BITS == 32,
 		    "tail cpu ends at bit 31");
 QSPIN_STATIC_ASSERT(QSPIN_TAIL_IDX_OFFSET + QSPIN_TAIL_IDX_BITS ==
 		    QSPIN_TAIL_CPU_OFFSET, "idx sits right below tail cpu");
-QSPIN_STATIC_ASSERT((1U << QSPIN_TAIL_IDX_BITS) == QSPIN_MAX_NODES,
+QSPIN_STATIC_ASSERT(QSPIN_MAX_NODES >= 1 &&
+		    (1U << QSPIN_TAIL_IDX_BITS) >= QSPIN_MAX_NODES,
 		    "idx field holds one value per queue node");
 QSPIN_STATIC_ASSERT((QSPIN_LOCKED_MASK & QSPIN_PENDING_MASK) == 0 &&
 		    (QSPIN_LOCKED_PENDING_MASK & QSPIN_TAIL_MASK) == 0 &&

@@ -11,9 +11,13 @@
 
 /* ---- qspin ------------------------------------------------------------ */
 
-static void qspin_torture_init(union torture_lock *lock)
+/* One class per lock: each is taken from its own set of contexts. */
+static struct qspin_class_key qspin_torture_keys[NR_TLOCKS];
+
+static void qspin_torture_init(union torture_lock *lock, enum tlock_id id,
+			       const char *name)
 {
-	qspin_lock_init(&lock->q);
+	__qspin_lock_init(&lock->q, name, &qspin_torture_keys[id]);
 }
 
 static void qspin_torture_lock(union torture_lock *lock)
@@ -96,7 +100,8 @@ const struct torture_lock_ops qspin_torture_ops = {
 
 /* ---- native: the kernel's spinlock_t (raw_spinlock_t on PREEMPT_RT) ----- */
 
-static void native_torture_init(union torture_lock *lock)
+static void native_torture_init(union torture_lock *lock, enum tlock_id id,
+				const char *name)
 {
 	native_spin_lock_init(&lock->s);
 }

@@ -2,8 +2,9 @@
 /*
  * qspin-torture.ko: locktorture's method and output, for qspin and, through
  * the same harness, for the kernel's own spinlock_t (torture_type=native).
- * This file is the harness: parameters, writers, hotplug, statistics, the
- * end-of-run checks and the module's init/exit. The lock types are ops
+ * This file is the harness: parameters, writers, statistics, the
+ * end-of-run checks and the module's init/exit; CPU hotplug is onoff.c.
+ * The lock types are ops
  * vectors in lock_ops.c; the nesting levels and their kicks are in nest.c.
  *
  * Who takes which lock, with which variant (the variant each context needs
@@ -67,8 +68,8 @@ torture_param(int, long_hold_freq, 20000, "One kthread acquisition in N holds lo
 torture_param(int, sleep_freq, 2000, "One kthread acquisition in N is followed by a sleep (0: never)");
 torture_param(int, irq_interval_us, 500, "Period of the per-CPU softirq and hardirq hrtimer acquirers (0: none)");
 torture_param(bool, nest, true, "Per-level locks with kicks so slow paths nest on one CPU (default on)");
-torture_param(bool, nmi, true, "NMI level of the nesting (default on; off with onoff_interval)");
-torture_param(int, onoff_interval, 0, "Seconds between CPU offline/online operations (0: no hotplug)");
+torture_param(bool, nmi, true, "NMI level of the nesting (default on)");
+/* onoff_interval and onoff_holdoff: onoff.c */
 torture_param(int, stutter, 0, "Run N seconds, pause all writers N seconds, repeat (0: never pause)");
 torture_param(bool, verbose, false, "Per-writer counts in the statistics");
 torture_param(int, checked, 0, "One kthread acquisition in N takes the checked pair with qspin_lock_checked() (qspin only; 0: never)");
@@ -101,9 +102,7 @@ struct kwriter {
 static struct kwriter *kwriters;
 static int nkwriters;
 static struct task_struct *stats_task;
-static struct task_struct *onoff_task;
 
-static atomic_long_t onoff_ok, onoff_fail;
 static bool timers_started;
 static unsigned long start_jiffies;
 static DEFINE_MUTEX(end_mutex);
@@ -192,13 +191,30 @@ static enum hrtimer_restart hard_timer_fn(struct hrtimer *hrt)
 
 static void start_timers_on_cpu(void *info)
 {
-	struct tcpu *t = &torture_cpus[smp_processor_id()];
+	struct tcpu *t = &torture_cpus[raw_smp_processor_id()];
 	u64 ofs = (u64)(t->cpu * 61 + 13) * NSEC_PER_USEC;
 
 	hrtimer_start(&t->soft_hrt, ns_to_ktime(irq_interval_us * 1000ULL + ofs),
 		      HRTIMER_MODE_REL_PINNED_SOFT);
 	hrtimer_start(&t->hard_hrt, ns_to_ktime(irq_interval_us * 1000ULL + ofs / 2),
 		      HRTIMER_MODE_REL_PINNED_HARD);
+}
+
+/*
+ * A CPU back online (onoff.c, from its hotplug thread, bound there): its
+ * timers were migrated to a surviving CPU when it went down; run them here
+ * again. torture_end() removes this callback before it cancels the timers.
+ */
+static void timers_cpu_online(unsigned int cpu)
+{
+	struct tcpu *t = &torture_cpus[cpu];
+
+	if (!READ_ONCE(timers_started) || raw_smp_processor_id() != cpu)
+		return;
+	hrtimer_cancel(&t->soft_hrt);
+	hrtimer_cancel(&t->hard_hrt);
+	if (!torture_stopping())
+		start_timers_on_cpu(NULL);
 }
 
 /* ---- writer kthreads ---------------------------------------------------- */
@@ -258,37 +274,6 @@ static int writer_fn(void *arg)
 	return 0;
 }
 
-/* ---- hotplug ------------------------------------------------------------ */
-
-static int onoff_fn(void *arg)
-{
-	u32 rnd = 0x9e3779b9;
-
-	while (!kthread_should_stop()) {
-		int cpu, n = num_online_cpus();
-
-		schedule_timeout_interruptible(onoff_interval * HZ);
-		if (kthread_should_stop() || torture_stopping())
-			break;
-		if (n < 2)
-			continue;
-		rnd = rnd * 1103515245 + 12345;
-		cpu = 1 + (rnd >> 8) % (nr_cpu_ids - 1);
-		if (!cpu_online(cpu))
-			continue;
-		if (remove_cpu(cpu)) {
-			atomic_long_inc(&onoff_fail);
-			continue;
-		}
-		schedule_timeout_interruptible(max(1, onoff_interval / 2) * HZ);
-		if (add_cpu(cpu))
-			atomic_long_inc(&onoff_fail);
-		else
-			atomic_long_inc(&onoff_ok);
-	}
-	return 0;
-}
-
 /* ---- statistics and the end --------------------------------------------- */
 
 static unsigned long writer_total(struct twriter *w)
@@ -317,11 +302,11 @@ static unsigned long lock_acquisitions(enum tlock_id id)
 
 static void print_params(const char *tag)
 {
-	pr_alert("%s-torture:--- %s: torture_type=%s nwriters=%d duration=%d stat_interval=%d short_hold_us=%d long_hold_ms=%d long_hold_freq=%d sleep_freq=%d irq_interval_us=%d nest=%d nmi=%d onoff_interval=%d stutter=%d checked=%d cpus=%u\n",
+	pr_alert("%s-torture:--- %s: torture_type=%s nwriters=%d duration=%d stat_interval=%d short_hold_us=%d long_hold_ms=%d long_hold_freq=%d sleep_freq=%d irq_interval_us=%d nest=%d nmi=%d onoff_interval=%d onoff_holdoff=%d stutter=%d checked=%d cpus=%u\n",
 		 torture_type, tag, torture_type, nkwriters, duration,
 		 stat_interval, short_hold_us, long_hold_ms, long_hold_freq,
 		 sleep_freq, irq_interval_us, nest, nest_nmi_active(),
-		 onoff_interval, stutter, checked,
+		 onoff_interval_ms(), onoff_holdoff_s(), stutter, checked,
 		 num_online_cpus());
 }
 
@@ -353,13 +338,14 @@ static void print_stats(void)
 
 	pr_alert("%s-torture: Writes:  Total: %lu  Max/Min: %lu/%lu %s  Fail: %d %s\n",
 		 torture_type, sum, max, min,
-		 !onoff_interval && !stutter && max / 2 > min ? "???" : "",
+		 !onoff_interval_ms() && !stutter && max / 2 > min ? "???" : "",
 		 fail, fail ? "!!!" : "");
-	pr_alert("%s-torture: Contexts: kthreads %lu softirq_timer %lu hardirq_timer %lu softirq_nest %lu hardirq_nest %lu nmi_nest %lu kicks %ld/%ld/%ld onoff %ld/%ld\n",
+	pr_alert("%s-torture: Contexts: kthreads %lu softirq_timer %lu hardirq_timer %lu softirq_nest %lu hardirq_nest %lu nmi_nest %lu kicks %ld/%ld/%ld\n",
 		 torture_type, kthreads, ctx[CW_SOFT_TIMER], ctx[CW_HARD_TIMER],
 		 ctx[CW_SOFT_NEST], ctx[CW_HARD_NEST], ctx[CW_NMI_NEST],
-		 nest_kicks(LV_TASK), nest_kicks(LV_SOFT), nest_kicks(LV_HARD),
-		 atomic_long_read(&onoff_ok), atomic_long_read(&onoff_fail));
+		 nest_kicks(LV_TASK), nest_kicks(LV_SOFT), nest_kicks(LV_HARD));
+	if (onoff_interval_ms() > 0)
+		onoff_print(torture_type);
 	pr_alert("%s-torture: Locks: all %lu bh %lu task %lu soft %lu hard %lu nmi %lu\n",
 		 torture_type, per_lock[L_ALL], per_lock[L_BH], per_lock[L_TASK],
 		 per_lock[L_SOFT], per_lock[L_HARD], per_lock[L_NMI]);
@@ -406,9 +392,8 @@ static void torture_end(void)
 		return;
 	}
 	WRITE_ONCE(torture_state, TORTURE_STOPPING);
-	if (onoff_task)
-		kthread_stop(onoff_task);
-	onoff_task = NULL;
+	/* Every CPU back online, and no timer restarted after this. */
+	onoff_stop();
 	for (i = 0; i < nkwriters; i++) {
 		if (kwriters[i].task)
 			kthread_stop(kwriters[i].task);
@@ -439,9 +424,8 @@ static void torture_end(void)
 	}
 	if (atomic_read(&torture_fails))
 		failed = true;
-	if (onoff_interval && atomic_long_read(&onoff_fail))
-		pr_alert("%ld CPU hotplug operations failed\n",
-			 atomic_long_read(&onoff_fail));
+	if (!onoff_check())
+		failed = true;
 	print_params(failed ? "End of test: FAILURE" : "End of test: SUCCESS");
 	ended = true;
 	mutex_unlock(&end_mutex);
@@ -530,7 +514,7 @@ static int __init torture_init(void)
 	if (!torture_ops)
 		return -EINVAL;
 	for (i = 0; i < NR_TLOCKS; i++) {
-		torture_ops->init(&torture_locks[i].lock);
+		torture_ops->init(&torture_locks[i].lock, i, tlock_names[i]);
 		torture_locks[i].owner = NULL;
 		torture_locks[i].counter = 0;
 	}
@@ -543,8 +527,6 @@ static int __init torture_init(void)
 	if (checked > 0)
 		checked_start();
 	nkwriters = nwriters >= 0 ? nwriters : 2 * num_online_cpus();
-	if (onoff_interval > 0)
-		nmi = false;	/* an NMI kick must not chase a dying CPU */
 
 	torture_cpus = kcalloc(nr_cpu_ids, sizeof(*torture_cpus), GFP_KERNEL);
 	kwriters = kcalloc(max(nkwriters, 1), sizeof(*kwriters), GFP_KERNEL);
@@ -578,14 +560,9 @@ static int __init torture_init(void)
 		timers_started = true;
 		on_each_cpu(start_timers_on_cpu, NULL, 1);
 	}
-	if (onoff_interval > 0) {
-		onoff_task = kthread_run(onoff_fn, NULL, "qspin_torture_onoff");
-		if (IS_ERR(onoff_task)) {
-			ret = PTR_ERR(onoff_task);
-			onoff_task = NULL;
-			goto fail;
-		}
-	}
+	ret = onoff_start(timers_cpu_online);
+	if (ret)
+		goto fail;
 	stats_task = kthread_run(stats_fn, NULL, "qspin_torture_stats");
 	if (IS_ERR(stats_task)) {
 		ret = PTR_ERR(stats_task);

@@ -2,8 +2,8 @@
 /*
  * qspin-torture's shared declarations: the lock under test behind an ops
  * vector (lock_ops.c), the locks, writers and per-CPU state of the harness
- * (torture.c), the nesting levels with their kicks (nest.c), and the
- * checked mode (checked.c).
+ * (torture.c), the nesting levels with their kicks (nest.c), the checked
+ * mode (checked.c) and CPU hotplug (onoff.c).
  */
 #ifndef _QSPIN_TORTURE_H
 #define _QSPIN_TORTURE_H
@@ -43,7 +43,9 @@ struct twriter {
 /**
  * struct torture_lock_ops - one lock type under test, as locktorture's
  * @name: the torture_type that selects it
- * @init: initialise one lock, unlocked
+ * @init: initialise one lock, unlocked, as lock @id named @name (for qspin,
+ *	a lock class of its own: the validator must not see "task" and
+ *	"soft" as one class taken with softirqs both on and in softirq)
  * @writelock: plain acquisition, for contexts that need nothing disabled
  * @write_delay: the hold of a writer kthread, inside the critical section
  * @writeunlock: release of @writelock
@@ -61,7 +63,8 @@ struct twriter {
  */
 struct torture_lock_ops {
 	const char *name;
-	void (*init)(union torture_lock *lock);
+	void (*init)(union torture_lock *lock, enum tlock_id id,
+		     const char *name);
 	void (*writelock)(union torture_lock *lock);
 	void (*write_delay)(struct twriter *w);
 	void (*writeunlock)(union torture_lock *lock);
@@ -178,6 +181,14 @@ void checked_print(const char *type);
 bool checked_check(void);
 /* torture.c: the short hold, for checked.c */
 void short_hold_checked(struct twriter *w);
+
+/* onoff.c: CPU hotplug (onoff_interval, onoff_holdoff) */
+int onoff_start(void (*online_fn)(unsigned int cpu));
+void onoff_stop(void);
+void onoff_print(const char *type);
+bool onoff_check(void);
+int onoff_interval_ms(void);
+int onoff_holdoff_s(void);
 
 /* nest.c */
 void nest_init_cpu(struct tcpu *t);
