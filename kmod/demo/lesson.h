@@ -126,12 +126,13 @@ void demo_raise_and_wait(struct demo_iter *it);
 
 /*
  * DEMO_TWO_CPUS: with `held` locked, wait until the other side has come
- * here too or waits for `held` (at most 1 s); `held` NULL: only the first.
+ * here too or waits for `held` (at most 5 s; past that the step is
+ * INCONCLUSIVE); `held` NULL: only the first.
  */
 void demo_pair_meet(qspinlock_t *held);
 /*
  * DEMO_TWO_CPUS: with `held` locked, wait until somebody waits for it (at
- * most 1 s): a slow work timed from then is a wait that long, even when
+ * most 5 s): a slow work timed from then is a wait that long, even when
  * the other side's vCPU was late to start spinning.
  */
 void demo_pair_until_waited_for(qspinlock_t *held);

@@ -43,6 +43,14 @@ struct demo_pair_thread {
 
 static struct demo_pair_thread demo_pair_threads[DEMO_NR_SIDES];
 static atomic_t demo_pair_arrived;	/* sides at demo_pair_meet() this step */
+static bool demo_pair_missed;		/* a side stopped waiting for the other */
+
+/*
+ * How long one side waits for the other at a meeting, with a lock held:
+ * long enough for a vCPU starved on a loaded host (1 s was not), far from
+ * the kernel's 20 s soft-lockup and 21 s RCU stall detectors.
+ */
+#define DEMO_PAIR_MEET_NS (5 * NSEC_PER_SEC)
 
 void demo_pair_meet(qspinlock_t *held)
 {
@@ -56,8 +64,10 @@ void demo_pair_meet(qspinlock_t *held)
 			if (f.pending || f.tail_cpu >= 0)
 				break;	/* the other side waits for ours */
 		}
-		if (local_clock() - t0 > NSEC_PER_SEC)
+		if (local_clock() - t0 > DEMO_PAIR_MEET_NS) {
+			WRITE_ONCE(demo_pair_missed, true);
 			break;
+		}
 		cpu_relax();
 	}
 }
@@ -70,7 +80,7 @@ void demo_pair_until_waited_for(qspinlock_t *held)
 		struct qspin_word_fields f = qspin_lock_fields(held);
 
 		if (f.pending || f.tail_cpu >= 0 ||
-		    local_clock() - t0 > NSEC_PER_SEC)
+		    local_clock() - t0 > DEMO_PAIR_MEET_NS)
 			return;
 		cpu_relax();
 	}
@@ -137,20 +147,33 @@ static enum demo_verdict demo_pair_judge(const struct demo_scenario *sc,
 		return DEMO_FAIL;
 	}
 
+	/* The two sides never ran at the same time: the step proved nothing. */
+	if (READ_ONCE(demo_pair_missed)) {
+		snprintf(why, size,
+			 "%s: the other CPU did not arrive within %llu s (a starved vCPU): the two sides did not overlap",
+			 ph->name, (unsigned long long)(DEMO_PAIR_MEET_NS / NSEC_PER_SEC));
+		return DEMO_INCONCLUSIVE;
+	}
 	switch (ph->expect) {
 	case DEMO_PAIR_QUIET:
 	case DEMO_PAIR_LOCKUP:
 		ok = !left && done == 2 &&
 		     judged == (ph->expect == DEMO_PAIR_LOCKUP);
 		break;
+	/*
+	 * Each side that left was judged; at most one wait more may be: the
+	 * other side's, when its vCPU spun past spin_timeout_ms before this
+	 * side's reached its second lock and closed the cycle (a loaded host,
+	 * a short timeout). That lockup is real, and counted.
+	 */
 	case DEMO_PAIR_Y_LEAVES:
 		ok = !ret[DEMO_X] && ret[DEMO_Y] == ph->ret && done == 1 &&
-		     judged == 1;
+		     (judged == 1 || judged == 2);
 		break;
 	default:	/* DEMO_PAIR_ONE_LEAVES */
 		ok = left && (!ret[DEMO_X] || ret[DEMO_X] == ph->ret) &&
 		     (!ret[DEMO_Y] || ret[DEMO_Y] == ph->ret) &&
-		     done == 2 - left && judged == left;
+		     done == 2 - left && judged >= left && judged <= 2;
 		break;
 	}
 	if (!ok)
@@ -172,6 +195,7 @@ static enum demo_verdict demo_pair_step(const struct demo_phase *ph,
 	char why[sizeof(res->why)];
 
 	atomic_set(&demo_pair_arrived, 0);
+	WRITE_ONCE(demo_pair_missed, false);
 	demo_pair_threads[DEMO_X].fn = ph->cpu_x;
 	demo_pair_threads[DEMO_Y].fn = ph->cpu_y;
 	for (i = 0; i < DEMO_NR_SIDES; i++)
