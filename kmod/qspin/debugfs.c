@@ -13,6 +13,7 @@
  *   dependencies    the class graph (graph.c)
  *   deadlocks       the same-CPU deadlock reports (detect.c)
  *   lockups         the lockup watchdog's reports, counted (watchdog.c)
+ *   queue           contended locks' MCS queues, live (queueview.c)
  *
  * Commands are one word; anything else, empty or oversized gets -EINVAL.
  */
@@ -158,6 +159,7 @@ void qspin_debugfs_init(void)
 	qspin_validate_debugfs(qspin_debugfs);
 	qspin_detect_debugfs(qspin_debugfs);
 	qspin_watchdog_debugfs(qspin_debugfs);
+	qspin_queue_debugfs(qspin_debugfs);
 }
 
 void qspin_debugfs_exit(void)
