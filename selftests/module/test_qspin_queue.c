@@ -9,7 +9,7 @@
  *            one at a time, each waiting until the word shows it in place:
  *              1. a kthread on CPU 1 queues on tqq_lock    (head, node 0, task)
  *              2. a kthread on CPU 2 queues on tqq_lock    (tail, node 0, task)
- *              3. a hardirq on CPU 1 (irq_work) waits for tqq_irq_lock:
+ *              3. a hardirq on CPU 1 (a call-function IPI) waits for tqq_irq_lock:
  *                 the pending waiter (no node)
  *              4. a hardirq on CPU 2 waits for tqq_irq_lock: CPU 2's task
  *                 holds node 0 (queued on tqq_lock), so it queues at node 1
@@ -36,7 +36,7 @@
 #include <linux/debugfs.h>
 #include <linux/delay.h>
 #include <linux/fs.h>
-#include <linux/irq_work.h>
+#include <linux/smp.h>
 #include <linux/kthread.h>
 #include <linux/module.h>
 #include <linux/mutex.h>
@@ -67,6 +67,7 @@ static bool tqq_holding, tqq_release, tqq_held_too_long;
 static atomic_t tqq_turn, tqq_irq_turn;
 /* The turn each waiter got its lock in (1, 2); 0: not yet. */
 static int tqq_task_turn[2], tqq_hardirq_turn[2];
+static bool tqq_hardirq_sent[2];
 
 static void tqq_set_pending(qspinlock_t *lock, u8 pending)
 {
@@ -140,21 +141,16 @@ static noinline void tqq_hardirq(int *turn)
 	qspin_unlock_irqrestore(&tqq_irq_lock, flags);
 }
 
-static void tqq_hardirq_first(struct irq_work *w)
+/* In the call-function IPI: hardirq context, on every kernel. */
+static void tqq_hardirq_first(void *info)
 {
 	tqq_hardirq(&tqq_hardirq_turn[0]);
 }
 
-static void tqq_hardirq_second(struct irq_work *w)
+static void tqq_hardirq_second(void *info)
 {
 	tqq_hardirq(&tqq_hardirq_turn[1]);
 }
-
-/* Hard on PREEMPT_RT too: the waiter must be a hardirq everywhere. */
-static struct irq_work tqq_irq_work[2] = {
-	IRQ_WORK_INIT_HARD(tqq_hardirq_first),
-	IRQ_WORK_INIT_HARD(tqq_hardirq_second),
-};
 
 static struct task_struct *tqq_start_on(int (*fn)(void *), void *arg,
 					int cpu, const char *name)
@@ -188,7 +184,7 @@ static void tqq_stop(struct task_struct **t)
 			__ms++;						\
 		}							\
 		if (!(cond))						\
-			pr_err("build: %s not in place within %u ms\n",	\
+			pr_err("%s: not there within %u ms\n",	\
 			       what, TQQ_PLACE_MS);			\
 		(cond);							\
 	})
@@ -199,8 +195,11 @@ static int tqq_release_all(void)
 	int ret = 0, i;
 
 	WRITE_ONCE(tqq_release, true);
+	/* The hardirq waiters, if sent, finish once the holder lets go. */
 	for (i = 0; i < 2; i++)
-		irq_work_sync(&tqq_irq_work[i]);
+		if (tqq_hardirq_sent[i])
+			TQQ_WAIT_FOR(READ_ONCE(tqq_hardirq_turn[i]),
+				     "a hardirq waiter's turn");
 	/* kthread_stop() waits for each to finish its lock and park. */
 	tqq_stop(&tqq_waiter[0]);
 	tqq_stop(&tqq_waiter[1]);
@@ -235,6 +234,7 @@ static int tqq_build(void)
 	atomic_set(&tqq_irq_turn, 0);
 	memset(tqq_task_turn, 0, sizeof(tqq_task_turn));
 	memset(tqq_hardirq_turn, 0, sizeof(tqq_hardirq_turn));
+	memset(tqq_hardirq_sent, 0, sizeof(tqq_hardirq_sent));
 	tqq_built = true;
 
 	tqq_holder = tqq_start_on(tqq_holder_fn, NULL, TQQ_HOLDER_CPU,
@@ -259,13 +259,15 @@ static int tqq_build(void)
 		goto fail;
 	msleep(TQQ_STEP_MS);
 
-	irq_work_queue_on(&tqq_irq_work[0], TQQ_FIRST_CPU);
+	tqq_hardirq_sent[0] = true;
+	smp_call_function_single(TQQ_FIRST_CPU, tqq_hardirq_first, NULL, 0);
 	if (!TQQ_WAIT_FOR(tqq_pending_waits(&tqq_irq_lock),
 			  "CPU 1's hardirq pending on tqq_irq_lock"))
 		goto fail;
 	msleep(TQQ_STEP_MS);
 
-	irq_work_queue_on(&tqq_irq_work[1], TQQ_SECOND_CPU);
+	tqq_hardirq_sent[1] = true;
+	smp_call_function_single(TQQ_SECOND_CPU, tqq_hardirq_second, NULL, 0);
 	if (!TQQ_WAIT_FOR(tqq_tail_is(&tqq_irq_lock, TQQ_SECOND_CPU, 1),
 			  "CPU 2's hardirq at node 1 on tqq_irq_lock"))
 		goto fail;
