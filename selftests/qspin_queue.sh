@@ -42,8 +42,11 @@ mkdir -p $tmp
 
 mark() { echo "qspin_queue.sh: mark $1 $$" > /dev/kmsg; }
 since() { dmesg | sed -n "/qspin_queue.sh: mark $1 $$/,\$p"; }
-# No kernel trouble since the mark.
-clean() { ! since "$1" | grep -Eq 'BUG:|WARNING:|Oops|soft lockup|rcu: INFO|self-detected stall|general protection|Call Trace'; }
+# No kernel trouble since mark $1 (but lines matching ERE $2).
+clean() {
+	! since "$1" | grep -Ev -- "${2:-^\$}" |
+		grep -Eq 'BUG:|WARNING:|Oops|soft lockup|rcu: INFO|self-detected stall|general protection|Call Trace'
+}
 # The file, by builtins only: safe while every other CPU spins.
 snap() { : > "$2"; while IFS= read -r l; do echo "$l" >> "$2"; done < "$1"; }
 # One lock's lines (from its "lock NAME" line to the next lock).
@@ -164,28 +167,48 @@ fi
 check "build, read, release: no splat, no lockup report" clean chain
 
 # ---- stress: read while CPUs enter and leave queues ---------------------
+# Builtins only in the loop: a fork per read would leave few reads under a
+# torture that keeps every CPU busy. A read counts as good when it is whole:
+# "filter all" first, and last "no contended lock" or a lock's "  queue" line.
 mark stress
 reads=0 failed=0 seen=0
+now() { read -r up _ < /proc/uptime; up=${up%.*}; }
 if modprobe qspin-torture torture_type=qspin duration="$stress" stat_interval=10; then
-	while ! since stress | grep -q -- '--- End of test'; do
-		if cat $Q/queue > $tmp/q 2>/dev/null; then
-			reads=$((reads + 1))
-			grep -q '^  queued pos=' $tmp/q && seen=$((seen + 1))
-		else
-			failed=$((failed + 1))
-		fi
-		[ $reads -gt 100000 ] && break
+	now
+	end=$((up + stress))
+	while [ "$up" -lt "$end" ]; do
+		first= last= queued=0
+		while IFS= read -r l; do
+			[ -n "$first" ] || first=$l
+			last=$l
+			case $l in "  queued pos="*) queued=1 ;; esac
+		done < $Q/queue
+		case $first:$last in
+		"filter all:no contended lock"|"filter all:  queue "*)
+			reads=$((reads + 1)) seen=$((seen + queued)) ;;
+		*)	failed=$((failed + 1))
+			log "stress: a read ended badly: first '$first' last '$last'" ;;
+		esac
+		now
+	done
+	waited=0
+	while ! since stress | grep -q -- '--- End of test' && [ $waited -lt 120 ]; do
+		sleep 2
+		waited=$((waited + 2))
 	done
 	rmmod qspin_torture
-	log "stress: $reads reads, $seen with a queue, $failed failed"
+	log "stress: $reads reads, $seen with a queue, $failed bad"
 	check "stress: torture run passed" \
 		cond "since stress | grep -q -- '--- End of test: SUCCESS'"
-	check "stress: every read succeeded" cond "[ $failed = 0 ] && [ $reads -gt 10 ]"
+	check "stress: every read whole (more than 10)" cond "[ $failed = 0 ] && [ $reads -gt 10 ]"
 	check "stress: some reads saw queued waiters" cond "[ $seen -gt 0 ]"
 else
 	nok "stress: modprobe qspin-torture"
 fi
-check "stress: no splat" clean stress
+# The torture's own locks, taken in every context with plain qspin_lock()
+# on purpose, get the validator's "inconsistent lock state" (as in
+# qspin_torture.sh); anything else is a splat.
+check "stress: no splat" clean stress 'qspin: WARNING: inconsistent lock state$'
 
 echo "$old_timeout" > $timeout_param
 [ "$validate_was" = on ] || echo "$validate_was" > $Q/validate
