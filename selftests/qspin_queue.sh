@@ -79,6 +79,8 @@ for w in '' 0xzz 0x 0x1 0x2 0x1000 0xffffffffffff0000 no_such_lock_class \
 done
 check "garbage: dmesg says what was wrong" \
 	cond "since badinput | grep -q 'qspin: queue: \"0xzz\" rejected: not the address'"
+check "garbage: dmesg says an empty write was rejected" \
+	cond "since badinput | grep -q 'qspin: queue: write rejected: empty'"
 check "garbage: dmesg names an unknown class" \
 	cond "since badinput | grep -q 'qspin: queue: \"no_such_lock_class\" rejected: no lock class'"
 snap $Q/queue $tmp/after_garbage
@@ -95,7 +97,7 @@ if echo build > $T/chain; then
 	while read -r a b c rest; do
 		[ "$a $b" = "lock tqq_irq_lock" ] && addr=$c
 	done < $tmp/built
-	echo "0x$addr" > $Q/queue
+	echo "$addr" > $Q/queue
 	snap $Q/queue $tmp/addr
 	echo all > $Q/queue
 	if echo release > $T/chain; then
@@ -112,7 +114,7 @@ sed 's/^/# /' $tmp/built
 block tqq_lock $tmp/built > $tmp/L
 block tqq_irq_lock $tmp/built > $tmp/M
 check "tqq_lock: word locked=1 pending=1 tail_cpu=2 tail_idx=0" \
-	grep -Eq '^lock tqq_lock [0-9a-f]+ word=0x[0-9a-f]{8} locked=1 pending=1 tail_cpu=2 tail_idx=0$' $tmp/L
+	grep -Eq '^lock tqq_lock 0x[0-9a-f]+ word=0x[0-9a-f]{8} locked=1 pending=1 tail_cpu=2 tail_idx=0$' $tmp/L
 check "tqq_lock: holder cpu 0, task, tqq_holder_fn" \
 	grep -Eq '^  holder cpu=0 ctx=task ip=tqq_holder_fn\+' $tmp/L
 check "tqq_lock: head cpu 1 node 0 task, tqq_waiter_fn" \
@@ -130,7 +132,7 @@ check "tqq_lock: the head waited longer than the tail (by the 50 ms steps)" \
 	cond "[ -n '$t' ] && [ '${h:-0}' -gt '$t' ] && [ '$t' -gt 0 ]"
 
 check "tqq_irq_lock: word locked=1 pending=1 tail_cpu=2 tail_idx=1" \
-	grep -Eq '^lock tqq_irq_lock [0-9a-f]+ word=0x[0-9a-f]{8} locked=1 pending=1 tail_cpu=2 tail_idx=1$' $tmp/M
+	grep -Eq '^lock tqq_irq_lock 0x[0-9a-f]+ word=0x[0-9a-f]{8} locked=1 pending=1 tail_cpu=2 tail_idx=1$' $tmp/M
 check "tqq_irq_lock: holder cpu 0, task, tqq_holder_fn" \
 	grep -Eq '^  holder cpu=0 ctx=task ip=tqq_holder_fn\+' $tmp/M
 check "tqq_irq_lock: pending waiter cpu 1, hardirq, tqq_hardirq" \
@@ -155,7 +157,7 @@ check "address filter: 'filter lock ADDR', tqq_irq_lock alone, its queue" \
 snap $Q/queue $tmp/released
 check "released: no contended lock" grep -qx 'no contended lock' $tmp/released
 if [ -n "$addr" ]; then
-	echo "0x$addr" > $Q/queue
+	echo "$addr" > $Q/queue
 	snap $Q/queue $tmp/free
 	echo all > $Q/queue
 	sed 's/^/# /' $tmp/free
@@ -171,18 +173,21 @@ check "build, read, release: no splat, no lockup report" clean chain
 # torture that keeps every CPU busy. A read counts as good when it is whole:
 # "filter all" first, and last "no contended lock" or a lock's "  queue" line.
 mark stress
-reads=0 failed=0 seen=0
+reads=0 failed=0 seen=0 sample=
 now() { read -r up _ < /proc/uptime; up=${up%.*}; }
 if modprobe qspin-torture torture_type=qspin duration="$stress" stat_interval=10; then
 	now
 	end=$((up + stress))
 	while [ "$up" -lt "$end" ]; do
-		first= last= queued=0
+		first= last= queued=0 text=
 		while IFS= read -r l; do
 			[ -n "$first" ] || first=$l
 			last=$l
+			text="$text# $l
+"
 			case $l in "  queued pos="*) queued=1 ;; esac
 		done < $Q/queue
+		[ $queued = 1 ] && [ -z "$sample" ] && sample=$text
 		case $first:$last in
 		"filter all:no contended lock"|"filter all:  queue "*)
 			reads=$((reads + 1)) seen=$((seen + queued)) ;;
@@ -197,7 +202,8 @@ if modprobe qspin-torture torture_type=qspin duration="$stress" stat_interval=10
 		waited=$((waited + 2))
 	done
 	rmmod qspin_torture
-	log "stress: $reads reads, $seen with a queue, $failed bad"
+	log "stress: $reads reads, $seen with a queue, $failed bad; the first with a queue:"
+	printf '%s' "$sample"
 	check "stress: torture run passed" \
 		cond "since stress | grep -q -- '--- End of test: SUCCESS'"
 	check "stress: every read whole (more than 10)" cond "[ $failed = 0 ] && [ $reads -gt 10 ]"

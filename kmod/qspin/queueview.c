@@ -310,8 +310,8 @@ static void qspin_queue_show_lock(struct seq_file *m,
 	u32 val;
 	int hcpu;
 
-	seq_printf(m, "lock %s %px", qspin_queue_lock_name(lock, buf,
-							   sizeof(buf)), lock);
+	seq_printf(m, "lock %s 0x%px", qspin_queue_lock_name(lock, buf,
+							     sizeof(buf)), lock);
 	if (copy_from_kernel_nofault(&val, &lock->word.val, sizeof(val))) {
 		seq_puts(m, " unreadable (freed since?)\n");
 		return;
@@ -396,7 +396,7 @@ static int queue_show(struct seq_file *m, void *v)
 	if (qspin_queue_filter.kind == QSPIN_QUEUE_CLASS)
 		seq_printf(m, " %s", qspin_class_name(qspin_queue_filter.cls));
 	else if (qspin_queue_filter.kind == QSPIN_QUEUE_ADDR)
-		seq_printf(m, " %px", qspin_queue_filter.lock);
+		seq_printf(m, " 0x%px", qspin_queue_filter.lock);
 	seq_putc(m, '\n');
 
 	if (qspin_queue_filter.kind == QSPIN_QUEUE_ADDR) {
@@ -482,10 +482,13 @@ static ssize_t queue_write(struct file *file, const char __user *ubuf,
 	char buf[QSPIN_QUEUE_NAME_MAX];
 	int ret = qspin_debugfs_word(ubuf, len, buf, sizeof(buf));
 
+	if (ret == -EINVAL || (!ret && !buf[0])) {
+		pr_warn("queue: write rejected: empty, or longer than %d characters\n",
+			QSPIN_QUEUE_NAME_MAX - 1);
+		return -EINVAL;
+	}
 	if (ret)
 		return ret;
-	if (!buf[0])
-		return -EINVAL;
 	mutex_lock(&qspin_queue_filter_mutex);
 	ret = qspin_queue_set_filter(buf);
 	mutex_unlock(&qspin_queue_filter_mutex);
