@@ -206,7 +206,8 @@ if modprobe qspin-torture torture_type=qspin duration="$stress" stat_interval=10
 	printf '%s' "$sample"
 	check "stress: torture run passed" \
 		cond "since stress | grep -q -- '--- End of test: SUCCESS'"
-	check "stress: every read whole (more than 10)" cond "[ $failed = 0 ] && [ $reads -gt 10 ]"
+	# At least 5: under TCG on a loaded host the shell may get little CPU.
+	check "stress: every read whole (at least 5)" cond "[ $failed = 0 ] && [ $reads -ge 5 ]"
 	check "stress: some reads saw queued waiters" cond "[ $seen -gt 0 ]"
 else
 	nok "stress: modprobe qspin-torture"

@@ -310,6 +310,7 @@ static void qspin_queue_show_lock(struct seq_file *m,
 	u32 val;
 	int hcpu;
 
+	/* %px: root only, and the address is what one writes back to pick it. */
 	seq_printf(m, "lock %s 0x%px", qspin_queue_lock_name(lock, buf,
 							     sizeof(buf)), lock);
 	if (copy_from_kernel_nofault(&val, &lock->word.val, sizeof(val))) {

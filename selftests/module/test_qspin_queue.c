@@ -180,7 +180,7 @@ static void tqq_stop(struct task_struct **t)
 		unsigned int __ms = 0;					\
 									\
 		while (!(cond) && __ms < TQQ_PLACE_MS) {		\
-			msleep(1);					\
+			usleep_range(1000, 2000);			\
 			__ms++;						\
 		}							\
 		if (!(cond))						\
