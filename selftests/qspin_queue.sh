@@ -65,6 +65,7 @@ echo 10000 > $timeout_param
 
 # ---- idle --------------------------------------------------------------
 mark idle
+check "queue is root only (0600)" cond "ls -l $Q/queue | grep -q '^-rw------- '"
 if echo all > $Q/queue; then ok "written all: accepted"; else nok "written all: accepted"; fi
 snap $Q/queue $tmp/idle
 check "idle: filter all" grep -qx 'filter all' $tmp/idle
