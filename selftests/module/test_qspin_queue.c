@@ -63,7 +63,18 @@ static DEFINE_MUTEX(tqq_mutex);		/* one build or release at a time */
 static struct dentry *tqq_dir;
 static bool tqq_built;
 static struct task_struct *tqq_holder, *tqq_waiter[2];
-static bool tqq_holding, tqq_release, tqq_held_too_long;
+/*
+ * The holder's steps: it takes tqq_lock, then tqq_irq_lock only when asked
+ * (its interrupts stay off from then on: no longer than needed).
+ */
+enum tqq_hold {
+	TQQ_HOLD_NONE,
+	TQQ_HOLD_LOCK,		/* tqq_lock held, its pending byte set */
+	TQQ_HOLD_WANT_IRQ_LOCK,	/* asked to take tqq_irq_lock too */
+	TQQ_HOLD_BOTH,
+};
+static enum tqq_hold tqq_hold;
+static bool tqq_release, tqq_held_too_long;
 static atomic_t tqq_turn, tqq_irq_turn;
 /* The turn each waiter got its lock in (1, 2); 0: not yet. */
 static int tqq_task_turn[2], tqq_hardirq_turn[2];
@@ -94,24 +105,43 @@ static void tqq_park(void)
 		schedule_timeout_interruptible(1);
 }
 
+/* Spin until release is asked for, or hold_ms since `start` has passed. */
+static bool tqq_hold_on(u64 start, enum tqq_hold until)
+{
+	u64 deadline = start + (u64)hold_ms * NSEC_PER_MSEC;
+
+	while (!READ_ONCE(tqq_release) && READ_ONCE(tqq_hold) != until) {
+		if (local_clock() > deadline)
+			return false;
+		cpu_relax();
+	}
+	return true;
+}
+
 static int tqq_holder_fn(void *arg)
 {
-	unsigned long flags;
-	u64 deadline;
+	unsigned long flags = 0;
+	bool in_time, both = false;
+	u64 start;
 
 	qspin_lock(&tqq_lock);
-	qspin_lock_irqsave(&tqq_irq_lock, flags);
 	/* Every task waiter queues: none can take the pending path. */
 	tqq_set_pending(&tqq_lock, 1);
-	WRITE_ONCE(tqq_holding, true);
-	deadline = local_clock() + (u64)hold_ms * NSEC_PER_MSEC;
-	while (!READ_ONCE(tqq_release) && local_clock() < deadline)
-		cpu_relax();
-	qspin_unlock_irqrestore(&tqq_irq_lock, flags);
+	start = local_clock();
+	WRITE_ONCE(tqq_hold, TQQ_HOLD_LOCK);
+	in_time = tqq_hold_on(start, TQQ_HOLD_WANT_IRQ_LOCK);
+	if (in_time && !READ_ONCE(tqq_release)) {
+		qspin_lock_irqsave(&tqq_irq_lock, flags);
+		both = true;
+		WRITE_ONCE(tqq_hold, TQQ_HOLD_BOTH);
+		in_time = tqq_hold_on(start, TQQ_HOLD_NONE);
+	}
+	if (both)
+		qspin_unlock_irqrestore(&tqq_irq_lock, flags);
 	/* The queue head waits for locked and pending both to clear. */
 	tqq_set_pending(&tqq_lock, 0);
 	qspin_unlock(&tqq_lock);
-	if (!READ_ONCE(tqq_release)) {
+	if (!in_time) {
 		tqq_held_too_long = true;
 		pr_err("nobody said release within hold_ms=%u: let go\n",
 		       hold_ms);
@@ -152,22 +182,27 @@ static void tqq_hardirq_second(void *info)
 	tqq_hardirq(&tqq_hardirq_turn[1]);
 }
 
-static struct task_struct *tqq_start_on(int (*fn)(void *), void *arg,
-					int cpu, const char *name)
+/*
+ * Created, bound, not yet running. All are created before the holder
+ * spins: creating a thread may wait for every CPU (a vmalloc'ed stack's
+ * TLB flush), and the holder's interrupts go off.
+ */
+static struct task_struct *tqq_create_on(int (*fn)(void *), void *arg,
+					 int cpu, const char *name)
 {
 	struct task_struct *t = kthread_create(fn, arg, "%s/%d", name, cpu);
 
 	if (IS_ERR(t))
-		return t;
+		return NULL;
 	kthread_bind(t, cpu);
 	get_task_struct(t);
-	wake_up_process(t);
 	return t;
 }
 
+/* A thread created but never woken is woken to be stopped. */
 static void tqq_stop(struct task_struct **t)
 {
-	if (IS_ERR_OR_NULL(*t))
+	if (!*t)
 		return;
 	kthread_stop(*t);
 	put_task_struct(*t);
@@ -177,14 +212,12 @@ static void tqq_stop(struct task_struct **t)
 /* Sleep-poll until `cond` or TQQ_PLACE_MS: the waiters spin, we need not. */
 #define TQQ_WAIT_FOR(cond, what)					\
 	({								\
-		unsigned int __ms = 0;					\
+		u64 __end = local_clock() + TQQ_PLACE_MS * NSEC_PER_MSEC; \
 									\
-		while (!(cond) && __ms < TQQ_PLACE_MS) {		\
+		while (!(cond) && local_clock() < __end)		\
 			usleep_range(1000, 2000);			\
-			__ms++;						\
-		}							\
 		if (!(cond))						\
-			pr_err("%s: not there within %u ms\n",	\
+			pr_err("%s: not there within %u ms\n",		\
 			       what, TQQ_PLACE_MS);			\
 		(cond);							\
 	})
@@ -229,7 +262,8 @@ static int tqq_build(void)
 		pr_err("build: needs CPUs 0, 1, 2 online and a fourth for the reader\n");
 		return -EINVAL;
 	}
-	tqq_holding = tqq_release = tqq_held_too_long = false;
+	tqq_hold = TQQ_HOLD_NONE;
+	tqq_release = tqq_held_too_long = false;
 	atomic_set(&tqq_turn, 0);
 	atomic_set(&tqq_irq_turn, 0);
 	memset(tqq_task_turn, 0, sizeof(tqq_task_turn));
@@ -237,28 +271,38 @@ static int tqq_build(void)
 	memset(tqq_hardirq_sent, 0, sizeof(tqq_hardirq_sent));
 	tqq_built = true;
 
-	tqq_holder = tqq_start_on(tqq_holder_fn, NULL, TQQ_HOLDER_CPU,
-				  "tqq_holder");
-	if (IS_ERR(tqq_holder) ||
-	    !TQQ_WAIT_FOR(READ_ONCE(tqq_holding), "the holder"))
+	tqq_holder = tqq_create_on(tqq_holder_fn, NULL, TQQ_HOLDER_CPU,
+				   "tqq_holder");
+	tqq_waiter[0] = tqq_create_on(tqq_waiter_fn, &tqq_task_turn[0],
+				      TQQ_FIRST_CPU, "tqq_waiter");
+	tqq_waiter[1] = tqq_create_on(tqq_waiter_fn, &tqq_task_turn[1],
+				      TQQ_SECOND_CPU, "tqq_waiter");
+	if (!tqq_holder || !tqq_waiter[0] || !tqq_waiter[1]) {
+		pr_err("build: kthread_create failed\n");
+		goto fail;
+	}
+
+	wake_up_process(tqq_holder);
+	if (!TQQ_WAIT_FOR(READ_ONCE(tqq_hold) == TQQ_HOLD_LOCK,
+			  "the holder of tqq_lock"))
 		goto fail;
 
-	tqq_waiter[0] = tqq_start_on(tqq_waiter_fn, &tqq_task_turn[0],
-				     TQQ_FIRST_CPU, "tqq_waiter");
-	if (IS_ERR(tqq_waiter[0]) ||
-	    !TQQ_WAIT_FOR(tqq_tail_is(&tqq_lock, TQQ_FIRST_CPU, 0),
+	wake_up_process(tqq_waiter[0]);
+	if (!TQQ_WAIT_FOR(tqq_tail_is(&tqq_lock, TQQ_FIRST_CPU, 0),
 			  "CPU 1's task on tqq_lock"))
 		goto fail;
 	msleep(TQQ_STEP_MS);
 
-	tqq_waiter[1] = tqq_start_on(tqq_waiter_fn, &tqq_task_turn[1],
-				     TQQ_SECOND_CPU, "tqq_waiter");
-	if (IS_ERR(tqq_waiter[1]) ||
-	    !TQQ_WAIT_FOR(tqq_tail_is(&tqq_lock, TQQ_SECOND_CPU, 0),
+	wake_up_process(tqq_waiter[1]);
+	if (!TQQ_WAIT_FOR(tqq_tail_is(&tqq_lock, TQQ_SECOND_CPU, 0),
 			  "CPU 2's task on tqq_lock"))
 		goto fail;
 	msleep(TQQ_STEP_MS);
 
+	WRITE_ONCE(tqq_hold, TQQ_HOLD_WANT_IRQ_LOCK);
+	if (!TQQ_WAIT_FOR(READ_ONCE(tqq_hold) == TQQ_HOLD_BOTH,
+			  "the holder of tqq_irq_lock"))
+		goto fail;
 	tqq_hardirq_sent[0] = true;
 	smp_call_function_single(TQQ_FIRST_CPU, tqq_hardirq_first, NULL, 0);
 	if (!TQQ_WAIT_FOR(tqq_pending_waits(&tqq_irq_lock),
@@ -274,12 +318,6 @@ static int tqq_build(void)
 	return 0;
 
 fail:
-	if (IS_ERR(tqq_holder))
-		tqq_holder = NULL;
-	if (IS_ERR(tqq_waiter[0]))
-		tqq_waiter[0] = NULL;
-	if (IS_ERR(tqq_waiter[1]))
-		tqq_waiter[1] = NULL;
 	tqq_release_all();
 	return -ETIMEDOUT;
 }
