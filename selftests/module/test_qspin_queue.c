@@ -14,8 +14,9 @@
  *              4. a hardirq on CPU 2 waits for tqq_irq_lock: CPU 2's task
  *                 holds node 0 (queued on tqq_lock), so it queues at node 1
  *            with 50 ms between steps, so each waited longer than the next.
- *            Returns once all four are in place (-ETIMEDOUT and everything
- *            released if one is not within 5 s).
+ *            Built by a worker on CPU 3, which the reader then has to
+ *            itself. Returns once all four are in place (-ETIMEDOUT and
+ *            everything released if one is not within 5 s).
  *   release  CPU 0 lets go of both; each waiter takes and releases its lock
  *            in turn. Returns 0 when every waiter got its lock, tqq_lock in
  *            queue order (CPU 1 then CPU 2) and tqq_irq_lock pending waiter
@@ -43,12 +44,14 @@
 #include <linux/sched/clock.h>
 #include <linux/string.h>
 #include <linux/uaccess.h>
+#include <linux/workqueue.h>
 #include <qspin.h>
 #include <qspin/debug.h>
 
 #define TQQ_HOLDER_CPU	0
 #define TQQ_FIRST_CPU	1	/* tqq_lock's queue head */
 #define TQQ_SECOND_CPU	2	/* its tail; node 1 on tqq_irq_lock */
+#define TQQ_READER_CPU	3	/* builds, and stays free for the reader */
 #define TQQ_STEP_MS	50
 #define TQQ_PLACE_MS	5000
 
@@ -255,13 +258,8 @@ static int tqq_release_all(void)
 	return ret;
 }
 
-static int tqq_build(void)
+static long tqq_build(void *unused)
 {
-	if (num_online_cpus() < 4 || !cpu_online(TQQ_HOLDER_CPU) ||
-	    !cpu_online(TQQ_FIRST_CPU) || !cpu_online(TQQ_SECOND_CPU)) {
-		pr_err("build: needs CPUs 0, 1, 2 online and a fourth for the reader\n");
-		return -EINVAL;
-	}
 	tqq_hold = TQQ_HOLD_NONE;
 	tqq_release = tqq_held_too_long = false;
 	atomic_set(&tqq_turn, 0);
@@ -322,6 +320,26 @@ fail:
 	return -ETIMEDOUT;
 }
 
+/*
+ * Built from CPU 3, the one left free: a sleep whose timer sits on a CPU
+ * that spins would not end before the spinning does (on PREEMPT_RT even
+ * with its interrupts on: timers expire in a thread there).
+ */
+static int tqq_build_on_reader_cpu(void)
+{
+	int cpu;
+
+	if (num_online_cpus() < 4)
+		goto no_cpus;
+	for (cpu = TQQ_HOLDER_CPU; cpu <= TQQ_READER_CPU; cpu++)
+		if (!cpu_online(cpu))
+			goto no_cpus;
+	return work_on_cpu(TQQ_READER_CPU, tqq_build, NULL);
+no_cpus:
+	pr_err("build: needs CPUs 0-3 online: a holder, two waiters, the reader\n");
+	return -EINVAL;
+}
+
 static ssize_t tqq_chain_write(struct file *file, const char __user *ubuf,
 			       size_t len, loff_t *ppos)
 {
@@ -337,7 +355,7 @@ static ssize_t tqq_chain_write(struct file *file, const char __user *ubuf,
 
 	mutex_lock(&tqq_mutex);
 	if (!strcmp(buf, "build"))
-		ret = tqq_built ? -EBUSY : tqq_build();
+		ret = tqq_built ? -EBUSY : tqq_build_on_reader_cpu();
 	else if (!strcmp(buf, "release"))
 		ret = tqq_built ? tqq_release_all() : -EINVAL;
 	else
