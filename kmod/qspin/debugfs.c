@@ -15,6 +15,7 @@
  *   deadlocks       the same-CPU deadlock reports (detect.c)
  *   lockups         the lockup watchdog's reports, counted (watchdog.c)
  *   lock_stat       /proc/lock_stat for qspin locks (lockstat.c); write reset
+ *   queue           contended locks' MCS queues, live (queueview.c)
  *
  * Commands are one word; anything else, empty or oversized gets -EINVAL.
  */
@@ -164,6 +165,7 @@ void qspin_debugfs_init(void)
 	qspin_detect_debugfs(qspin_debugfs);
 	qspin_watchdog_debugfs(qspin_debugfs);
 	qspin_lockstat_debugfs(qspin_debugfs);
+	qspin_queue_debugfs(qspin_debugfs);
 }
 
 void qspin_debugfs_exit(void)

@@ -16,6 +16,7 @@
  *   graph.c      the dependency graph (graph.h)
  *   watchdog.c   wait records, the lockup watchdog, checked waiters' leaving
  *   lockstat.c   lock_stat: contentions, wait and hold times per class
+ *   queueview.c  debugfs "queue": contended locks' MCS queues, live
  *   debugfs.c    /sys/kernel/debug/qspin/
  */
 #ifndef QSPIN_INTERNAL_H
@@ -208,6 +209,13 @@ void qspin_wait_end(void);
 int qspin_watchdog_init(void);
 void qspin_watchdog_exit(void);
 void qspin_watchdog_debugfs(struct dentry *dir);
+/* The queue view's reads of the wait records and the holder (watchdog.c). */
+const qspinlock_t *qspin_wait_peek(int cpu, enum qspin_ctx ctx, u64 *since,
+				   unsigned long *ip);
+bool qspin_wait_holder_of(const qspinlock_t *lock, int *cpu,
+			  enum qspin_ctx *ctx, unsigned long *ip);
+/* queueview.c: debugfs "queue", the MCS queues of contended locks, live. */
+void qspin_queue_debugfs(struct dentry *dir);
 /*
  * The validator's probes on the kernel, registered while validation is on
  * (qspin_validate_switch()): a tracepoint by name, exported or not

@@ -291,6 +291,42 @@ static void qspin_chain_build(int cpu, enum qspin_ctx ctx,
 	}
 }
 
+/* ---- for the queue view (queueview.c) --------------------------------- */
+
+/*
+ * One context's wait record, read from any CPU without a lock: the lock
+ * it waits for (NULL: none) with its start and caller. The lock is read
+ * again after the rest: a record rewritten meanwhile reads as NULL.
+ */
+const qspinlock_t *qspin_wait_peek(int cpu, enum qspin_ctx ctx, u64 *since,
+				   unsigned long *ip)
+{
+	struct qspin_wait *w = &per_cpu_ptr(&qspin_wait_cpu, cpu)->ctx[ctx];
+	const qspinlock_t *lock = READ_ONCE(w->lock);
+
+	if (!lock)
+		return NULL;
+	smp_rmb();	/* pairs with qspin_wait_begin()'s smp_wmb() */
+	*since = READ_ONCE(w->since);
+	*ip = READ_ONCE(w->ip);
+	smp_rmb();
+	return READ_ONCE(w->lock) == lock ? lock : NULL;
+}
+
+/* Who holds `lock`, as the chain above finds it: false when unknown. */
+bool qspin_wait_holder_of(const qspinlock_t *lock, int *cpu,
+			  enum qspin_ctx *ctx, unsigned long *ip)
+{
+	struct qspin_link l;
+
+	if (!qspin_wait_holder(lock, &l))
+		return false;
+	*cpu = l.holder_cpu;
+	*ctx = l.holder_ctx;
+	*ip = l.holder_ip;
+	return true;
+}
+
 /* ---- the report table: one per lock, waiter site and kind ------------- */
 
 enum qspin_lockup_kind {
