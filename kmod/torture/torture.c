@@ -45,6 +45,7 @@
 #include <linux/slab.h>
 
 #include <qspin/debug.h>
+#include "param_range.h"
 #include "torture.h"
 
 /* ---- parameters ------------------------------------------------------ */
@@ -522,10 +523,36 @@ static void torture_free(void)
 	torture_cpus = NULL;
 }
 
+/*
+ * The documented ranges (README.md, "Torture"): beyond them a hold, a
+ * period or a thread count turns the test into a lockup, a timer storm or
+ * an allocation the page allocator warns about.
+ */
+static const struct param_range torture_ranges[] = {
+	PARAM_RANGE(nwriters, -1, 1024),
+	PARAM_RANGE(duration, 0, 604800),
+	PARAM_RANGE(stat_interval, 0, 3600),
+	PARAM_RANGE(short_hold_us, 0, 1000),
+	PARAM_RANGE(long_hold_ms, 0, 100),
+	PARAM_RANGE(long_hold_freq, 0, INT_MAX),
+	PARAM_RANGE(sleep_freq, 0, INT_MAX),
+	PARAM_RANGE(irq_interval_us, 0, 1000000),
+	PARAM_RANGE(onoff_interval, 0, 3600),
+	PARAM_RANGE(stutter, 0, 3600),
+};
+
 static int __init torture_init(void)
 {
 	int i, cpu, ret = 0;
 
+	if (param_ranges_check(torture_ranges, ARRAY_SIZE(torture_ranges)))
+		return -EINVAL;
+	if (irq_interval_us > 0 && irq_interval_us < 100) {
+		/* A timer per CPU and level this often starves the CPU. */
+		pr_err("irq_interval_us=%d rejected: must be 0 or 100..1000000\n",
+		       irq_interval_us);
+		return -EINVAL;
+	}
 	torture_ops = find_ops(torture_type);
 	if (!torture_ops)
 		return -EINVAL;
