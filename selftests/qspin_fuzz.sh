@@ -1,0 +1,220 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+# Hostile input for every qspin module (issue 13, "Hostile input").
+#
+# 1. Each module loaded in turn (qspin.ko with a torture running on it, so
+#    that its switches flip under load; the demo; the torture; the bench; the
+#    test modules; the scenario matrix; the spinlock_t sample): qspin_fuzz
+#    (qspin_fuzz.c says what it writes and what each file may accept) writes
+#    every debugfs file and module parameter of it, thousands of writes in
+#    all, with readers reading every file at the same time; no failure, no
+#    setting changed, no splat.
+# 2. Each module loaded with each integer parameter below and above its
+#    documented range and with garbage (and its strings and switches with
+#    garbage): the load fails with EINVAL (ENOSPC for a string longer than
+#    its buffer: the kernel's own param_set_copystring()) and a kernel line
+#    names the parameter; never a splat, never a module left loaded.
+#
+# Not loaded: test_qspin.ko (no parameter, no debugfs file: loading it runs
+# the in-kernel suite, qspin_module.sh's job).
+# Expected console output: none of note (vm-selftests.sh checks this test's
+# part of the console strictly: no report at all may appear in it).
+# Exit: 0 pass, 1 fail, 4 skip (qspin.ko not installed).
+# POSIX sh: the VM runs BusyBox ash.
+
+here=$(dirname "$0")
+fuzz=$here/qspin_fuzz
+. "$here/qspin_tap.sh"
+
+echo "TAP version 13"
+modinfo qspin >/dev/null 2>&1 || tap_skip_all "qspin.ko not installed"
+[ -x "$fuzz" ] || tap_skip_all "no $fuzz"
+
+# Writes per module (qspin.ko has most files; read-only ones get few).
+WRITES_QSPIN=${QSPIN_FUZZ_WRITES:-1500}
+seed=${QSPIN_FUZZ_SEED:-$(date +%s)}
+
+mark() { echo "qspin_fuzz.sh: mark $1 $$" > /dev/kmsg; }
+since() { dmesg | sed -n "/qspin_fuzz.sh: mark $1 $$/,\$p"; }
+clean() { ! since "$1" | grep -Eq 'BUG:|WARNING:|Oops|Call Trace:|soft lockup|rcu: INFO|general protection|qspin: possible'; }
+loaded() { grep -q "^$1 " /proc/modules; }
+
+CLIENTS="qspin_demo qspin_torture qspin_bench test_qspin test_qspin_mistakes qspin_lockcheck qspin_compat_sample"
+unload_all() {
+	for m in $CLIENTS; do
+		loaded "$m" && rmmod "$m"
+	done
+	loaded qspin && rmmod qspin
+	! loaded qspin
+}
+
+total=0
+out=/tmp/qspin_fuzz.$$
+# fuzz DESC WRITES MODULE [DEBUGFS_DIR]: one qspin_fuzz run, its summary
+fuzz_run() {
+	desc=$1 writes=$2
+	shift 2
+	seed=$((seed + 1))
+	timeout 240 "$fuzz" -n "$writes" -s "$seed" "$@" > "$out" 2>&1
+	rc=$?
+	sed 's/^/# /' "$out"
+	w=$(sed -n 's/^fuzz .*: writes \([0-9]*\) .*/\1/p' "$out")
+	total=$((total + ${w:-0}))
+	check "fuzz $desc: ${w:-no} writes, no failure (seed $seed, status $rc)" [ $rc = 0 ]
+}
+
+unload_all || { nok "unload every qspin module first"; tap_done; }
+modprobe qspin || { nok "modprobe qspin"; tap_done; }
+mark start
+
+# ---- 1. fuzzing ------------------------------------------------------------
+mark fuzz
+if modprobe qspin-torture nwriters=2 stat_interval=0 irq_interval_us=2000; then
+	fuzz_run "qspin.ko under a torture" "$WRITES_QSPIN" qspin qspin
+	check "torture still running (no failure so far)" cond '! since fuzz | grep -q "End of test: FAILURE"'
+	fuzz_run "qspin-torture.ko" 100 qspin_torture
+	rmmod qspin-torture
+	check "torture: SUCCESS at rmmod" cond 'since fuzz | grep -q "End of test: SUCCESS"'
+else
+	nok "modprobe qspin-torture"
+fi
+check "qspin.ko: no splat" clean fuzz
+
+mark demo
+if modprobe qspin-demo; then
+	fuzz_run "qspin-demo.ko" 800 qspin_demo qspin-demo
+	check "demo: a run after the fuzzing passes" \
+		cond 'printf irq-fixed > /sys/kernel/debug/qspin-demo/run && grep -q "^verdict PASS$" /sys/kernel/debug/qspin-demo/last'
+	rmmod qspin-demo
+else
+	nok "modprobe qspin-demo"
+fi
+check "qspin-demo.ko: no splat" clean demo
+
+mark bench
+if modprobe qspin-bench rounds=1 tests=1 types=1 variants=1 batches=1 batch_iters=10; then
+	fuzz_run "qspin-bench.ko" 200 qspin_bench qspin_bench
+	rmmod qspin-bench
+else
+	nok "modprobe qspin-bench"
+fi
+check "qspin-bench.ko: no splat" clean bench
+
+mark tqm
+if modprobe test_qspin_mistakes; then
+	fuzz_run "test_qspin_mistakes.ko (its mistake files excluded)" 50 \
+		test_qspin_mistakes test_qspin_mistakes
+	rmmod test_qspin_mistakes
+else
+	nok "modprobe test_qspin_mistakes"
+fi
+check "test_qspin_mistakes.ko: no splat" clean tqm
+
+mark lockcheck
+if modprobe qspin_lockcheck cases=none; then
+	fuzz_run "qspin_lockcheck.ko" 100 qspin_lockcheck
+	rmmod qspin_lockcheck
+else
+	nok "modprobe qspin_lockcheck cases=none"
+fi
+check "qspin_lockcheck.ko: no splat" clean lockcheck
+
+mark sample
+if modinfo qspin-compat-sample >/dev/null 2>&1; then
+	if modprobe qspin-compat-sample iterations=10 rounds=1; then
+		fuzz_run "qspin-compat-sample.ko" 100 qspin_compat_sample
+		rmmod qspin-compat-sample
+	else
+		nok "modprobe qspin-compat-sample"
+	fi
+else
+	ok "qspin-compat-sample.ko # SKIP not built for this kernel (PREEMPT_RT)"
+fi
+check "qspin-compat-sample.ko: no splat" clean sample
+log "fuzz writes in all: $total"
+check "thousands of writes in all ($total)" [ "$total" -ge 2000 ]
+
+# ---- 2. out-of-range parameters at load ----------------------------------------
+# refused MODULE PARAM=VALUE [MORE ARGS]: the load fails with EINVAL (or
+# ENOSPC when named), a kernel line names PARAM, the module is not loaded.
+refused() {
+	mod=$1 arg=$2
+	shift 2
+	param=${arg%%=*}
+	name=$(echo "$mod" | tr - _)
+	mark "p$n"
+	msg=$(modprobe "$mod" "$arg" "$@" 2>&1)
+	rc=$?
+	line=$(since "p$n" | grep -v 'qspin_fuzz.sh: mark' | grep -F "$param" | head -n 1 | sed 's/^\[[ 0-9.]*\] //')
+	err=EINVAL
+	echo "$msg" | grep -q 'No space left' && err=ENOSPC
+	if [ $rc != 0 ] && echo "$msg" | grep -Eq 'Invalid argument|No space left' &&
+	   [ -n "$line" ] && ! loaded "$name" && clean "p$n"; then
+		ok "$mod $arg refused ($err): $line"
+	else
+		nok "$mod $arg $* (status $rc, '$msg', kernel line '$line', loaded: $(loaded "$name" && echo yes || echo no))"
+		loaded "$name" && rmmod "$name"
+	fi
+}
+
+mark params
+unload_all || nok "unload every qspin module"
+for a in spin_timeout_ms=9 spin_timeout_ms=10001 spin_timeout_ms=-1 \
+	spin_timeout_ms=4294967296 spin_timeout_ms=abc spin_timeout_ms= \
+	validate=2 detect=x stats=maybe; do
+	refused qspin "$a"
+done
+modprobe qspin || nok "modprobe qspin"
+check "qspin.ko back with its defaults (spin_timeout_ms 5000)" \
+	cond '[ "$(cat /sys/module/qspin/parameters/spin_timeout_ms)" = 5000 ]'
+
+for a in hold_ms=0 hold_ms=1001 hold_ms=-1 hold_ms=abc cross_hold_us=0 \
+	cross_hold_us=10001 cross_hold_us=4294967296 scenario=bogus \
+	source=bogus allow_lockup=2; do
+	refused qspin-demo "$a"
+done
+refused qspin-demo runs=0 scenario=irq-fixed
+refused qspin-demo runs=10001 scenario=irq-fixed
+refused qspin-demo runs=-1 scenario=irq-fixed
+
+for a in nwriters=-2 nwriters=1025 nwriters=abc duration=-1 duration=604801 \
+	stat_interval=-1 stat_interval=3601 short_hold_us=-1 short_hold_us=1001 \
+	long_hold_ms=-1 long_hold_ms=101 long_hold_freq=-1 \
+	long_hold_freq=2147483648 sleep_freq=-1 irq_interval_us=-1 \
+	irq_interval_us=1 irq_interval_us=99 irq_interval_us=1000001 \
+	onoff_interval=-1 onoff_interval=3601 stutter=-1 stutter=3601 \
+	checked=-1 checked_long_freq=-1 torture_type=bogus \
+	torture_type=a_name_longer_than_its_buffer nest=maybe nmi=2 verbose=x; do
+	refused qspin-torture "$a"
+done
+
+for a in rounds=0 rounds=1001 rounds=abc tests=0 tests=16 types=0 types=8 \
+	variants=0 variants=8 batches=0 batches=1002 batch_iters=0 \
+	batch_iters=1000001 duration_ms=0 duration_ms=10001 max_cpus=-1 \
+	max_cpus=100000 cs_work=-1 cs_work=100001 ncs_work=-1 \
+	ncs_work=100001 ncs_work=9999999999; do
+	refused qspin-bench "$a"
+done
+
+refused qspin_lockcheck cases=bogus
+refused qspin_lockcheck leak=4 cases=none
+refused qspin_lockcheck leak=-1 cases=none
+refused qspin_lockcheck leak=abc cases=none
+refused qspin_lockcheck list=maybe cases=none
+refused test_qspin_mistakes leak_at_init=maybe
+
+if modinfo qspin-compat-sample >/dev/null 2>&1; then
+	for a in iterations=1000001 iterations=-1 rounds=0 rounds=10001 rounds=abc; do
+		refused qspin-compat-sample "$a"
+	done
+else
+	ok "qspin-compat-sample.ko parameters # SKIP not built for this kernel (PREEMPT_RT)"
+fi
+check "out-of-range parameters: no splat" clean params
+
+# ---- alive and clean at the end ----------------------------------------------
+check "alive: the demo loads and runs" \
+	cond 'modprobe qspin-demo && printf irq-fixed > /sys/kernel/debug/qspin-demo/run && rmmod qspin-demo'
+check "whole test: no splat, no qspin report" clean start
+rm -f "$out"
+tap_done
