@@ -11,9 +11,10 @@
 #    setting changed, no splat.
 # 2. Each module loaded with each integer parameter below and above its
 #    documented range and with garbage (and its strings and switches with
-#    garbage): the load fails with EINVAL (ENOSPC for a string longer than
-#    its buffer: the kernel's own param_set_copystring()) and a kernel line
-#    names the parameter; never a splat, never a module left loaded.
+#    garbage): the load fails with EINVAL (the kernel's own parsers say
+#    ERANGE for a number that does not fit the parameter's C type, and
+#    ENOSPC for a string longer than its buffer) and a kernel line names the
+#    parameter; never a splat, never a module left loaded.
 #
 # Not loaded: test_qspin.ko (no parameter, no debugfs file: loading it runs
 # the in-kernel suite, qspin_module.sh's job).
@@ -69,7 +70,7 @@ mark start
 
 # ---- 1. fuzzing ------------------------------------------------------------
 mark fuzz
-if modprobe qspin-torture nwriters=2 stat_interval=0 irq_interval_us=2000; then
+if modprobe qspin-torture nwriters=2 stat_interval=0 irq_interval_us=2000 nmi=0; then
 	fuzz_run "qspin.ko under a torture" "$WRITES_QSPIN" qspin qspin
 	check "torture still running (no failure so far)" cond '! since fuzz | grep -q "End of test: FAILURE"'
 	fuzz_run "qspin-torture.ko" 100 qspin_torture
@@ -143,12 +144,13 @@ refused() {
 	param=${arg%%=*}
 	name=$(echo "$mod" | tr - _)
 	mark "p$n"
-	msg=$(modprobe "$mod" "$arg" "$@" 2>&1)
+	msg=$(/sbin/modprobe "$mod" "$arg" "$@" 2>&1)
 	rc=$?
 	line=$(since "p$n" | grep -v 'qspin_fuzz.sh: mark' | grep -F "$param" | head -n 1 | sed 's/^\[[ 0-9.]*\] //')
 	err=EINVAL
 	echo "$msg" | grep -q 'No space left' && err=ENOSPC
-	if [ $rc != 0 ] && echo "$msg" | grep -Eq 'Invalid argument|No space left' &&
+	echo "$msg" | grep -q 'out of range' && err=ERANGE
+	if [ $rc != 0 ] && echo "$msg" | grep -Eq 'Invalid argument|No space left|Numerical result out of range' &&
 	   [ -n "$line" ] && ! loaded "$name" && clean "p$n"; then
 		ok "$mod $arg refused ($err): $line"
 	else
@@ -181,18 +183,18 @@ for a in nwriters=-2 nwriters=1025 nwriters=abc duration=-1 duration=604801 \
 	stat_interval=-1 stat_interval=3601 short_hold_us=-1 short_hold_us=1001 \
 	long_hold_ms=-1 long_hold_ms=101 long_hold_freq=-1 \
 	long_hold_freq=2147483648 sleep_freq=-1 irq_interval_us=-1 \
-	irq_interval_us=1 irq_interval_us=99 irq_interval_us=1000001 \
+	irq_interval_us=99 irq_interval_us=1000001 \
 	onoff_interval=-1 onoff_interval=3601 stutter=-1 stutter=3601 \
 	checked=-1 checked_long_freq=-1 torture_type=bogus \
 	torture_type=a_name_longer_than_its_buffer nest=maybe nmi=2 verbose=x; do
 	refused qspin-torture "$a"
 done
 
-for a in rounds=0 rounds=1001 rounds=abc tests=0 tests=16 types=0 types=8 \
+for a in rounds=0 rounds=1001 tests=0 tests=16 types=0 types=8 \
 	variants=0 variants=8 batches=0 batches=1002 batch_iters=0 \
 	batch_iters=1000001 duration_ms=0 duration_ms=10001 max_cpus=-1 \
 	max_cpus=100000 cs_work=-1 cs_work=100001 ncs_work=-1 \
-	ncs_work=100001 ncs_work=9999999999; do
+	ncs_work=100001 ncs_work=9999999999 rounds=abc; do
 	refused qspin-bench "$a"
 done
 

@@ -11,9 +11,20 @@
 
 /* ---- qspin ------------------------------------------------------------ */
 
+/*
+ * One validator class per torture lock, named after it, as if each had a
+ * qspin_lock_init() call site of its own: the level locks are each taken
+ * in their own context only (nest.c), so one class for all of them would
+ * be "inconsistent lock state" (task's SOFTIRQ-ON, soft's IN-SOFTIRQ).
+ */
+static struct qspin_class_key qspin_torture_keys[NR_TLOCKS];
+
 static void qspin_torture_init(union torture_lock *lock)
 {
-	qspin_lock_init(&lock->q);
+	int i = container_of(lock, struct tlock, lock) - torture_locks;
+
+	__qspin_lock_init(&lock->q, torture_lock_names[i],
+			  &qspin_torture_keys[i]);
 }
 
 static void qspin_torture_lock(union torture_lock *lock)

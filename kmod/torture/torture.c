@@ -82,7 +82,7 @@ static const struct torture_lock_ops *const all_torture_ops[] = {
 	&native_torture_ops,
 };
 
-static const char *const tlock_names[NR_TLOCKS] = {
+const char *const torture_lock_names[NR_TLOCKS] = {
 	[L_ALL] = "all", [L_BH] = "bh", [L_TASK] = "task",
 	[L_SOFT] = "soft", [L_HARD] = "hard", [L_NMI] = "nmi",
 	[L_CHECKED_A] = "checked_a", [L_CHECKED_B] = "checked_b",
@@ -377,16 +377,16 @@ static bool check_lock(enum tlock_id id)
 
 	if (sum != l->counter) {
 		pr_alert("lock %s: counter %lu != sum of acquisitions %lu\n",
-			 tlock_names[id], l->counter, sum);
+			 torture_lock_names[id], l->counter, sum);
 		ok = false;
 	}
 	if (locked || contended) {
 		pr_alert("lock %s: not free at the end (locked %d, contended %d)\n",
-			 tlock_names[id], locked, contended);
+			 torture_lock_names[id], locked, contended);
 		ok = false;
 	}
 	if (l->owner) {
-		pr_alert("lock %s: owner sentinel still set\n", tlock_names[id]);
+		pr_alert("lock %s: owner sentinel still set\n", torture_lock_names[id]);
 		ok = false;
 	}
 	return ok;
