@@ -4,11 +4,13 @@
 # client modules while a torture runs on its own locks the whole time.
 #
 #   one cycle   qspin-demo (source=irq_work: the edu device's PCI probe costs
-#               seconds under TCG; one irq-fixed run every 10th cycle),
-#               test_qspin_mistakes, qspin_lockcheck cases=none,
-#               qspin-compat-sample (a short workload; not on PREEMPT_RT),
-#               qspin-bench (a tiny run, stopped by rmmod): each loaded,
-#               checked present, unloaded
+#               seconds under TCG; one irq-fixed run every 10th cycle), then
+#               one of test_qspin_mistakes, qspin_lockcheck cases=none,
+#               qspin-compat-sample (a short workload; not on PREEMPT_RT)
+#               and qspin-bench (a tiny run, stopped by rmmod) in turn: 25
+#               cycles each, 200 loads and unloads in all, each checked gone
+#               (QSPIN_CYCLES_ALL=1: all four every cycle, 500 in all; a
+#               module load costs about a second under TCG on a busy host)
 #   refusal     rmmod qspin while a client is loaded fails: kmod's rmmod
 #               names the users ("in use by: qspin_torture", read from
 #               sysfs), and the kernel itself (BusyBox rmmod calls
@@ -60,22 +62,33 @@ done
 sample=
 modinfo qspin-compat-sample >/dev/null 2>&1 && sample=1
 
-# one_cycle I: every client loaded and unloaded once; status 0 if all went
+# one_cycle I: the demo, and one other client in turn (QSPIN_CYCLES_ALL=1:
+# every client every cycle); status 0 if every load and unload went
 one_cycle() {
 	modprobe qspin-demo source=irq_work || return 1
 	if [ $(($1 % 10)) = 0 ]; then
 		printf irq-fixed > "$D/run" || return 1
 	fi
 	rmmod qspin-demo || return 1
-	modprobe test_qspin_mistakes && loaded test_qspin_mistakes &&
-		rmmod test_qspin_mistakes || return 1
-	modprobe qspin_lockcheck cases=none && rmmod qspin_lockcheck || return 1
-	if [ -n "$sample" ]; then
-		modprobe qspin-compat-sample iterations=20 rounds=2 &&
-			rmmod qspin-compat-sample || return 1
-	fi
-	modprobe qspin-bench rounds=1 tests=1 types=1 variants=1 batches=1 \
-		batch_iters=10 && rmmod qspin-bench || return 1
+	turn=$(($1 % 4))
+	[ -n "${QSPIN_CYCLES_ALL:-}" ] && turn=all
+	case $turn in 0|all)
+		modprobe test_qspin_mistakes && loaded test_qspin_mistakes &&
+			rmmod test_qspin_mistakes || return 1
+	esac
+	case $turn in 1|all)
+		modprobe qspin_lockcheck cases=none && rmmod qspin_lockcheck || return 1
+	esac
+	case $turn in 2|all)
+		if [ -n "$sample" ]; then
+			modprobe qspin-compat-sample iterations=20 rounds=2 &&
+				rmmod qspin-compat-sample || return 1
+		fi
+	esac
+	case $turn in 3|all)
+		modprobe qspin-bench rounds=1 tests=1 types=1 variants=1 batches=1 \
+			batch_iters=10 && rmmod qspin-bench || return 1
+	esac
 	for m in qspin_demo test_qspin_mistakes qspin_lockcheck \
 		qspin_compat_sample qspin_bench; do
 		loaded "$m" && return 1
@@ -97,7 +110,8 @@ memory() {
 mark start
 modprobe qspin || { nok "modprobe qspin"; tap_done; }
 check "torture loaded, running for the whole test" \
-	modprobe qspin-torture nwriters=2 stat_interval=0 irq_interval_us=5000 nest=0
+	modprobe qspin-torture nwriters=2 stat_interval=0 irq_interval_us=5000 nest=0 \
+		sleep_freq=2 long_hold_freq=0
 
 # ---- rmmod qspin refused while a client is loaded ----------------------------
 msg=$(rmmod qspin 2>&1)
@@ -154,7 +168,7 @@ done
 t1=$(cut -d. -f1 /proc/uptime)
 after=$(memory)
 log "$CYCLES cycles in $((t1 - t0)) s; memory before: $before; after: $after (Slab kB, Percpu kB, module vmalloc bytes, /proc/modules bytes)"
-check "$CYCLES cycles of every client loaded and unloaded ($good good)" [ "$good" = "$CYCLES" ]
+check "$CYCLES cycles of clients loaded and unloaded ($good good)" [ "$good" = "$CYCLES" ]
 check "the torture ran through them (still loaded, no failure)" \
 	cond 'loaded qspin_torture && ! since start | grep -q "End of test: FAILURE"'
 
