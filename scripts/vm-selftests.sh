@@ -183,8 +183,9 @@ if [ -s "$console" ]; then
 	#                           waiters timing out) and ABBA deadlocks in
 	#                           progress (abba, the torture's checked pair),
 	#                           which the validator predicts too
-	#   qspin_fuzz.sh, qspin_cycles.sh  none at all: hostile input
-	#                           and load/unload cycles must not provoke one
+	#   qspin_fuzz.sh, qspin_fuzz_params.sh, qspin_cycles.sh
+	#                           none at all: hostile input and load/unload
+	#                           cycles must not provoke one
 	#   qspin_lockcheck.sh      the matrix's reports, and leak=1's lock
 	#                           caught at modprobe's return to user space
 	#                           (until then the kernel allocates with
@@ -207,6 +208,7 @@ if [ -s "$console" ]; then
 		--allow 'qspin: possible same-CPU deadlock'
 		--allow "$qspin_report_titles"
 		--test qspin_fuzz.sh
+		--test qspin_fuzz_params.sh
 		--test qspin_cycles.sh
 		--test qspin_lockcheck.sh
 		--allow 'qspin: possible same-CPU deadlock'

@@ -58,7 +58,7 @@
 #define MAX_PAYLOAD (64 * 1024)
 #define MAX_ERRNO 140
 /* A write that takes longer than this is a failure (a hang, nearly). */
-#define SLOW_WRITE_NS (10ULL * 1000 * 1000 * 1000)
+#define SLOW_WRITE_NS (30ULL * 1000 * 1000 * 1000)
 
 enum kind {
 	K_UNKNOWN,	/* not in the table: nothing may be accepted */
