@@ -105,7 +105,9 @@ memory() {
 	echo 3 > /proc/sys/vm/drop_caches
 	slab=$(sed -n 's/^Slab: *\([0-9]*\) kB/\1/p' /proc/meminfo)
 	percpu=$(sed -n 's/^Percpu: *\([0-9]*\) kB/\1/p' /proc/meminfo)
-	vm=$(grep -E 'module_alloc|execmem' /proc/vmallocinfo | awk '{ s += $2 } END { print s + 0 }')
+	# The module areas' caller: move_module (6.1), execmem (6.12).
+	vm=$(grep -E 'move_module|module_alloc|module_memory_alloc|execmem' /proc/vmallocinfo |
+		awk '{ s += $2 } END { print s + 0 }')
 	mods=$(awk '{ s += $2 } END { print s + 0 }' /proc/modules)
 	echo "$slab $percpu $vm $mods"
 }
@@ -178,12 +180,14 @@ check "the torture ran through them (still loaded, no failure)" \
 set -- $before
 b_slab=$1 b_pcpu=$2 b_vm=$3 b_mods=$4
 set -- $after
-check "Slab within 512 kB (before $b_slab kB, after $1 kB)" \
-	cond '[ $(($1 - b_slab)) -le 512 ]'
-check "Percpu within 64 kB (before $b_pcpu kB, after $2 kB)" \
-	cond '[ $(($2 - b_pcpu)) -le 64 ]'
-check "module vmalloc areas equal (before $b_vm, after $3 bytes)" [ "$3" = "$b_vm" ]
-check "/proc/modules sizes equal (before $b_mods, after $4 bytes)" [ "$4" = "$b_mods" ]
+a_slab=$1 a_pcpu=$2 a_vm=$3 a_mods=$4
+check "Slab within 512 kB (before $b_slab kB, after $a_slab kB)" \
+	cond '[ $((a_slab - b_slab)) -le 512 ]'
+check "Percpu within 64 kB (before $b_pcpu kB, after $a_pcpu kB)" \
+	cond '[ $((a_pcpu - b_pcpu)) -le 64 ]'
+check "module vmalloc areas counted and equal (before $b_vm, after $a_vm bytes)" \
+	cond '[ "$b_vm" -gt 0 ] && [ "$a_vm" = "$b_vm" ]'
+check "/proc/modules sizes equal (before $b_mods, after $a_mods bytes)" [ "$a_mods" = "$b_mods" ]
 check "cycles: no splat" clean cycles
 
 rmmod qspin-torture
