@@ -22,8 +22,8 @@
 #   no leak     memory counted before the cycles (after one warm-up cycle,
 #               caches dropped) and after: /proc/meminfo Slab within 512 kB
 #               (other kernel activity moves it; a leak of 5 kB per cycle
-#               would not fit), Percpu within 64 kB, the modules' vmalloc
-#               area bytes (/proc/vmallocinfo: module_alloc / execmem) and
+#               would not fit), Percpu within 64 kB, the bytes of the
+#               /proc/vmallocinfo areas in the module area and
 #               /proc/modules sizes equal
 #   torture     one writer on the shared locks, sleeping every other
 #               acquisition (with more, every module load waits seconds for
@@ -105,9 +105,9 @@ memory() {
 	echo 3 > /proc/sys/vm/drop_caches
 	slab=$(sed -n 's/^Slab: *\([0-9]*\) kB/\1/p' /proc/meminfo)
 	percpu=$(sed -n 's/^Percpu: *\([0-9]*\) kB/\1/p' /proc/meminfo)
-	# The module areas' caller: move_module (6.1), execmem (6.12).
-	vm=$(grep -E 'move_module|module_alloc|module_memory_alloc|execmem' /proc/vmallocinfo |
-		awk '{ s += $2 } END { print s + 0 }')
+	# The module area (x86-64: 0xffffffffa0000000 up): module memory, and
+	# kprobes' instruction slots (qspin's validator's probes).
+	vm=$(awk '$1 ~ /^0xffffffff/ { s += $2 } END { print s + 0 }' /proc/vmallocinfo)
 	mods=$(awk '{ s += $2 } END { print s + 0 }' /proc/modules)
 	echo "$slab $percpu $vm $mods"
 }
