@@ -47,8 +47,8 @@
 . "$(dirname "$0")/qspin_tap.sh"
 
 echo "TAP version 13"
-modinfo qspin >/dev/null 2>&1 || tap_skip_all "qspin.ko not installed"
-modinfo qspin-torture >/dev/null 2>&1 || tap_skip_all "qspin-torture.ko not installed"
+/sbin/modinfo qspin >/dev/null 2>&1 || tap_skip_all "qspin.ko not installed"
+/sbin/modinfo qspin-torture >/dev/null 2>&1 || tap_skip_all "qspin-torture.ko not installed"
 
 CYCLES=${QSPIN_CYCLES:-100}
 D=/sys/kernel/debug/qspin-demo
@@ -63,7 +63,7 @@ for m in $CLIENTS qspin; do
 	loaded "$m" && rmmod "$m"
 done
 sample=
-modinfo qspin-compat-sample >/dev/null 2>&1 && sample=1
+/sbin/modprobe -n -q qspin-compat-sample 2>/dev/null && sample=1
 
 # one_cycle I: the demo, and one other client in turn (QSPIN_CYCLES_ALL=1:
 # every client every cycle); status 0 if every load and unload went

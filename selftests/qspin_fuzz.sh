@@ -22,11 +22,11 @@ fuzz=$here/qspin_fuzz
 . "$here/qspin_tap.sh"
 
 echo "TAP version 13"
-modinfo qspin >/dev/null 2>&1 || tap_skip_all "qspin.ko not installed"
+/sbin/modinfo qspin >/dev/null 2>&1 || tap_skip_all "qspin.ko not installed"
 [ -x "$fuzz" ] || tap_skip_all "no $fuzz"
 
 # Writes per module (qspin.ko has most files; read-only ones get few).
-WRITES_QSPIN=${QSPIN_FUZZ_WRITES:-1100}
+WRITES_QSPIN=${QSPIN_FUZZ_WRITES:-1200}
 seed=${QSPIN_FUZZ_SEED:-$(date +%s)}
 
 mark() { echo "qspin_fuzz.sh: mark $1 $$" > /dev/kmsg; }
@@ -118,7 +118,7 @@ fi
 check "qspin_lockcheck.ko: no splat" clean lockcheck
 
 mark sample
-if modinfo qspin-compat-sample >/dev/null 2>&1; then
+if /sbin/modprobe -n -q qspin-compat-sample 2>/dev/null; then
 	if modprobe qspin-compat-sample iterations=10 rounds=1; then
 		fuzz_run "qspin-compat-sample.ko" 100 qspin_compat_sample
 		rmmod qspin-compat-sample

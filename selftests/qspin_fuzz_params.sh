@@ -19,7 +19,7 @@
 . "$(dirname "$0")/qspin_tap.sh"
 
 echo "TAP version 13"
-modinfo qspin >/dev/null 2>&1 || tap_skip_all "qspin.ko not installed"
+/sbin/modinfo qspin >/dev/null 2>&1 || tap_skip_all "qspin.ko not installed"
 
 mark() { echo "qspin_fuzz_params.sh: mark $1 $$" > /dev/kmsg; }
 since() { dmesg | sed -n "/qspin_fuzz_params.sh: mark $1 $$/,\$p"; }
@@ -107,7 +107,7 @@ refused qspin_lockcheck leak=abc cases=none
 refused qspin_lockcheck list=maybe cases=none
 refused test_qspin_mistakes leak_at_init=maybe
 
-if modinfo qspin-compat-sample >/dev/null 2>&1; then
+if /sbin/modprobe -n -q qspin-compat-sample 2>/dev/null; then
 	for a in iterations=1000001 iterations=-1 rounds=0 rounds=10001 rounds=abc; do
 		refused qspin-compat-sample "$a"
 	done
