@@ -22,9 +22,9 @@
 #   no leak     memory counted before the cycles (after one warm-up cycle,
 #               caches dropped) and after: /proc/meminfo Slab within 512 kB
 #               (other kernel activity moves it; a leak of 5 kB per cycle
-#               would not fit), Percpu within 64 kB, the bytes of the
-#               /proc/vmallocinfo areas in the module area and
-#               /proc/modules sizes equal
+#               would not fit), Percpu within 64 kB, VmallocUsed (module
+#               memory is vmalloc()ed; kernel stacks come and go) within
+#               128 kB, /proc/modules sizes equal
 #   torture     one writer on the shared locks, sleeping every other
 #               acquisition (with more, every module load waits seconds for
 #               its RCU grace periods and IPIs under TCG); still SUCCESS at
@@ -99,15 +99,15 @@ one_cycle() {
 	return 0
 }
 
-# memory: "SLAB_KB PERCPU_KB VMALLOC_MODULE_BYTES MODULES_BYTES", caches dropped
+# memory: "SLAB_KB PERCPU_KB VMALLOC_KB MODULES_BYTES", caches dropped
 memory() {
 	sync
 	echo 3 > /proc/sys/vm/drop_caches
 	slab=$(sed -n 's/^Slab: *\([0-9]*\) kB/\1/p' /proc/meminfo)
 	percpu=$(sed -n 's/^Percpu: *\([0-9]*\) kB/\1/p' /proc/meminfo)
-	# The module area (x86-64: 0xffffffffa0000000 up): module memory, and
-	# kprobes' instruction slots (qspin's validator's probes).
-	vm=$(awk '$1 ~ /^0xffffffff/ { s += $2 } END { print s + 0 }' /proc/vmallocinfo)
+	# Module memory is vmalloc()ed: the kernel's total (kB), module areas
+	# and all (/proc/vmallocinfo hides its addresses from this test).
+	vm=$(sed -n 's/^VmallocUsed: *\([0-9]*\) kB/\1/p' /proc/meminfo)
 	mods=$(awk '{ s += $2 } END { print s + 0 }' /proc/modules)
 	echo "$slab $percpu $vm $mods"
 }
@@ -172,7 +172,7 @@ while [ $i -le "$CYCLES" ]; do
 done
 t1=$(cut -d. -f1 /proc/uptime)
 after=$(memory)
-log "$CYCLES cycles in $((t1 - t0)) s; memory before: $before; after: $after (Slab kB, Percpu kB, module vmalloc bytes, /proc/modules bytes)"
+log "$CYCLES cycles in $((t1 - t0)) s; memory before: $before; after: $after (Slab kB, Percpu kB, VmallocUsed kB, /proc/modules bytes)"
 check "$CYCLES cycles of clients loaded and unloaded ($good good)" [ "$good" = "$CYCLES" ]
 check "the torture ran through them (still loaded, no failure)" \
 	cond 'loaded qspin_torture && ! since start | grep -q "End of test: FAILURE"'
@@ -185,8 +185,8 @@ check "Slab within 512 kB (before $b_slab kB, after $a_slab kB)" \
 	cond '[ $((a_slab - b_slab)) -le 512 ]'
 check "Percpu within 64 kB (before $b_pcpu kB, after $a_pcpu kB)" \
 	cond '[ $((a_pcpu - b_pcpu)) -le 64 ]'
-check "module vmalloc areas counted and equal (before $b_vm, after $a_vm bytes)" \
-	cond '[ "$b_vm" -gt 0 ] && [ "$a_vm" = "$b_vm" ]'
+check "VmallocUsed within 128 kB (before $b_vm kB, after $a_vm kB)" \
+	cond '[ "$b_vm" -gt 0 ] && [ $((a_vm - b_vm)) -le 128 ]'
 check "/proc/modules sizes equal (before $b_mods, after $a_mods bytes)" [ "$a_mods" = "$b_mods" ]
 check "cycles: no splat" clean cycles
 
