@@ -52,7 +52,8 @@ for f in plain lockdep; do
 	release[$f]=$(cat "${kdir[$f]}/release")
 	src=$work/module-$f
 	mkdir -p "$src"
-	cp kmod/bench/Kbuild kmod/bench/bench.c kmod/include/native_spinlock.h "$src/"
+	cp kmod/bench/Kbuild kmod/bench/bench.c kmod/include/native_spinlock.h \
+		kmod/include/param_range.h "$src/"
 	make -s -C "${kdir[$f]}/tree" M="$src" QSPIN_BENCH_NATIVE_ONLY=y modules \
 		> "$src/build.log" 2>&1 || { tail -n 20 "$src/build.log" >&2; die "qspin-bench.ko did not build against the $f kernel"; }
 	ko[$f]=$src/qspin-bench.ko

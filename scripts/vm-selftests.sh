@@ -196,6 +196,9 @@ if [ -s "$console" ]; then
 	#   qspin_hotplug.sh        the lockup watchdog's reports around a CPU
 	#                           that goes offline and back (four, on purpose);
 	#                           the torture's validator reports as everywhere
+	#   qspin_fuzz.sh, qspin_fuzz_params.sh, qspin_cycles.sh
+	#                           none at all: hostile input and load/unload
+	#                           cycles must not provoke one
 	#   qspin_lockcheck.sh      the matrix's reports, and leak=1's lock
 	#                           caught at modprobe's return to user space
 	#                           (until then the kernel allocates with
@@ -238,6 +241,9 @@ if [ -s "$console" ]; then
 		--allow 'qspin: possible same-CPU deadlock'
 		--allow "$qspin_report_titles"
 		"${hotplug_kernel[@]}"
+		--test qspin_fuzz.sh
+		--test qspin_fuzz_params.sh
+		--test qspin_cycles.sh
 		--test qspin_lockcheck.sh
 		--allow 'qspin: possible same-CPU deadlock'
 		--allow "$qspin_report_titles"

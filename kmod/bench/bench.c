@@ -59,6 +59,7 @@
 #include <linux/vmalloc.h>
 
 #include "native_spinlock.h"
+#include "param_range.h"
 
 #ifndef QSPIN_BENCH_NATIVE_ONLY
 #include <qspin.h>
@@ -616,9 +617,26 @@ static int state_show(struct seq_file *m, void *p)
 }
 DEFINE_SHOW_ATTRIBUTE(state);
 
+/*
+ * Beyond these a measurement holds a CPU with interrupts off for seconds
+ * (batch_iters, cs_work), or rmmod waits minutes for it (duration_ms).
+ */
+static const struct param_range bench_ranges[] = {
+	PARAM_RANGE(rounds, 1, 1000),
+	PARAM_RANGE(tests, 1, 15),
+	PARAM_RANGE(types, 1, 7),
+	PARAM_RANGE(variants, 1, 7),
+	PARAM_RANGE(batches, 1, 1001),
+	PARAM_RANGE(batch_iters, 1, 1000000),
+	PARAM_RANGE(duration_ms, 1, 10000),
+	PARAM_RANGE(max_cpus, 0, NR_CPUS),
+	PARAM_RANGE(cs_work, 0, 100000),
+	PARAM_RANGE(ncs_work, 0, 100000),
+};
+
 static int __init bench_init(void)
 {
-	if (rounds < 1 || batches < 1 || batch_iters < 1 || duration_ms < 1)
+	if (param_ranges_check(bench_ranges, ARRAY_SIZE(bench_ranges)))
 		return -EINVAL;
 #ifdef QSPIN_BENCH_NATIVE_ONLY
 	if (types & (1 << T_QSPIN)) {

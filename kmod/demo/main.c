@@ -25,6 +25,7 @@
 
 #include <qspin/debug.h>
 #include "harness.h"
+#include "param_range.h"
 
 static char *scenario;
 module_param(scenario, charp, 0444);
@@ -42,13 +43,37 @@ static char *source = "auto";
 module_param(source, charp, 0444);
 MODULE_PARM_DESC(source, "Interrupt source: auto (edu if present, else irq_work), edu, edu-msi, edu-intx, irq_work");
 
+/*
+ * The two hold times are writable at any time; a value outside the range
+ * the harness uses (iteration.c) is refused, not clamped in silence.
+ */
+static int hold_ms_set(const char *val, const struct kernel_param *kp)
+{
+	return param_set_uint_range(val, kp, 1, 1000);
+}
+
+static const struct kernel_param_ops hold_ms_ops = {
+	.set = hold_ms_set,
+	.get = param_get_uint,
+};
+
+static int cross_hold_us_set(const char *val, const struct kernel_param *kp)
+{
+	return param_set_uint_range(val, kp, 1, 10000);
+}
+
+static const struct kernel_param_ops cross_hold_us_ops = {
+	.set = cross_hold_us_set,
+	.get = param_get_uint,
+};
+
 unsigned int demo_hold_ms = 10;
-module_param_named(hold_ms, demo_hold_ms, uint, 0644);
+module_param_cb(hold_ms, &hold_ms_ops, &demo_hold_ms, 0644);
 MODULE_PARM_DESC(hold_ms, "How long process context holds the lock waiting for the handler, ms (1-1000, default 10)");
 
 unsigned int demo_cross_hold_us = 1000;
-module_param_named(cross_hold_us, demo_cross_hold_us, uint, 0644);
-MODULE_PARM_DESC(cross_hold_us, "cross-cpu: how long the lock stays held once the other CPU's handler waits, us (default 1000)");
+module_param_cb(cross_hold_us, &cross_hold_us_ops, &demo_cross_hold_us, 0644);
+MODULE_PARM_DESC(cross_hold_us, "cross-cpu: how long the lock stays held once the other CPU's handler waits, us (1-10000, default 1000)");
 
 static const char *demo_mode(void)
 {
@@ -68,6 +93,10 @@ static int __init demo_init(void)
 	if (scenario && !demo_find(scenario)) {
 		pr_err("unknown scenario=%s (see debugfs qspin-demo/list)\n",
 		       scenario);
+		return -EINVAL;
+	}
+	if (scenario && (!runs || runs > DEMO_MAX_RUNS)) {
+		pr_err("runs=%u rejected: must be 1..%u\n", runs, DEMO_MAX_RUNS);
 		return -EINVAL;
 	}
 	ret = demo_source_init(source);

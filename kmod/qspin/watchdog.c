@@ -89,7 +89,7 @@ static int spin_timeout_set(const char *val, const struct kernel_param *kp)
 
 	if (ret || ms < QSPIN_TIMEOUT_MIN_MS || ms > QSPIN_TIMEOUT_MAX_MS) {
 		pr_err("spin_timeout_ms=%.*s rejected: must be %u..%u ms\n",
-		       (int)strcspn(val, "\n"), val, QSPIN_TIMEOUT_MIN_MS,
+		       (int)min_t(size_t, strcspn(val, "\n"), 32), val, QSPIN_TIMEOUT_MIN_MS,
 		       QSPIN_TIMEOUT_MAX_MS);
 		return -EINVAL;
 	}

@@ -11,7 +11,12 @@
 
 /* ---- qspin ------------------------------------------------------------ */
 
-/* One class per lock: each is taken from its own set of contexts. */
+/*
+ * One validator class per torture lock, named after it, as if each had a
+ * qspin_lock_init() call site of its own: the level locks are each taken
+ * in their own context only (nest.c), so one class for all of them would
+ * be "inconsistent lock state" (task's SOFTIRQ-ON, soft's IN-SOFTIRQ).
+ */
 static struct qspin_class_key qspin_torture_keys[NR_TLOCKS];
 
 static void qspin_torture_init(union torture_lock *lock, enum tlock_id id,

@@ -46,6 +46,7 @@
 #include <linux/slab.h>
 
 #include <qspin/debug.h>
+#include "param_range.h"
 #include "torture.h"
 
 /* ---- parameters ------------------------------------------------------ */
@@ -82,7 +83,7 @@ static const struct torture_lock_ops *const all_torture_ops[] = {
 	&native_torture_ops,
 };
 
-static const char *const tlock_names[NR_TLOCKS] = {
+const char *const torture_lock_names[NR_TLOCKS] = {
 	[L_ALL] = "all", [L_BH] = "bh", [L_TASK] = "task",
 	[L_SOFT] = "soft", [L_HARD] = "hard", [L_NMI] = "nmi",
 	[L_CHECKED_A] = "checked_a", [L_CHECKED_B] = "checked_b",
@@ -362,16 +363,16 @@ static bool check_lock(enum tlock_id id)
 
 	if (sum != l->counter) {
 		pr_alert("lock %s: counter %lu != sum of acquisitions %lu\n",
-			 tlock_names[id], l->counter, sum);
+			 torture_lock_names[id], l->counter, sum);
 		ok = false;
 	}
 	if (locked || contended) {
 		pr_alert("lock %s: not free at the end (locked %d, contended %d)\n",
-			 tlock_names[id], locked, contended);
+			 torture_lock_names[id], locked, contended);
 		ok = false;
 	}
 	if (l->owner) {
-		pr_alert("lock %s: owner sentinel still set\n", tlock_names[id]);
+		pr_alert("lock %s: owner sentinel still set\n", torture_lock_names[id]);
 		ok = false;
 	}
 	return ok;
@@ -506,15 +507,41 @@ static void torture_free(void)
 	torture_cpus = NULL;
 }
 
+/*
+ * The documented ranges (README.md, "Torture"): beyond them a hold, a
+ * period or a thread count turns the test into a lockup, a timer storm or
+ * an allocation the page allocator warns about.
+ */
+static const struct param_range torture_ranges[] = {
+	PARAM_RANGE(nwriters, -1, 1024),
+	PARAM_RANGE(duration, 0, 604800),
+	PARAM_RANGE(stat_interval, 0, 3600),
+	PARAM_RANGE(short_hold_us, 0, 1000),
+	PARAM_RANGE(long_hold_ms, 0, 100),
+	PARAM_RANGE(long_hold_freq, 0, INT_MAX),
+	PARAM_RANGE(sleep_freq, 0, INT_MAX),
+	PARAM_RANGE(irq_interval_us, 0, 1000000),
+	PARAM_RANGE(onoff_interval, 0, 3600),
+	PARAM_RANGE(stutter, 0, 3600),
+};
+
 static int __init torture_init(void)
 {
 	int i, cpu, ret = 0;
 
+	if (param_ranges_check(torture_ranges, ARRAY_SIZE(torture_ranges)))
+		return -EINVAL;
+	if (irq_interval_us > 0 && irq_interval_us < 100) {
+		/* A timer per CPU and level this often starves the CPU. */
+		pr_err("irq_interval_us=%d rejected: must be 0 or 100..1000000\n",
+		       irq_interval_us);
+		return -EINVAL;
+	}
 	torture_ops = find_ops(torture_type);
 	if (!torture_ops)
 		return -EINVAL;
 	for (i = 0; i < NR_TLOCKS; i++) {
-		torture_ops->init(&torture_locks[i].lock, i, tlock_names[i]);
+		torture_ops->init(&torture_locks[i].lock, i, torture_lock_names[i]);
 		torture_locks[i].owner = NULL;
 		torture_locks[i].counter = 0;
 	}

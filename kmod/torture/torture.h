@@ -136,6 +136,8 @@ enum torture_state {
 
 extern const struct torture_lock_ops *torture_ops;
 extern struct tlock torture_locks[NR_TLOCKS];
+/* Each lock's name: statistics lines and its validator class. */
+extern const char *const torture_lock_names[NR_TLOCKS];
 extern struct tcpu *torture_cpus;
 extern enum torture_state torture_state;
 extern atomic_t torture_fails;
