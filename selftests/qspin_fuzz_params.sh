@@ -86,7 +86,7 @@ for a in nwriters=-2 nwriters=1025 nwriters=abc duration=-1 duration=604801 \
 	long_hold_ms=-1 long_hold_ms=101 long_hold_freq=-1 \
 	long_hold_freq=2147483648 sleep_freq=-1 irq_interval_us=-1 \
 	irq_interval_us=99 irq_interval_us=1000001 \
-	onoff_interval=-1 onoff_interval=3601 stutter=-1 stutter=3601 \
+	onoff_interval=-1 onoff_interval=3600001 onoff_holdoff=-1 onoff_holdoff=3601 stutter=-1 stutter=3601 \
 	checked=-1 checked_long_freq=-1 torture_type=bogus \
 	torture_type=a_name_longer_than_its_buffer nest=maybe nmi=2 verbose=x; do
 	refused qspin-torture "$a"

@@ -26,6 +26,7 @@
 #include <linux/moduleparam.h>
 #include <linux/sched.h>
 
+#include "param_range.h"
 #include "torture.h"
 
 static int onoff_interval;
@@ -50,6 +51,17 @@ static struct task_struct *onoff_task;
 static enum cpuhp_state onoff_cpuhp_state;
 static bool onoff_cpuhp_registered;
 static void (*onoff_online_fn)(unsigned int cpu);
+
+/* The documented ranges (README.md, "Torture"), checked at load. */
+static const struct param_range onoff_ranges[] = {
+	PARAM_RANGE(onoff_interval, 0, 3600000),
+	PARAM_RANGE(onoff_holdoff, 0, 3600),
+};
+
+int onoff_check_params(void)
+{
+	return param_ranges_check(onoff_ranges, ARRAY_SIZE(onoff_ranges));
+}
 
 int onoff_interval_ms(void)
 {

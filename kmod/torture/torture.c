@@ -521,7 +521,6 @@ static const struct param_range torture_ranges[] = {
 	PARAM_RANGE(long_hold_freq, 0, INT_MAX),
 	PARAM_RANGE(sleep_freq, 0, INT_MAX),
 	PARAM_RANGE(irq_interval_us, 0, 1000000),
-	PARAM_RANGE(onoff_interval, 0, 3600),
 	PARAM_RANGE(stutter, 0, 3600),
 };
 
@@ -529,7 +528,8 @@ static int __init torture_init(void)
 {
 	int i, cpu, ret = 0;
 
-	if (param_ranges_check(torture_ranges, ARRAY_SIZE(torture_ranges)))
+	if (param_ranges_check(torture_ranges, ARRAY_SIZE(torture_ranges)) ||
+	    onoff_check_params())
 		return -EINVAL;
 	if (irq_interval_us > 0 && irq_interval_us < 100) {
 		/* A timer per CPU and level this often starves the CPU. */

@@ -189,6 +189,8 @@ int onoff_start(void (*online_fn)(unsigned int cpu));
 void onoff_stop(void);
 void onoff_print(const char *type);
 bool onoff_check(void);
+/* onoff_interval/onoff_holdoff outside their ranges: -EINVAL, said in dmesg. */
+int onoff_check_params(void);
 int onoff_interval_ms(void);
 int onoff_holdoff_s(void);
 
