@@ -4,7 +4,7 @@
 # the whole set. Records results as suite "vm-selftests" (with KERNEL=NAME,
 # the VM kernel NAME of scripts/deps.sh: "vm-selftests-NAME", and its logs).
 #
-#   scripts/vm-selftests.sh [-t qspin:TEST]... [--smp N] [--timeout SECS]
+#   scripts/vm-selftests.sh [-t qspin:TEST]... [-x qspin:TEST]... [--smp N] [--timeout SECS]
 #                           [--append "KERNEL ARGS"] [--console]
 #
 #  1. builds selftests/ over the kernel's lib.mk from .cache (static binaries
@@ -15,6 +15,7 @@
 #     qspin/ with the tests, settings and config)
 #  3. boots the VM once (scripts/vm-run.sh, with the repo's modules: run
 #     'make vm-modules' first) running /kselftest/run_kselftest.sh [-t ...]
+#     (-x TEST: all of them, or all the -t ones, but TEST)
 #  4. turns the TAP into results: "ok N selftests: qspin: NAME" PASS, with
 #     "# SKIP" SKIP, "not ok" FAIL (as qspin:NAME), each kselftest_harness
 #     sub-test as qspin:NAME:SUBTEST; plus console-clean from check-console.sh
@@ -30,11 +31,12 @@ vm_tag=vm-selftests
 # shellcheck source=scripts/lib/results.sh
 . "$top/scripts/lib/results.sh"
 
-tests=() run_args=() timeout_s=${QSPIN_VM_TIMEOUT:-}
+tests=() excludes=() run_args=() timeout_s=${QSPIN_VM_TIMEOUT:-}
 smp=${QSPIN_SMP:-4}
 while [ $# -gt 0 ]; do
 	case $1 in
 	-t) tests+=("$2"); shift 2 ;;
+	-x) excludes+=("$2"); shift 2 ;;
 	--smp) smp=$2; shift 2 ;;
 	--timeout) timeout_s=$2; shift 2 ;;
 	--append) run_args+=(--append "$2"); shift 2 ;;
@@ -76,6 +78,20 @@ if ! {
 fi
 mapfile -t listed < "$inst/kselftest-list.txt"
 vm_log "kselftest tree ready: ${listed[*]}"
+# -x: every test asked for (or listed) but these.
+if [ ${#excludes[@]} -gt 0 ]; then
+	[ ${#tests[@]} -gt 0 ] || tests=("${listed[@]}")
+	kept=()
+	for t in "${tests[@]}"; do
+		out=0
+		for x in "${excludes[@]}"; do
+			[ "${t#qspin:}" = "${x#qspin:}" ] && out=1
+		done
+		[ $out = 1 ] || kept+=("$t")
+	done
+	tests=("${kept[@]}")
+	vm_log "left out (-x): ${excludes[*]}"
+fi
 mods=$(find "$top/kmod" "$top/selftests/module" "$top/samples" -name '*.ko' -printf '%f ' 2>/dev/null)
 vm_log "modules for the VM: ${mods:-none (run 'make vm-modules')}"
 
