@@ -99,7 +99,8 @@ static const struct entry table[] = {
 	{ "qspin/stats", K_COMMANDS, { "reset", "on", "off" },
 	  "qspin/info", "stats" },
 	{ "qspin/slowpath_trace", K_COMMANDS, { "arm" } },
-	{ "qspin/validate", K_COMMANDS, { "on", "off" }, "qspin/validate" },
+	{ "qspin/validate", K_EXCLUDED, .why =
+	  "switching the validator off and on hundreds of times under a torture leaves tasks stuck in do_exit(): an open bug (README, \"Hostile input\"), not fuzzed until it is fixed" },
 	{ "qspin/reset", K_COMMANDS, { "reset" } },
 	{ "qspin/held", K_READ_ONLY },
 	{ "qspin/classes", K_READ_ONLY },

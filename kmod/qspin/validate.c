@@ -532,6 +532,9 @@ static bool qspin_find_holder(const qspinlock_t *lock, struct qspin_holder *who)
 
 static unsigned long qspin_outside_caller(void);
 
+/* From validate=1 until the locks taken before it are released. */
+static bool qspin_validate_settling;
+
 static void qspin_report_bad_unlock(qspinlock_t *lock,
 				    const struct qspin_holder *who)
 {
@@ -622,6 +625,17 @@ static bool qspin_validate_release_slow(qspinlock_t *lock,
 		/* After the release: a record never claims less than is held. */
 		barrier();
 		qspin_held_remove(hs, i);
+		return true;
+	}
+	/*
+	 * Just switched on: a lock taken before has no record, and a waiter's
+	 * record, made before it spins, looks like its holder's. Until every
+	 * such holder has released (qspin_validate_switch()), a release
+	 * without a record of its own releases.
+	 */
+	if (READ_ONCE(qspin_validate_settling) &&
+	    (qspin_word_read(&lock->word) & QSPIN_LOCKED_MASK)) {
+		qspin_word_unlock(&lock->word);
 		return true;
 	}
 	if (qspin_find_holder(lock, &who)) {
@@ -918,6 +932,7 @@ void qspin_validate_switch(bool on)
 	mutex_lock(&qspin_validate_mutex);
 	if (on && !static_key_enabled(&qspin_validate_key)) {
 		qspin_held_clear_all();
+		WRITE_ONCE(qspin_validate_settling, true);
 		/* Unlocks see the validator before any record is made. */
 		static_branch_inc(&qspin_release_key);
 		static_branch_enable(&qspin_validate_key);
@@ -925,6 +940,13 @@ void qspin_validate_switch(bool on)
 		qspin_free_probes(true);
 		qspin_sleep_probes(true);
 		qspin_leak_probes(true);
+		/*
+		 * Every lock taken before the switch is released once every
+		 * CPU has left the section it took it in (preemption is off
+		 * under a qspin lock): from then on, no record is no lock.
+		 */
+		synchronize_rcu();
+		WRITE_ONCE(qspin_validate_settling, false);
 	} else if (!on && static_key_enabled(&qspin_validate_key)) {
 		static_branch_disable(&qspin_validate_key);
 		qspin_instrument_update();
