@@ -110,6 +110,9 @@ modprobe -r test_qspin_scale 2>/dev/null
 torture() {
 	type=$1
 	echo "check-scale: begin torture $type" > /dev/kmsg
+	# modprobe -r of the previous module took qspin.ko with it.
+	modprobe qspin validate=0 || echo "SCALE torture $type modprobe qspin failed"
+	echo "SCALE torture $type validate $(cat $dbg/validate)"
 	[ "$type" = qspin ] && echo on > $dbg/stats && echo reset > $dbg/stats
 	t0=$(up)
 	if ! modprobe qspin-torture torture_type=$type duration=__DURATION__ stat_interval=0 __TORTURE_ARGS__; then
