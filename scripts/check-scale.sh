@@ -56,12 +56,11 @@ done
 #   rcu_cpu_stall_timeout=120  RCU's CPU stall warning after 120 s instead
 #                              of 21 s (300 is RCU's maximum)
 #   watchdog_thresh=30         soft lockup after 60 s instead of 20 s
-#   hung_task_timeout_secs=600 a task blocked this long is still reported
 # qspin's own lockup watchdog: spin_timeout_ms=10000 (its ceiling) for
 # test_qspin; the scale module and the torture run with validate=0, which
 # turns it off: a FIFO hand-over waits for the next waiter's vCPU to get
 # host time, more than 5-10 s at the end of a 16-64 waiter queue.
-stall_append="rcupdate.rcu_cpu_stall_timeout=120 watchdog_thresh=30 hung_task_timeout_secs=600 ${SCALE_APPEND:-}"
+stall_append="rcupdate.rcu_cpu_stall_timeout=120 watchdog_thresh=30 ${SCALE_APPEND:-}"
 
 t_start=$(vm_now)
 results_init check-scale
