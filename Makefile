@@ -9,6 +9,7 @@
 #   make ... KERNEL=NAME the VM targets on kernel NAME (scripts/deps.sh)
 #   make demo            install deps, build, boot the VM, run the deadlock demos
 #   make check-lockdep   the validator against lockdep (builds a lockdep kernel once)
+#   make check-sanitizers  everything under the KASAN and KCSAN kernels (built once)
 #   make bench-lockdep   what lockdep costs spinlock_t vs what validate=1 costs qspin
 #   make explore         every interleaving of small clients of the core (SC, x86-TSO)
 #
@@ -35,7 +36,7 @@ export QSPIN_TOP := $(TOP)
 
 .PHONY: all modules vm-modules install clean deps check check-kernels host-test bench-host \
 	kernel-checks vm-test demo demo-lockup demo-rawnest bench soak sparse \
-	check-lockdep bench-lockdep explore
+	check-lockdep bench-lockdep explore check-sanitizers
 
 all: modules
 
@@ -113,6 +114,11 @@ vm-test: vm-modules
 # clone) and under qspin's validator: their verdicts case by case.
 check-lockdep: deps
 	@scripts/check-lockdep.sh
+
+# The modules, the kselftests and the planted bugs under the KASAN (+ kmemleak)
+# and KCSAN kernels (cached outside the clone); not part of make check.
+check-sanitizers: deps
+	@scripts/check-sanitizers.sh
 
 demo:
 	@scripts/demo.sh
