@@ -58,7 +58,11 @@ done
 race_limit=${QSPIN_SANITIZE_RACE_LIMIT:-240}
 
 t_start=$(vm_now)
-results_init check-sanitizers
+# One flavour alone (--flavour X) records suite check-sanitizers-X, so the
+# two can run side by side.
+suite=check-sanitizers
+[ ${#flavours[@]} -eq 1 ] && suite=check-sanitizers-${flavours[0]}
+results_init "$suite"
 
 # The sanitizer options of one object's compiler command line (its Kbuild
 # .cmd file), one a line: -fsanitize=..., --param asan-*/tsan-*, the shadow
