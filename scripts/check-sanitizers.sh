@@ -120,7 +120,7 @@ planted_boot() {
 		GUEST
 		;;
 	kcsan)
-		re='BUG: KCSAN: data-race in qspin_sanitize_cxx_race_step / qspin_sanitize_cxx_race_step'
+		re='BUG: KCSAN: data-race in qspin_sanitize_cxx_race_step( \[test_qspin_sanitize\])? / qspin_sanitize_cxx_race_step'
 		title=planted-data-race
 		cat > "$guest" <<-GUEST
 		insmod /lib/modules/\$(uname -r)/extra/test_qspin_sanitize.ko || exit 1
