@@ -164,6 +164,8 @@ planted_boot() {
 then_script() {
 	cat <<-'EOF'
 	echo "sanitizers: debug_locks $(sed -n 's/^ *debug_locks: *//p' /proc/lockdep_stats)"
+	# KCSAN's own counters: that it sampled (setup_watchpoints) as it ran.
+	[ -e /sys/kernel/debug/kcsan ] && sed 's/^/sanitizers: kcsan /' /sys/kernel/debug/kcsan | head -n 12
 	if [ -e /sys/kernel/debug/kmemleak ]; then
 		for pass in 1 2 3 4; do
 			for m in $(lsmod | awk 'NR > 1 { print $1 }'); do
