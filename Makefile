@@ -10,6 +10,8 @@
 #   make demo            install deps, build, boot the VM, run the deadlock demos
 #   make trace-demo      record qspin's tracepoints in the VM, draw docs/trace/*.svg
 #   make check-lockdep   the validator against lockdep (builds a lockdep kernel once)
+#   make check-scale     test_qspin, tail CPUs and a torture at -smp 16 and -smp 64 (TCG)
+#   make check-sanitizers  everything under the KASAN and KCSAN kernels (built once)
 #   make bench-lockdep   what lockdep costs spinlock_t vs what validate=1 costs qspin
 #   make explore         every interleaving of small clients of the core (SC, x86-TSO)
 #
@@ -36,7 +38,7 @@ export QSPIN_TOP := $(TOP)
 
 .PHONY: all modules vm-modules install clean deps check check-kernels host-test bench-host \
 	kernel-checks vm-test vm-modules-nodes2 demo demo-lockup demo-rawnest bench soak sparse \
-	check-lockdep bench-lockdep explore trace-demo trace-bpftrace
+	check-lockdep bench-lockdep explore trace-demo trace-bpftrace check-scale check-sanitizers
 
 all: modules
 
@@ -129,6 +131,15 @@ vm-test: vm-modules
 # clone) and under qspin's validator: their verdicts case by case.
 check-lockdep: deps
 	@scripts/check-lockdep.sh
+
+# Many CPUs: the VM at -smp 16 and -smp 64 under TCG (slow: not part of make
+# check). README "Many CPUs".
+check-scale: deps
+	@scripts/check-scale.sh
+# The modules, the kselftests and the planted bugs under the KASAN (+ kmemleak)
+# and KCSAN kernels (cached outside the clone); not part of make check.
+check-sanitizers: deps
+	@scripts/check-sanitizers.sh
 
 demo:
 	@scripts/demo.sh

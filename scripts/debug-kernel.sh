@@ -43,7 +43,7 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 jobs=${QSPIN_DEBUG_KERNEL_JOBS:-2} print_dir=0 flavour=lockdep
 while [ $# -gt 0 ]; do
 	case $1 in
-	lockdep|plain|rawnest) flavour=$1; shift ;;
+	lockdep|plain|rawnest|kasan|kcsan) flavour=$1; shift ;;
 	-j) jobs=$2; shift 2 ;;
 	-j*) jobs=${1#-j}; shift ;;
 	--print-dir) print_dir=1; shift ;;
@@ -80,7 +80,17 @@ rawnest_fragment() {
 	echo 'CONFIG_PROVE_RAW_LOCK_NESTING=y'
 	echo 'CONFIG_LOCALVERSION="-qspin-rawnest"'
 }
-if [ "$flavour" = plain ]; then
+# The sanitizer flavours: the lockdep fragment, what the kselftests need
+# (scripts/debug-kernel-sanitizers.config), then their own
+# (scripts/debug-kernel-kasan.config, scripts/debug-kernel-kcsan.config).
+sanitizer_fragment() {
+	grep -vE '^CONFIG_LOCALVERSION=' "$fragment"
+	cat "$top/scripts/debug-kernel-sanitizers.config" "$top/scripts/debug-kernel-$1.config"
+}
+if [ "$flavour" = kasan ] || [ "$flavour" = kcsan ]; then
+	frag_text=$(sanitizer_fragment "$flavour")
+	key=$srcver-$flavour-$( { echo "$frag_text"; echo "$gccver"; } | sha1sum | cut -c1-12)
+elif [ "$flavour" = plain ]; then
 	frag_text=$(plain_fragment)
 	key=$srcver-plain-$( { echo "$frag_text"; echo "$gccver"; } | sha1sum | cut -c1-12)
 elif [ "$flavour" = rawnest ]; then

@@ -6,6 +6,17 @@
 #
 #   scripts/vm-selftests.sh [-t qspin:TEST]... [-x qspin:TEST]... [--smp N] [--timeout SECS]
 #                           [--append "KERNEL ARGS"] [--console]
+#                           [--then FILE] [--console-filter PROG]
+#
+#   --then FILE            guest shell lines run after run_kselftest.sh, in the
+#                          same boot (their output goes to the .out.log too);
+#                          scripts/check-sanitizers.sh scans for leaks there
+#   --console-filter PROG  the console check reads the output of PROG (a
+#                          command, split into words) fed the console log
+#                          (build/logs/SUITE.console.checked.log) instead of
+#                          the log itself: the sanitizer kernels leave out
+#                          the reports that do not involve qspin
+#                          (scripts/sanitizer-reports.sh filter)
 #
 #  1. builds selftests/ over the kernel's lib.mk from .cache (static binaries
 #     in build/selftests/qspin)
@@ -31,7 +42,7 @@ vm_tag=vm-selftests
 # shellcheck source=scripts/lib/results.sh
 . "$top/scripts/lib/results.sh"
 
-tests=() excludes=() run_args=() timeout_s=${QSPIN_VM_TIMEOUT:-}
+tests=() excludes=() run_args=() timeout_s=${QSPIN_VM_TIMEOUT:-} then='' console_filter=''
 smp=${QSPIN_SMP:-4}
 while [ $# -gt 0 ]; do
 	case $1 in
@@ -41,6 +52,8 @@ while [ $# -gt 0 ]; do
 	--timeout) timeout_s=$2; shift 2 ;;
 	--append) run_args+=(--append "$2"); shift 2 ;;
 	--console) run_args+=(--console); shift ;;
+	--then) then=$2; shift 2 ;;
+	--console-filter) console_filter=$2; shift 2 ;;
 	-h|--help) awk 'NR > 2 && !/^#/ { exit } NR > 2 { sub(/^# ?/, ""); print }' "$0"; exit 0 ;;
 	*) vm_log "unknown argument: $1"; exit 2 ;;
 	esac
@@ -117,6 +130,11 @@ guest=$build/guest.sh
 	printf './run_kselftest.sh'
 	for t in "${tests[@]}"; do printf ' -t %q' "$t"; done
 	echo
+	if [ -n "$then" ]; then
+		echo 'ksft_rc=$?'
+		cat "$then"
+		echo 'exit $ksft_rc'
+	fi
 } > "$guest"
 
 vm_rc=0
@@ -268,12 +286,18 @@ if [ -s "$console" ]; then
 		--test qspin_queue.sh
 		--allow 'qspin: WARNING: inconsistent lock state'
 	)
-	if "$top/scripts/check-console.sh" "$console" \
+	checked=$console
+	if [ -n "$console_filter" ]; then
+		checked=$logs/$suite.console.checked.log
+		read -r -a filter_cmd <<< "$console_filter"
+		"${filter_cmd[@]}" < "$console" > "$checked"
+	fi
+	if "$top/scripts/check-console.sh" "$checked" \
 		--allow 'qspin: possible same-CPU deadlock' \
 		--allow "$qspin_report_titles" "${declared[@]}"; then
 		result PASS console-clean
 	else
-		result FAIL console-clean "kernel splat in $console"
+		result FAIL console-clean "kernel splat in $checked"
 	fi
 fi
 

@@ -1,0 +1,101 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# The sanitizer kernels' reports, sorted into those that involve qspin and
+# those that do not (scripts/check-sanitizers.sh).
+#
+#   scripts/sanitizer-reports.sh filter [--dropped FILE] < CONSOLE > CHECKED
+#   scripts/sanitizer-reports.sh kmemleak OUT.log
+#
+# filter    copies a console log, leaving out each KASAN and KCSAN report
+#           ("BUG: KASAN: ..." / "BUG: KCSAN: ..." up to the "=====" line
+#           that closes it) in which nothing names qspin: no function,
+#           module ([qspin], [qspin_torture], [test_qspin], ...) or task of
+#           qspin's. The tiny kernel races with itself now and then (KCSAN
+#           reports on scheduler and timer statistics), and those are not
+#           qspin's to fix. What it keeps goes to scripts/check-console.sh,
+#           which fails on it like on any other splat. --dropped FILE gets
+#           the headline of each report left out, one a line.
+# kmemleak  prints the records of a /sys/kernel/debug/kmemleak dump (between
+#           the KMEMLEAK-BEGIN and KMEMLEAK-END lines of a guest's output)
+#           that involve qspin: a frame or task naming it, or a frame in a
+#           module that was unloaded since (a bare module address: qspin's
+#           are the only modules in the sanitizer VM); then a line
+#           "kmemleak: N unreferenced objects, M involving qspin". Exit
+#           status 1 when M > 0, 2 when the dump is missing.
+set -uo pipefail
+
+qspin_re='qspin'
+
+case ${1:-} in
+filter)
+	shift
+	dropped=/dev/null
+	[ "${1:-}" = --dropped ] && { dropped=$2; shift 2; }
+	: > "$dropped"
+	awk -v re="$qspin_re" -v dropped="$dropped" '
+	function flush(keep,    i) {
+		if (keep || n == 0)
+			for (i = 1; i <= n; i++)
+				print buf[i]
+		else
+			print head >> dropped
+		n = 0; inrep = 0
+	}
+	!inrep && /BUG: K[AC]SAN: / {
+		inrep = 1; keep = 0; n = 0
+		head = $0; sub(/^.*BUG: /, "BUG: ", head)
+	}
+	inrep {
+		buf[++n] = $0
+		if ($0 ~ re)
+			keep = 1
+		# The closing rule: ===...=== after the headline.
+		if (n > 1 && $0 ~ /\] =================/)
+			flush(keep)
+		# A report that never closes (the log ended, or 400 lines).
+		else if (n >= 400)
+			flush(1)
+		next
+	}
+	{ print }
+	END { if (inrep) flush(keep) }'
+	;;
+kmemleak)
+	out=$2
+	grep -q '^KMEMLEAK-BEGIN' "$out" || { echo "kmemleak: no dump in $out"; exit 2; }
+	awk -v re="$qspin_re" '
+	function flush() {
+		if (n == 0)
+			return
+		total++
+		if (keep) {
+			bad++
+			for (i = 1; i <= n; i++)
+				print buf[i]
+		}
+		n = 0; keep = 0
+	}
+	/^KMEMLEAK-BEGIN/ { in_dump = 1; next }
+	/^KMEMLEAK-END/ { flush(); in_dump = 0; next }
+	!in_dump { next }
+	/^unreferenced object/ { flush() }
+	{
+		buf[++n] = $0
+		if ($0 ~ re)
+			keep = 1
+		# "[<ffffffffc0123456>] 0xffffffffc0123456": a frame in a
+		# module that is gone (the modules area, no symbol).
+		if ($0 ~ /\[<ffffffff[a-f][0-9a-f]+>\] 0xffffffff[a-f][0-9a-f]+$/)
+			keep = 1
+	}
+	END {
+		flush()
+		printf "kmemleak: %d unreferenced objects, %d involving qspin\n", total, bad
+		exit bad ? 1 : 0
+	}' "$out"
+	;;
+*)
+	sed -n '3,9p' "$0" | sed 's/^# \{0,1\}//' >&2
+	exit 2
+	;;
+esac
