@@ -532,8 +532,14 @@ static bool qspin_find_holder(const qspinlock_t *lock, struct qspin_holder *who)
 
 static unsigned long qspin_outside_caller(void);
 
-/* From validate=1 until the locks taken before it are released. */
+/*
+ * From validate=1 until the locks taken before it are released: until the
+ * RCU grace period started at the switch has ended (a holder has
+ * preemption off). Polled, never waited for: the switch must not wait for
+ * a holder that waits for its caller.
+ */
 static bool qspin_validate_settling;
+static unsigned long qspin_validate_on_gp;
 
 static void qspin_report_bad_unlock(qspinlock_t *lock,
 				    const struct qspin_holder *who)
@@ -634,6 +640,7 @@ static bool qspin_validate_release_slow(qspinlock_t *lock,
 	 * without a record of its own releases.
 	 */
 	if (READ_ONCE(qspin_validate_settling) &&
+	    !poll_state_synchronize_rcu(READ_ONCE(qspin_validate_on_gp)) &&
 	    (qspin_word_read(&lock->word) & QSPIN_LOCKED_MASK)) {
 		qspin_word_unlock(&lock->word);
 		return true;
@@ -932,6 +939,7 @@ void qspin_validate_switch(bool on)
 	mutex_lock(&qspin_validate_mutex);
 	if (on && !static_key_enabled(&qspin_validate_key)) {
 		qspin_held_clear_all();
+		WRITE_ONCE(qspin_validate_on_gp, start_poll_synchronize_rcu());
 		WRITE_ONCE(qspin_validate_settling, true);
 		/* Unlocks see the validator before any record is made. */
 		static_branch_inc(&qspin_release_key);
@@ -940,13 +948,6 @@ void qspin_validate_switch(bool on)
 		qspin_free_probes(true);
 		qspin_sleep_probes(true);
 		qspin_leak_probes(true);
-		/*
-		 * Every lock taken before the switch is released once every
-		 * CPU has left the section it took it in (preemption is off
-		 * under a qspin lock): from then on, no record is no lock.
-		 */
-		synchronize_rcu();
-		WRITE_ONCE(qspin_validate_settling, false);
 	} else if (!on && static_key_enabled(&qspin_validate_key)) {
 		static_branch_disable(&qspin_validate_key);
 		qspin_instrument_update();
