@@ -45,27 +45,7 @@
 #include <qspin/debug.h>
 
 #include "kselftest_module.h"
-
-/* Not __initdata: the checks also run in softirq and hardirq callbacks. */
-static unsigned int total_tests;
-static unsigned int failed_tests;
-static unsigned int skipped_tests;
-
-#define CHECK(cond, fmt, ...)						\
-	do {								\
-		total_tests++;						\
-		if (!(cond)) {						\
-			failed_tests++;					\
-			pr_warn("TC failed at %s:%d: %s: " fmt "\n",	\
-				__func__, __LINE__, #cond, ##__VA_ARGS__); \
-		}							\
-	} while (0)
-
-#define SKIP(fmt, ...)							\
-	do {								\
-		skipped_tests++;					\
-		pr_info("skip %s: " fmt "\n", __func__, ##__VA_ARGS__);	\
-	} while (0)
+#include "tq_check.h"
 
 /* Spin budget for waits on other CPUs: generous for TCG. */
 #define WAIT_NS (5 * NSEC_PER_SEC)

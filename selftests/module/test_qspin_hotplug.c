@@ -43,28 +43,7 @@
 #include <qspin/debug.h>
 
 #include "kselftest_module.h"
-
-static unsigned int total_tests;
-static unsigned int failed_tests;
-static unsigned int skipped_tests;
-
-#define CHECK(cond, fmt, ...)						\
-	({								\
-		bool __ok = (cond);					\
-		total_tests++;						\
-		if (!__ok) {						\
-			failed_tests++;					\
-			pr_warn("TC failed at %s:%d: %s: " fmt "\n",	\
-				__func__, __LINE__, #cond, ##__VA_ARGS__); \
-		}							\
-		__ok;							\
-	})
-
-#define SKIP(fmt, ...)							\
-	do {								\
-		skipped_tests++;					\
-		pr_info("skip %s: " fmt "\n", __func__, ##__VA_ARGS__);	\
-	} while (0)
+#include "tq_check.h"
 
 static DEFINE_QSPINLOCK(hp_lock);
 

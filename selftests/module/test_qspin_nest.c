@@ -55,32 +55,11 @@
 #include <qspin/debug.h>
 
 #include "kselftest_module.h"
-
-static unsigned int total_tests;
-static unsigned int failed_tests;
-static unsigned int skipped_tests;
+#include "tq_check.h"
 
 static int max_nodes = QSPIN_MAX_NODES;
 module_param(max_nodes, int, 0444);
 MODULE_PARM_DESC(max_nodes, "Queue nodes per CPU of the loaded qspin.ko (debugfs info max_nodes; 1..4)");
-
-#define CHECK(cond, fmt, ...)						\
-	({								\
-		bool __ok = (cond);					\
-		total_tests++;						\
-		if (!__ok) {						\
-			failed_tests++;					\
-			pr_warn("TC failed at %s:%d: %s: " fmt "\n",	\
-				__func__, __LINE__, #cond, ##__VA_ARGS__); \
-		}							\
-		__ok;							\
-	})
-
-#define SKIP(fmt, ...)							\
-	do {								\
-		skipped_tests++;					\
-		pr_info("skip %s: " fmt "\n", __func__, ##__VA_ARGS__);	\
-	} while (0)
 
 /* Spin budget for each wait on the nesting CPU: generous for TCG. */
 #define WAIT_NS (5 * NSEC_PER_SEC)
