@@ -45,6 +45,7 @@
 # POSIX sh: the VM runs BusyBox ash.
 
 . "$(dirname "$0")/qspin_tap.sh"
+. "$(dirname "$0")/qspin_clients.sh"
 
 echo "TAP version 13"
 /sbin/modinfo qspin >/dev/null 2>&1 || tap_skip_all "qspin.ko not installed"
@@ -53,12 +54,6 @@ echo "TAP version 13"
 CYCLES=${QSPIN_CYCLES:-100}
 D=/sys/kernel/debug/qspin-demo
 
-mark() { echo "qspin_cycles.sh: mark $1 $$" > /dev/kmsg; }
-since() { dmesg | sed -n "/qspin_cycles.sh: mark $1 $$/,\$p"; }
-clean() { ! since "$1" | grep -Eq 'BUG:|WARNING:|Oops|Call Trace:|soft lockup|rcu: INFO|general protection|qspin: possible'; }
-loaded() { grep -q "^$1 " /proc/modules; }
-
-CLIENTS="qspin_demo qspin_torture qspin_bench test_qspin test_qspin_mistakes qspin_lockcheck qspin_compat_sample"
 for m in $CLIENTS qspin; do
 	loaded "$m" && rmmod "$m"
 done

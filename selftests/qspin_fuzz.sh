@@ -20,6 +20,7 @@
 here=$(dirname "$0")
 fuzz=$here/qspin_fuzz
 . "$here/qspin_tap.sh"
+. "$here/qspin_clients.sh"
 
 echo "TAP version 13"
 /sbin/modinfo qspin >/dev/null 2>&1 || tap_skip_all "qspin.ko not installed"
@@ -28,20 +29,6 @@ echo "TAP version 13"
 # Writes per module (qspin.ko has most files; read-only ones get few).
 WRITES_QSPIN=${QSPIN_FUZZ_WRITES:-1200}
 seed=${QSPIN_FUZZ_SEED:-$(date +%s)}
-
-mark() { echo "qspin_fuzz.sh: mark $1 $$" > /dev/kmsg; }
-since() { dmesg | sed -n "/qspin_fuzz.sh: mark $1 $$/,\$p"; }
-clean() { ! since "$1" | grep -Eq 'BUG:|WARNING:|Oops|Call Trace:|soft lockup|rcu: INFO|general protection|qspin: possible'; }
-loaded() { grep -q "^$1 " /proc/modules; }
-
-CLIENTS="qspin_demo qspin_torture qspin_bench test_qspin test_qspin_mistakes qspin_lockcheck qspin_compat_sample"
-unload_all() {
-	for m in $CLIENTS; do
-		loaded "$m" && rmmod "$m"
-	done
-	loaded qspin && rmmod qspin
-	! loaded qspin
-}
 
 total=0
 out=/tmp/qspin_fuzz.$$

@@ -17,23 +17,10 @@
 # POSIX sh: the VM runs BusyBox ash.
 
 . "$(dirname "$0")/qspin_tap.sh"
+. "$(dirname "$0")/qspin_clients.sh"
 
 echo "TAP version 13"
 /sbin/modinfo qspin >/dev/null 2>&1 || tap_skip_all "qspin.ko not installed"
-
-mark() { echo "qspin_fuzz_params.sh: mark $1 $$" > /dev/kmsg; }
-since() { dmesg | sed -n "/qspin_fuzz_params.sh: mark $1 $$/,\$p"; }
-clean() { ! since "$1" | grep -Eq 'BUG:|WARNING:|Oops|Call Trace:|soft lockup|rcu: INFO|general protection|qspin: possible'; }
-loaded() { grep -q "^$1 " /proc/modules; }
-
-CLIENTS="qspin_demo qspin_torture qspin_bench test_qspin test_qspin_mistakes qspin_lockcheck qspin_compat_sample"
-unload_all() {
-	for m in $CLIENTS; do
-		loaded "$m" && rmmod "$m"
-	done
-	loaded qspin && rmmod qspin
-	! loaded qspin
-}
 
 # ---- out-of-range parameters at load -------------------------------------------
 # refused MODULE PARAM=VALUE [MORE ARGS]: the load fails with EINVAL (or
