@@ -410,6 +410,31 @@ else
 	result FAIL lock-word-header-compiles-as-c-and-cxx
 fi
 
+# ---- vm-run.sh's emulator-fault retry --------------------------------------
+# vm_emulator_fault (scripts/lib/vm.sh) lets vm-run.sh boot again only for
+# QEMU's stale-translation int3 in kernel text; an int3 in a module or in a
+# function qspin.ko kprobes, or any other oops, is the guest's and stays a
+# failure. Console excerpts as the kernel prints them.
+fault_dir=build/emulator-fault
+mkdir -p "$fault_dir"
+fault_log() { # NAME OOPS RIP
+	printf '[    2.100385] %s: 0000 [#1] PREEMPT_RT SMP NOPTI\n[    2.105687] RIP: 0010:%s\n[    2.123657] Call Trace:\n[    2.148712] Kernel panic - not syncing: Fatal exception in interrupt\n' \
+		"$2" "$3" > "$fault_dir/$1.log"
+}
+fault_log stale 'Oops: int3' 'sched_clock_cpu+0x9/0x190'
+fault_log module 'Oops: int3' 'qspin_lock_slowpath+0x12/0x300 [qspin]'
+fault_log kprobe 'Oops: int3' 'should_failslab+0x0/0x20'
+fault_log gpf 'Oops: general protection fault' 'sched_clock_cpu+0x9/0x190'
+got=$(for f in stale module kprobe gpf; do
+	printf '%s=%s;' "$f" "$(vm_emulator_fault "$fault_dir/$f.log" || echo no)"
+done)
+want='stale=int3 at sched_clock_cpu+0x9/0x190;module=no;kprobe=no;gpf=no;'
+if [ "$got" = "$want" ]; then
+	result PASS vm-emulator-fault-only-stale-int3
+else
+	result FAIL vm-emulator-fault-only-stale-int3 "got $got, want $want"
+fi
+
 # ---- the spinlock_t drop-in -----------------------------------------------
 # Its build checks live in their own file (same suite, same results file).
 source scripts/compat-checks.sh

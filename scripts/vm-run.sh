@@ -115,9 +115,6 @@ if [ -z "$out" ]; then
 	esac
 fi
 mkdir -p "$(dirname "$log")" "$(dirname "$out")" "$vm_build"
-: > "$log"
-: > "$out"
-
 case $accel in
 kvm)
 	[ -w /dev/kvm ] || vm_die "QSPIN_ACCEL=kvm but /dev/kvm is not usable"
@@ -137,8 +134,8 @@ trap cleanup EXIT
 kernel=$(vm_kernel_image)
 # tsc=reliable: no clocksource watchdog. Under TCG on a loaded host it finds
 # the TSC "unstable", and the static key flip that follows patches kernel
-# text while other vCPUs run it (seen once as "Oops: int3" in sched_clock_cpu
-# on 6.12-rt with 5 builds running beside it).
+# text while other vCPUs run it: one more chance for the emulator's fault
+# (vm_emulator_fault, retried below).
 cmdline="console=ttyS0,115200 panic=-1 printk.time=1 log_buf_len=4M rdinit=/init tsc=reliable$append"
 qemu=(qemu-system-x86_64 -nodefaults -no-user-config -machine pc
 	"${accel_args[@]}" -cpu "${QSPIN_VM_CPU:-max,-hypervisor}" -smp "$smp" -m "$mem"
@@ -148,40 +145,62 @@ qemu=(qemu-system-x86_64 -nodefaults -no-user-config -machine pc
 	-chardev "file,id=out0,path=$out" -serial chardev:out0
 	-device edu "${qemu_extra[@]}")
 
-say "booting VM ($accel_name, -smp $smp, $mem, timeout ${timeout_s}s); console: ${log#"$top"/}"
-timeout --kill-after=10 "$timeout_s" "${qemu[@]}" </dev/null &
-qpid=$!
-# Whoever stops this script (Ctrl-C, a closed pipe, a timeout above) stops QEMU.
-trap 'kill -TERM $qpid 2>/dev/null; wait $qpid; cleanup; exit 130' INT TERM HUP PIPE
-tpid=
-if [ "$console" = 1 ]; then
-	tail -n +1 -s 0.2 -F --pid=$qpid "$log" 2>/dev/null | tr -d '\r' >&2 &
-	tpid=$!
-elif [ "$follow" = 1 ]; then
-	tail -n +1 -s 0.2 -F --pid=$qpid "$out" >&2 2>/dev/null &
-	tpid=$!
-fi
-# A kernel that prints "reboot: Power down" and never leaves QEMU (6.12
-# under TCG, now and then): once the guest said its sentinel, QEMU gets
-# 15 s to exit by itself and is then stopped.
-(
-	while kill -0 $qpid 2>/dev/null; do
-		if grep -aq "$VM_SENTINEL" "$out" 2>/dev/null; then
-			for _ in $(seq 30); do kill -0 $qpid 2>/dev/null || exit 0; sleep 0.5; done
-			kill -TERM $qpid 2>/dev/null
-			exit 0
-		fi
-		sleep 1
-	done
-) &
-wpid=$!
-wait $qpid
-qrc=$?
-kill $wpid 2>/dev/null
-wait $wpid 2>/dev/null
-[ -n "$tpid" ] && wait "$tpid" 2>/dev/null
-# 8250's console writes CRLF; keep the logs plain for grep and awk.
-sed -i 's/\r$//' "$log" "$out" 2>/dev/null
+# One boot: QEMU's status in qrc.
+boot_once() {
+	: > "$log"
+	: > "$out"
+	say "booting VM ($accel_name, -smp $smp, $mem, timeout ${timeout_s}s); console: ${log#"$top"/}"
+	timeout --kill-after=10 "$timeout_s" "${qemu[@]}" </dev/null &
+	qpid=$!
+	# Whoever stops this script (Ctrl-C, a closed pipe, a timeout above) stops QEMU.
+	trap 'kill -TERM $qpid 2>/dev/null; wait $qpid; cleanup; exit 130' INT TERM HUP PIPE
+	tpid=
+	if [ "$console" = 1 ]; then
+		tail -n +1 -s 0.2 -F --pid=$qpid "$log" 2>/dev/null | tr -d '\r' >&2 &
+		tpid=$!
+	elif [ "$follow" = 1 ]; then
+		tail -n +1 -s 0.2 -F --pid=$qpid "$out" >&2 2>/dev/null &
+		tpid=$!
+	fi
+	# A kernel that prints "reboot: Power down" and never leaves QEMU (6.12
+	# under TCG, now and then): once the guest said its sentinel, QEMU gets
+	# 15 s to exit by itself and is then stopped.
+	(
+		while kill -0 $qpid 2>/dev/null; do
+			if grep -aq "$VM_SENTINEL" "$out" 2>/dev/null; then
+				for _ in $(seq 30); do kill -0 $qpid 2>/dev/null || exit 0; sleep 0.5; done
+				kill -TERM $qpid 2>/dev/null
+				exit 0
+			fi
+			sleep 1
+		done
+	) &
+	wpid=$!
+	wait $qpid
+	qrc=$?
+	kill $wpid 2>/dev/null
+	wait $wpid 2>/dev/null
+	[ -n "$tpid" ] && wait "$tpid" 2>/dev/null
+	# 8250's console writes CRLF; keep the logs plain for grep and awk.
+	sed -i 's/\r$//' "$log" "$out" 2>/dev/null
+}
+
+# The emulator's own fault (vm_emulator_fault in scripts/lib/vm.sh: a stale
+# TCG translation of patched kernel text) is not the guest's: the boot runs
+# again, at most $QSPIN_VM_RETRIES times (default 2), and says so; the
+# failed boot's logs stay beside the new ones as *.emulator-fault-N.
+retries=${QSPIN_VM_RETRIES:-2}
+attempt=0
+while :; do
+	boot_once
+	if rc=$(vm_sentinel_rc "$out") || rc=$(vm_sentinel_rc "$log"); then break; fi
+	fault=$(vm_emulator_fault "$log") || break
+	[ "$attempt" -lt "$retries" ] || break
+	attempt=$((attempt + 1))
+	cp "$log" "$log.emulator-fault-$attempt"
+	cp "$out" "$out.emulator-fault-$attempt"
+	vm_log "EMULATOR FAULT: the guest kernel died of $fault, an int3 left by kernel text patching in a stale QEMU TCG translation (not qspin code; console kept as ${log#"$top"/}.emulator-fault-$attempt); booting again ($attempt of $retries)"
+done
 
 boot=$(grep -ao 'QSPIN-GUEST-INIT uptime=[0-9.]*' "$log" | head -n1 | sed 's/.*=//')
 if rc=$(vm_sentinel_rc "$out") || rc=$(vm_sentinel_rc "$log"); then
@@ -195,6 +214,9 @@ fi
 if grep -aq 'Kernel panic' "$log"; then
 	vm_log "the guest kernel panicked (console: $log):"
 	grep -a -A3 'Kernel panic' "$log" | head -n 8 >&2
+	if fault=$(vm_emulator_fault "$log"); then
+		vm_log "that was $fault: the emulator's fault (a stale QEMU TCG translation of patched kernel text), on the last of $((attempt + 1)) boot(s) (QSPIN_VM_RETRIES=$retries)"
+	fi
 else
 	vm_log "the VM ended without $VM_SENTINEL (QEMU rc=$qrc; console: $log)"
 	tail -n 15 "$log" >&2

@@ -13,6 +13,9 @@
 #   vm_sentinel_rc FILE         the N of the last "QSPIN-GUEST-EXIT rc=N" in
 #                               FILE; nothing (status 1) when there is none
 #   vm_elapsed T0               seconds since T0 (from $(vm_now)), "12.3s"
+#   vm_emulator_fault LOG       whether the console LOG ends in the emulator's
+#                               own fault (status 0, prints "int3 at SYM+OFF"),
+#                               not the guest's: see the function
 #   vm_kernel_image             the image for QEMU's -kernel: by default the
 #                               uncompressed ELF vmlinux pulled out of Debian's
 #                               vmlinuz once (build/vm/vmlinux-<abi>), booted
@@ -70,6 +73,29 @@ vm_sentinel_rc() {
 	rc=$(tr -d '\r' < "$1" 2>/dev/null | grep -ao "$VM_SENTINEL rc=[0-9]\+" | tail -n1 | sed 's/.*rc=//')
 	[ -n "$rc" ] || return 1
 	echo "$rc"
+}
+
+# QEMU 7.2's multi-threaded TCG (Debian 12's) now and then keeps a stale
+# translation of kernel text that another vCPU is patching with the kernel's
+# int3 protocol (text_poke_bp(): static keys, static calls): the vCPU runs the
+# int3 after the patch is complete, no patch claims it, and the kernel dies
+# with "Oops: int3" at a jump-label or static-call site that memory no longer
+# holds an int3 at. Seen about once in 25 boots of 6.12-rt, in boot code
+# (sched_clock_cpu, before any module) as well as later. What counts: the
+# first oops of the log is "Oops: int3", its RIP is in the kernel image (not
+# a module: no "[name]" after it), and not in a function qspin.ko kprobes
+# itself (should_failslab, should_fail_alloc_page, __schedule_bug), where an
+# int3 could be qspin's own.
+vm_emulator_fault() {
+	local oops rip
+	oops=$(grep -a -m1 -n 'Oops: ' "$1") || return 1
+	case $oops in *'Oops: int3'*) ;; *) return 1 ;; esac
+	rip=$(tail -n +"${oops%%:*}" "$1" | grep -a -m1 'RIP: ' | sed 's/.*RIP: [0-9a-f]*://')
+	[ -n "$rip" ] || return 1
+	case $rip in
+	*'['*|should_failslab*|should_fail_alloc_page*|__schedule_bug*) return 1 ;;
+	esac
+	echo "int3 at ${rip%% *}"
 }
 
 vm_kernel_image() {
