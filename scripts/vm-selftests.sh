@@ -7,7 +7,12 @@
 #   scripts/vm-selftests.sh [-t qspin:TEST]... [-x qspin:TEST]... [--smp N] [--timeout SECS]
 #                           [--append "KERNEL ARGS"] [--console]
 #                           [--then FILE] [--console-filter PROG]
+#                           [--suite NAME] [--tcg-opts OPTS]
 #
+#   --suite NAME           record the results as suite NAME (with KERNEL=K:
+#                          NAME-K) and name the logs after it, instead of
+#                          vm-selftests: a second boot of the same kernel
+#   --tcg-opts OPTS        vm-run.sh's --tcg-opts, e.g. thread=single
 #   --then FILE            guest shell lines run after run_kselftest.sh, in the
 #                          same boot (their output goes to the .out.log too);
 #                          scripts/check-sanitizers.sh scans for leaks there
@@ -43,6 +48,7 @@ vm_tag=vm-selftests
 . "$top/scripts/lib/results.sh"
 
 tests=() excludes=() run_args=() timeout_s=${QSPIN_VM_TIMEOUT:-} then='' console_filter=''
+suite_name=vm-selftests
 smp=${QSPIN_SMP:-4}
 while [ $# -gt 0 ]; do
 	case $1 in
@@ -54,12 +60,14 @@ while [ $# -gt 0 ]; do
 	--console) run_args+=(--console); shift ;;
 	--then) then=$2; shift 2 ;;
 	--console-filter) console_filter=$2; shift 2 ;;
+	--suite) suite_name=$2; shift 2 ;;
+	--tcg-opts) run_args+=(--tcg-opts "$2"); shift 2 ;;
 	-h|--help) awk 'NR > 2 && !/^#/ { exit } NR > 2 { sub(/^# ?/, ""); print }' "$0"; exit 0 ;;
 	*) vm_log "unknown argument: $1"; exit 2 ;;
 	esac
 done
 
-suite=$(vm_suite vm-selftests)
+suite=$(vm_suite "$suite_name")
 results_init "$suite"
 t_start=$(vm_now)
 vm_env
@@ -240,6 +248,8 @@ if [ -s "$console" ]; then
 	#   qspin_queue.sh          nothing of its own; its torture run's nest
 	#                           locks, taken in every context on purpose,
 	#                           may be reported inconsistent
+	#   qspin_toggle.sh         the leak it plants after its rounds of
+	#                           validate off/on, nothing else
 	# Linux 6.12's fair server (the dl_server, new in 6.12) on CPU offline,
 	# not qspin's: sched_cpu_dying() counts the server's proxy in
 	# nr_running ("Dying CPU not properly vacated!" above a list of one
@@ -285,6 +295,8 @@ if [ -s "$console" ]; then
 		--allow 'qspin: BUG: sleeping function called from invalid context'
 		--test qspin_queue.sh
 		--allow 'qspin: WARNING: inconsistent lock state'
+		--test qspin_toggle.sh
+		--expect 'qspin: WARNING: lock held when returning to user space!'
 	)
 	checked=$console
 	if [ -n "$console_filter" ]; then
