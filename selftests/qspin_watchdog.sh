@@ -61,8 +61,8 @@ count() { grep -c -- "$1" "$snap"; }
 last() { sed -n "s/^$1 //p" "$D/last"; }
 lk() { sed -n "s/^$1 //p" "$Q/lockups"; }
 # No kernel trouble but the expected reports (their titles, their stacks);
-# clean_torture: the validator's reports too (the torture's locks share a
-# class taken in every context, qspin_torture.sh's run provokes the same).
+# clean_torture: the validator's reports too (the torture takes its nest
+# locks in every context on purpose; qspin_torture.sh's run provokes the same).
 clean_torture() { ! grep -v -E 'qspin: BUG: (spinlock lockup suspected|circular locking deadlock in progress)|qspin: WARNING: ' "$snap" |
 	grep -Eq 'BUG:|WARNING:|Oops|soft lockup|rcu: INFO|detected stalls|general protection'; }
 clean() { ! grep -v -E 'qspin: BUG: (spinlock lockup suspected|circular locking deadlock in progress)|qspin: WARNING: possible circular locking dependency detected' "$snap" |
