@@ -48,8 +48,7 @@
 . "$(dirname "$0")/qspin_clients.sh"
 
 echo "TAP version 13"
-/sbin/modinfo qspin >/dev/null 2>&1 || tap_skip_all "qspin.ko not installed"
-/sbin/modinfo qspin-torture >/dev/null 2>&1 || tap_skip_all "qspin-torture.ko not installed"
+tap_need qspin qspin-torture
 
 CYCLES=${QSPIN_CYCLES:-100}
 D=/sys/kernel/debug/qspin-demo

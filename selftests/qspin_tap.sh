@@ -9,6 +9,8 @@
 #   cond 'SHELL CONDITION'          a condition as a command, for check
 #   log TEXT                        a diagnostic line ("# TEXT")
 #   tap_skip_all REASON             "1..0 # SKIP REASON", exit 4
+#   tap_need MODULE...              tap_skip_all unless each is installed
+#                                   (kmod's /sbin/modinfo)
 #   tap_done                        the plan line, and the exit status
 
 ksft_skip=4
@@ -25,6 +27,11 @@ check() {
 }
 cond() { eval "$1"; }
 tap_skip_all() { echo "1..0 # SKIP $*"; exit $ksft_skip; }
+tap_need() {
+	for m in "$@"; do
+		/sbin/modinfo "$m" >/dev/null 2>&1 || tap_skip_all "$m.ko not installed"
+	done
+}
 tap_done() {
 	echo "1..$n"
 	[ "$fails" -eq 0 ] || exit 1

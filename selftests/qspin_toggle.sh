@@ -29,8 +29,7 @@
 . "$(dirname "$0")/qspin_clients.sh"
 
 echo "TAP version 13"
-/sbin/modinfo qspin >/dev/null 2>&1 || tap_skip_all "qspin.ko not installed"
-/sbin/modinfo qspin-torture >/dev/null 2>&1 || tap_skip_all "qspin-torture.ko not installed"
+tap_need qspin qspin-torture
 
 ROUNDS=${QSPIN_TOGGLES:-20}
 Q=/sys/kernel/debug/qspin
