@@ -534,11 +534,24 @@ static unsigned long qspin_outside_caller(void);
 
 /*
  * From validate=1 until the locks taken before it are released: until the
- * RCU grace period started at the switch has ended (a holder has
- * preemption off). Polled, never waited for: the switch must not wait for
- * a holder that waits for its caller.
+ * RCU grace period started once the switch is complete has ended (a holder
+ * has preemption off). Polled, never waited for: the switch must not wait
+ * for a holder that waits for its caller.
+ *
+ * While either switch is in progress (qspin_validate_switching), the keys'
+ * jump sites are being patched one by one: a lock site may still take the
+ * plain way (no record) while the unlock site after it already takes the
+ * validator's, and the other way round. So the grace period starts only
+ * once every key is on (a lock taken before then may have no record), and
+ * during the switch off, too, a release without a record of its own
+ * releases. Found by qspin_toggle.sh on 6.1-rt: the grace period started
+ * before the keys went on ended while they were being patched; a lock
+ * then taken the plain way was refused at its validated unlock as a "bad
+ * unlock" (a waiter's record looked like its holder's), and every waiter
+ * spun for ever.
  */
 static bool qspin_validate_settling;
+static bool qspin_validate_switching;
 static unsigned long qspin_validate_on_gp;
 
 static void qspin_report_bad_unlock(qspinlock_t *lock,
@@ -640,7 +653,8 @@ static bool qspin_validate_release_slow(qspinlock_t *lock,
 	 * without a record of its own releases.
 	 */
 	if (READ_ONCE(qspin_validate_settling) &&
-	    !poll_state_synchronize_rcu(READ_ONCE(qspin_validate_on_gp)) &&
+	    (smp_load_acquire(&qspin_validate_switching) ||
+	     !poll_state_synchronize_rcu(READ_ONCE(qspin_validate_on_gp))) &&
 	    (qspin_word_read(&lock->word) & QSPIN_LOCKED_MASK)) {
 		qspin_word_unlock(&lock->word);
 		return true;
@@ -939,16 +953,21 @@ void qspin_validate_switch(bool on)
 	mutex_lock(&qspin_validate_mutex);
 	if (on && !static_key_enabled(&qspin_validate_key)) {
 		qspin_held_clear_all();
-		WRITE_ONCE(qspin_validate_on_gp, start_poll_synchronize_rcu());
+		WRITE_ONCE(qspin_validate_switching, true);
 		WRITE_ONCE(qspin_validate_settling, true);
 		/* Unlocks see the validator before any record is made. */
 		static_branch_inc(&qspin_release_key);
 		static_branch_enable(&qspin_validate_key);
 		qspin_instrument_update();
+		/* Every jump site patched: from here each lock is recorded. */
+		WRITE_ONCE(qspin_validate_on_gp, start_poll_synchronize_rcu());
+		smp_store_release(&qspin_validate_switching, false);
 		qspin_free_probes(true);
 		qspin_sleep_probes(true);
 		qspin_leak_probes(true);
 	} else if (!on && static_key_enabled(&qspin_validate_key)) {
+		WRITE_ONCE(qspin_validate_switching, true);
+		WRITE_ONCE(qspin_validate_settling, true);
 		static_branch_disable(&qspin_validate_key);
 		qspin_instrument_update();
 		qspin_leak_probes(false);
@@ -957,6 +976,7 @@ void qspin_validate_switch(bool on)
 		synchronize_rcu();
 		static_branch_dec(&qspin_release_key);
 		qspin_held_clear_all();
+		smp_store_release(&qspin_validate_switching, false);
 	}
 	mutex_unlock(&qspin_validate_mutex);
 }
