@@ -1,6 +1,6 @@
 # SPDX-License-Identifier: GPL-2.0
-# Sourced (after qspin_tap.sh) by qspin_fuzz.sh, qspin_fuzz_params.sh and
-# qspin_cycles.sh: qspin.ko's client modules, loading state, and dmesg since
+# Sourced (after qspin_tap.sh) by qspin_fuzz.sh, qspin_fuzz_params.sh,
+# qspin_cycles.sh and qspin_toggle.sh: qspin.ko's client modules, loading state, and dmesg since
 # a mark (the sourcing script's name and PID in it). POSIX sh.
 
 mark() { echo "${0##*/}: mark $1 $$" > /dev/kmsg; }

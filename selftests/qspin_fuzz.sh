@@ -23,7 +23,7 @@ fuzz=$here/qspin_fuzz
 . "$here/qspin_clients.sh"
 
 echo "TAP version 13"
-/sbin/modinfo qspin >/dev/null 2>&1 || tap_skip_all "qspin.ko not installed"
+tap_need qspin
 [ -x "$fuzz" ] || tap_skip_all "no $fuzz"
 
 # Writes per module (qspin.ko has most files; read-only ones get few).

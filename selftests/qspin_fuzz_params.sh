@@ -20,7 +20,7 @@
 . "$(dirname "$0")/qspin_clients.sh"
 
 echo "TAP version 13"
-/sbin/modinfo qspin >/dev/null 2>&1 || tap_skip_all "qspin.ko not installed"
+tap_need qspin
 
 # ---- out-of-range parameters at load -------------------------------------------
 # refused MODULE PARAM=VALUE [MORE ARGS]: the load fails with EINVAL (or

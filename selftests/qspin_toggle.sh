@@ -16,8 +16,9 @@
 # multi-threaded TCG runs stale translations of such text now and then
 # (README, "The emulator's own fault"): the first switches under this load
 # killed the guest in kmem_cache_alloc_bulk() (a call into a freed ftrace
-# trampoline) or left vCPUs looping on an int3 in do_exit(); single-threaded
-# TCG, 175 rounds, nothing. So make check runs this test in a boot of its
+# trampoline) or left vCPUs looping on an int3 in do_exit() or at
+# should_failslab+0x0; under single-threaded TCG it passes. So make check
+# runs this test in a boot of its
 # own under "-accel tcg,thread=single" (scripts/check.sh, suite vm-toggle),
 # and qspin_fuzz.sh leaves validate out.
 #
