@@ -435,6 +435,45 @@ else
 	result FAIL vm-emulator-fault-only-stale-int3 "got $got, want $want"
 fi
 
+# The same fault as a hang (vm_int3_livelock): stall and lockup reports with
+# vCPUs in int3 handling, as 6.1 printed them when the validator's probes
+# were switched under multi-threaded TCG; a qspin deadlock's soft lockup and
+# a livelock that also oopsed are the guest's.
+hang_log() { # NAME RIP...
+	local name=$1 rip t=30
+	shift
+	for rip in "$@"; do
+		t=$((t + 1))
+		case $rip in
+		lockup:*) printf '[   %d.345287] watchdog: BUG: soft lockup - CPU#0 stuck for 45s! [qspin_toggle.sh:203]\n' $t
+			  rip=${rip#lockup:} ;;
+		rcu:*) printf '[   %d.418209] rcu: INFO: rcu_preempt self-detected stall on CPU\n' $t
+		       rip=${rip#rcu:} ;;
+		nmi:*) printf '[   %d.441553] NMI backtrace for cpu 1\n' $t
+		       rip=${rip#nmi:} ;;
+		oops:*) printf '[   %d.100385] Oops: general protection fault: 0000 [#1] SMP NOPTI\n' $t
+			rip=${rip#oops:} ;;
+		esac
+		printf '[   %d.421505] RIP: 0010:%s\n[   %d.427775]  <TASK>\n' $t "$rip" $t
+	done > "$fault_dir/$name.log"
+}
+hang_log loop rcu:should_failslab+0x0/0x10 nmi:asm_exc_int3+0x0/0x40 \
+	should_failslab+0x1/0x10 lockup:should_failslab+0x0/0x10 nmi:asm_exc_int3+0x0/0x40
+hang_log deadlock lockup:'qspin_lock_slowpath+0x5a/0x300 [qspin]' \
+	rcu:'qspin_lock_slowpath+0x5c/0x300 [qspin]' nmi:asm_sysvec_apic_timer_interrupt+0x0/0x20
+hang_log once rcu:should_failslab+0x0/0x10 nmi:asm_exc_int3+0x0/0x40
+hang_log oopsed rcu:should_failslab+0x0/0x10 nmi:asm_exc_int3+0x0/0x40 \
+	nmi:asm_exc_int3+0x0/0x40 oops:kmem_cache_alloc+0x3c/0x300
+got=$(for f in loop deadlock once oopsed; do
+	printf '%s=%s;' "$f" "$(vm_emulator_fault "$fault_dir/$f.log" || echo no)"
+done)
+want='loop=an int3 loop at should_failslab+0x0 (2 stall/lockup reports, int3 handling in 2 of their backtraces);deadlock=no;once=no;oopsed=no;'
+if [ "$got" = "$want" ]; then
+	result PASS vm-emulator-fault-int3-loop
+else
+	result FAIL vm-emulator-fault-int3-loop "got $got, want $want"
+fi
+
 # ---- the spinlock_t drop-in -----------------------------------------------
 # Its build checks live in their own file (same suite, same results file).
 source scripts/compat-checks.sh

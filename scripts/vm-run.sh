@@ -8,7 +8,7 @@
 #        [--extra-dir HOSTDIR:/GUEST/PATH]... [--module FILE.ko]...
 #        [--no-repo-modules] [--debian-module NAME]... [--tool NAME]...
 #        [--qemu-arg ARG]...
-#        [--tcg-opts OPTS] [--follow] [--console] [--quiet]
+#        [--tcg-opts OPTS] [--silence SECS] [--follow] [--console] [--quiet]
 #
 #   --guest-script FILE  run as "sh /qspin/guest.sh" in /root (BusyBox ash, not
 #                        bash), stdin /dev/null, as root, PATH set. Its exit
@@ -25,6 +25,9 @@
 #                        e.g. "rcupdate.rcu_cpu_stall_timeout=3 softlockup_panic=1"
 #   --timeout SECS       hard host-side limit on the whole boot (default
 #                        $QSPIN_VM_TIMEOUT, else 300); QEMU is killed past it
+#   --silence SECS       stop the VM when the guest script has printed
+#                        nothing for SECS (default $QSPIN_VM_SILENCE, else
+#                        0: no limit but --timeout); exit 124, "HUNG:"
 #   --log FILE           serial console: kernel messages + guest output mixed
 #                        (default build/logs/vm.console.log)
 #   --out FILE           the guest script's stdout+stderr alone, no kernel
@@ -66,7 +69,12 @@
 # /sys/kernel/tracing. /init prints "QSPIN-GUEST-INIT uptime=SECS" before the
 # guest script and "QSPIN-GUEST-EXIT rc=N" after it, then powers off.
 #
-# Exit status: the guest script's N; 124 host timeout (QEMU killed);
+# A hung guest is stopped early, and said so: at the emulator's int3 loop
+# (vm_int3_livelock: a soft lockup or RCU stall in int3 handling, which is
+# then retried like its oops), and, with --silence, when the guest script's
+# output stops growing for that long ("HUNG:", exit 124).
+#
+# Exit status: the guest script's N; 124 host timeout or hang (QEMU killed);
 # 125 the VM ended without the sentinel (kernel panic, QEMU died, ...);
 # 126 setup error (no kernel, initramfs failed, bad arguments).
 set -uo pipefail
@@ -79,7 +87,7 @@ vm_tag=vm
 usage() { sed -n '5,12p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 126; }
 
 guest='' smp=${QSPIN_SMP:-4} mem=${QSPIN_VM_MEM:-1G} append=${QSPIN_VM_APPEND:-}
-timeout_s=${QSPIN_VM_TIMEOUT:-300} log='' out='' follow=0 console=0 quiet=0
+timeout_s=${QSPIN_VM_TIMEOUT:-300} silence_s=${QSPIN_VM_SILENCE:-0} log='' out='' follow=0 console=0 quiet=0
 accel=${QSPIN_ACCEL:-tcg} tcg_opts=${QSPIN_TCG_OPTS:-thread=multi}
 mk_args=() qemu_extra=()
 while [ $# -gt 0 ]; do
@@ -89,6 +97,7 @@ while [ $# -gt 0 ]; do
 	--mem) mem=$2; shift 2 ;;
 	--append) append="$append $2"; shift 2 ;;
 	--timeout) timeout_s=$2; shift 2 ;;
+	--silence) silence_s=$2; shift 2 ;;
 	--log) log=$2; shift 2 ;;
 	--out) out=$2; shift 2 ;;
 	--extra-dir|--module|--debian-module|--tool) mk_args+=("$1" "$2"); shift 2 ;;
@@ -126,7 +135,7 @@ esac
 t0=$(vm_now)
 initrd=$(mktemp "$vm_build/initramfs.XXXXXX.cpio")
 # shellcheck disable=SC2317 # called from traps
-cleanup() { rm -f "$initrd"; }
+cleanup() { rm -f "$initrd" "${state:-}"; }
 trap cleanup EXIT
 "$top/scripts/mkinitramfs.sh" -o "$initrd" --guest-script "$guest" "${mk_args[@]}" ||
 	vm_die "building the initramfs failed"
@@ -145,10 +154,13 @@ qemu=(qemu-system-x86_64 -nodefaults -no-user-config -machine pc
 	-chardev "file,id=out0,path=$out" -serial chardev:out0
 	-device edu "${qemu_extra[@]}")
 
-# One boot: QEMU's status in qrc.
+# One boot: QEMU's status in qrc; why the watcher stopped it (nothing, or
+# "int3-loop", or "silent") in stopped.
+state=$(mktemp "$vm_build/vm-state.XXXXXX")
 boot_once() {
 	: > "$log"
 	: > "$out"
+	: > "$state"
 	say "booting VM ($accel_name, -smp $smp, $mem, timeout ${timeout_s}s); console: ${log#"$top"/}"
 	timeout --kill-after=10 "$timeout_s" "${qemu[@]}" </dev/null &
 	qpid=$!
@@ -164,11 +176,29 @@ boot_once() {
 	fi
 	# A kernel that prints "reboot: Power down" and never leaves QEMU (6.12
 	# under TCG, now and then): once the guest said its sentinel, QEMU gets
-	# 15 s to exit by itself and is then stopped.
+	# 15 s to exit by itself and is then stopped. A hung guest (above) is
+	# stopped at once.
 	(
+		tick=0 size=0 quiet_since=$SECONDS
 		while kill -0 $qpid 2>/dev/null; do
 			if grep -aq "$VM_SENTINEL" "$out" 2>/dev/null; then
 				for _ in $(seq 30); do kill -0 $qpid 2>/dev/null || exit 0; sleep 0.5; done
+				kill -TERM $qpid 2>/dev/null
+				exit 0
+			fi
+			tick=$((tick + 1))
+			if [ $((tick % 5)) = 0 ] &&
+			   grep -aqE 'soft lockup - CPU#|rcu: INFO: .*stall' "$log" 2>/dev/null &&
+			   ! grep -aq 'Oops: ' "$log" && vm_int3_livelock "$log" > /dev/null; then
+				echo int3-loop > "$state"
+				kill -TERM $qpid 2>/dev/null
+				exit 0
+			fi
+			now=$(stat -c %s "$out" 2>/dev/null || echo 0)
+			if [ "$now" != "$size" ]; then
+				size=$now quiet_since=$SECONDS
+			elif [ "$silence_s" -gt 0 ] && [ $((SECONDS - quiet_since)) -ge "$silence_s" ]; then
+				echo silent > "$state"
 				kill -TERM $qpid 2>/dev/null
 				exit 0
 			fi
@@ -183,6 +213,7 @@ boot_once() {
 	[ -n "$tpid" ] && wait "$tpid" 2>/dev/null
 	# 8250's console writes CRLF; keep the logs plain for grep and awk.
 	sed -i 's/\r$//' "$log" "$out" 2>/dev/null
+	stopped=$(cat "$state")
 }
 
 # The emulator's own fault (vm_emulator_fault in scripts/lib/vm.sh: a stale
@@ -199,13 +230,27 @@ while :; do
 	attempt=$((attempt + 1))
 	cp "$log" "$log.emulator-fault-$attempt"
 	cp "$out" "$out.emulator-fault-$attempt"
-	vm_log "EMULATOR FAULT: the guest kernel died of $fault, an int3 left by kernel text patching in a stale QEMU TCG translation (not qspin code; console kept as ${log#"$top"/}.emulator-fault-$attempt); booting again ($attempt of $retries)"
+	case $fault in
+	'an int3 loop'*) how="hung in $fault" ;;
+	*) how="died of $fault" ;;
+	esac
+	vm_log "EMULATOR FAULT: the guest kernel $how, an int3 left by kernel text patching in a stale QEMU TCG translation (not qspin code; console kept as ${log#"$top"/}.emulator-fault-$attempt); booting again ($attempt of $retries)"
 done
 
 boot=$(grep -ao 'QSPIN-GUEST-INIT uptime=[0-9.]*' "$log" | head -n1 | sed 's/.*=//')
 if rc=$(vm_sentinel_rc "$out") || rc=$(vm_sentinel_rc "$log"); then
 	say "guest exited rc=$rc (booted to /init in ${boot:-?}s guest time, $(vm_elapsed "$t0") wall)"
 	exit "$rc"
+fi
+if [ "$stopped" = silent ] || [ "$stopped" = int3-loop ]; then
+	if [ "$stopped" = silent ]; then
+		vm_log "HUNG: the guest printed nothing for ${silence_s}s (--silence); the VM was stopped (console: $log)"
+	else
+		vm_log "HUNG: $(vm_int3_livelock "$log"), the emulator's fault, on the last of $((attempt + 1)) boot(s) (QSPIN_VM_RETRIES=$retries); the VM was stopped (console: $log)"
+	fi
+	# What the kernel's own stall detectors said, if anything.
+	grep -a -E 'soft lockup - CPU#|rcu: INFO: .*stall|RIP: 0010:|NMI backtrace for cpu' "$log" | tail -n 12 >&2
+	exit 124
 fi
 if [ "$qrc" -eq 124 ] || [ "$qrc" -eq 137 ]; then
 	vm_log "TIMEOUT: the VM ran past ${timeout_s}s and was killed (console: $log)"

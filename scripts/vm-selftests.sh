@@ -127,11 +127,16 @@ for entry in "${run_list[@]}"; do
 	qspin_trace.sh) run_args+=(--tool trace-cmd --tool perf) ;;
 	esac
 done
-# Enough for every test to hit its settings timeout, plus the boot.
+# Enough for every test run to hit its settings timeout, plus the boot. A
+# guest that stays silent past one test's timeout (kselftest's runner would
+# have said "not ok ... TIMEOUT" by then) is hung: vm-run.sh --silence stops
+# it then, not hours later.
+per=$(sed -n 's/^timeout=//p' "$inst/qspin/settings" 2>/dev/null)
+per=${per:-45}
 if [ -z "$timeout_s" ]; then
-	per=$(sed -n 's/^timeout=//p' "$inst/qspin/settings" 2>/dev/null)
-	timeout_s=$(( ${#listed[@]} * ${per:-45} + 180 ))
+	timeout_s=$(( ${#run_list[@]} * per + 180 ))
 fi
+silence_s=${QSPIN_VM_SILENCE:-$((per + 120))}
 guest=$build/guest.sh
 {
 	echo 'cd /kselftest || exit 1'
@@ -147,7 +152,8 @@ guest=$build/guest.sh
 
 vm_rc=0
 "$top/scripts/vm-run.sh" --guest-script "$guest" --extra-dir "$inst:/kselftest" \
-	--smp "$smp" --timeout "$timeout_s" --log "$console" --out "$out" --follow \
+	--smp "$smp" --timeout "$timeout_s" --silence "$silence_s" \
+	--log "$console" --out "$out" --follow \
 	"${run_args[@]}" || vm_rc=$?
 
 # ---------------------------------------------------------------- results
@@ -199,7 +205,7 @@ done < <(tr -d '\r' < "$tap")
 
 case $vm_rc in
 0) ;;
-124) result FAIL vm-boot "the VM timed out after ${timeout_s}s: $console" ;;
+124) result FAIL vm-boot "the VM timed out (${timeout_s}s) or hung (no output for ${silence_s}s): $console" ;;
 125) result FAIL vm-boot "the VM ended without finishing (panic?): $console" ;;
 126) result FAIL vm-boot "could not start the VM" ;;
 *) result FAIL vm-boot "run_kselftest.sh exited $vm_rc" ;;

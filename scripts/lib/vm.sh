@@ -16,6 +16,8 @@
 #   vm_emulator_fault LOG       whether the console LOG ends in the emulator's
 #                               own fault (status 0, prints "int3 at SYM+OFF"),
 #                               not the guest's: see the function
+#   vm_int3_livelock LOG        whether the console LOG shows that fault as a
+#                               hang rather than an oops: see the function
 #   vm_kernel_image             the image for QEMU's -kernel: by default the
 #                               uncompressed ELF vmlinux pulled out of Debian's
 #                               vmlinuz once (build/vm/vmlinux-<abi>), booted
@@ -86,9 +88,20 @@ vm_sentinel_rc() {
 # a module: no "[name]" after it), and not in a function qspin.ko kprobes
 # itself (should_failslab, should_fail_alloc_page, __schedule_bug), where an
 # int3 could be qspin's own.
+#
+# The same fault can leave no oops: an int3 handler (a kprobe's, or the text
+# poker's) finds no int3 at the address, because memory holds the patched
+# instruction, and returns to it as the kernel's protocol says (the int3 was
+# removed meanwhile); the stale translation traps again, for ever. The guest
+# then hangs with its stall detectors talking: that counts too, when the
+# console has no oops and its soft-lockup or RCU-stall reports show a vCPU
+# in int3 handling (vm_int3_livelock).
 vm_emulator_fault() {
 	local oops rip
-	oops=$(grep -a -m1 -n 'Oops: ' "$1") || return 1
+	if ! oops=$(grep -a -m1 -n 'Oops: ' "$1"); then
+		vm_int3_livelock "$1"
+		return
+	fi
 	case $oops in *'Oops: int3'*) ;; *) return 1 ;; esac
 	rip=$(tail -n +"${oops%%:*}" "$1" | grep -a -m1 'RIP: ' | sed 's/.*RIP: [0-9a-f]*://')
 	[ -n "$rip" ] || return 1
@@ -96,6 +109,32 @@ vm_emulator_fault() {
 	*'['*|should_failslab*|should_fail_alloc_page*|__schedule_bug*) return 1 ;;
 	esac
 	echo "int3 at ${rip%% *}"
+}
+
+# vm_int3_livelock LOG: the console LOG has at least two stall or lockup
+# reports ("BUG: soft lockup", "rcu: INFO: ... stall": some vCPU stuck for
+# 20 s and more), and their backtraces put a vCPU in int3 handling
+# (asm_exc_int3, exc_int3, poke_int3_handler, kprobe_int3_handler: a RIP in
+# kernel mode, "RIP: 0010:"). A working kernel never stays there: an int3 it
+# cannot place is an oops. Prints "an int3 loop at SITE (...)", SITE the RIP
+# those reports show most outside int3 handling; status 1 when the
+# signature is not there.
+vm_int3_livelock() {
+	tr -d '\r' < "$1" 2>/dev/null | awk '
+	/soft lockup - CPU#|rcu: INFO: .*stall/ { reports++ }
+	/soft lockup - CPU#|rcu: INFO: .*stall|NMI backtrace for cpu/ { inrep = 1 }
+	inrep && /RIP: 0010:/ {
+		rip = $0; sub(/.*RIP: 0010:/, "", rip); sub(/[ \/].*/, "", rip)
+		f = rip; sub(/\+.*/, "", f)
+		if (f ~ /^(asm_exc_int3|exc_int3|do_int3|poke_int3_handler|kprobe_int3_handler|ftrace_int3_handler)$/)
+			int3++
+		else if (++site[rip] > best) { best = site[rip]; where = rip }
+	}
+	END {
+		if (reports < 2 || int3 < 1) exit 1
+		printf "an int3 loop at %s (%d stall/lockup reports, int3 handling in %d of their backtraces)\n", \
+			(where != "" ? where : "an unknown site"), reports, int3
+	}'
 }
 
 vm_kernel_image() {
