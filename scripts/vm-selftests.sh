@@ -242,7 +242,10 @@ if [ -s "$console" ]; then
 	#                           progress (abba, the torture's checked pair),
 	#                           which the validator predicts too
 	#   qspin_hotplug.sh        the lockup watchdog's reports around a CPU
-	#                           that goes offline and back (four, on purpose);
+	#                           that goes offline and back (five, on purpose),
+	#                           the last one's holder sleeping under the lock
+	#                           (the kernel's "scheduling while atomic" and
+	#                           qspin's sleeping report, on purpose too);
 	#                           the torture's validator reports as everywhere
 	#   qspin_fuzz.sh, qspin_fuzz_params.sh, qspin_cycles.sh
 	#                           none at all: hostile input and load/unload
@@ -288,6 +291,8 @@ if [ -s "$console" ]; then
 		--allow "$qspin_report_titles"
 		--test qspin_hotplug.sh
 		--expect 'qspin: BUG: spinlock lockup suspected on CPU#'
+		--expect '\] BUG: scheduling while atomic: tqh_sleeper/'
+		--expect 'qspin: BUG: sleeping function called from invalid context'
 		--allow 'qspin: possible same-CPU deadlock'
 		--allow "$qspin_report_titles"
 		"${hotplug_kernel[@]}"

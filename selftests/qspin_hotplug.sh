@@ -4,7 +4,9 @@
 # offline and back while every context nests on the torture's locks), then
 # test_qspin_hotplug.ko, where a CPU goes offline right after its waiter
 # record and its held record existed, and the lockup watchdog's reports
-# that follow must name the live CPUs only.
+# that follow must name the live CPUs only; last, a task sleeps holding a
+# lock on that CPU (its record parked with it) and the CPU goes offline:
+# the report names the task, not the CPU.
 #
 # Checks after the torture: "End of test: SUCCESS" (lock words idle, every
 # lock's counter equal to its acquisitions, no queue node busy, every CPU
@@ -130,6 +132,10 @@ r1=$(report waiter-gone)
 r1b=$(report holder-gone)
 r2=$(report after-offline)
 r3=$(report after-online)
+# The parked phase's lockup report alone: the sleeper's own sleeping
+# report before it names the CPU it slept on, rightly (it was online).
+r4=$(since records | sed -n "/test_qspin_hotplug: report parked begin/,/test_qspin_hotplug: report parked end/p" |
+	sed -n '/BUG: spinlock lockup suspected/,/=====/p' | grep 'qspin: ')
 echo "$r2" | grep -E 'lockup|waiter:|held by|CPU[0-9]' | sed 's/^/# after-offline: /'
 check "CPU $k's waiter reported while online (waiter CPU $k, held by CPU $j)" \
 	cond 'echo "$r1" | grep -q " waiter: CPU $k," && echo "$r1" | grep -q " held by: CPU $j,"'
@@ -143,6 +149,13 @@ check "CPU $k back online: the holder named is CPU $j, the waiter CPU $m" \
 	cond 'echo "$r3" | grep -q " waiter: CPU $m," && echo "$r3" | grep -q " held by: CPU $j,"'
 check "CPU $k back online: no report line names CPU $k" \
 	cond '! echo "$r3" | grep -qE "CPU ?$k[^0-9]"'
+echo "$r4" | grep -E 'lockup|waiter:|held by|not running|fix:' | sed 's/^/# parked: /'
+check "CPU $k offline under a sleeping holder: the report names the task (held by: task tqh_sleeper/$k, on no CPU)" \
+	cond 'echo "$r4" | grep -q " waiter: CPU $m," && echo "$r4" | grep -qE " held by: task tqh_sleeper/$k \(pid [0-9]+\), on no CPU"'
+check "CPU $k offline under a sleeping holder: the chain ends at the task, with the fix" \
+	cond 'echo "$r4" | grep -qE "tqh_sleeper/$k \(pid [0-9]+\) holds hp_lock .* is not running" && echo "$r4" | grep -q " fix: never sleep while holding hp_lock"'
+check "CPU $k offline under a sleeping holder: no report line names CPU $k" \
+	cond '[ -n "$r4" ] && ! echo "$r4" | grep -qE "CPU ?$k[^0-9]"'
 held=$(grep -v '^#' "$dbg/held")
 check "no held-lock record left after the records test" cond '[ -z "$held" ]'
 check "every CPU online again" cond '! grep -q 0 /sys/devices/system/cpu/cpu*/online'

@@ -65,6 +65,10 @@ void qspin_park_records(struct task_struct *task)
 		}
 		qspin_parked_table[j].held = hs->held[i];
 		qspin_parked_table[j].cpu = smp_processor_id();
+		qspin_parked_table[j].pid = task_pid_nr(task);
+		/* No task_lock() inside the scheduler: a torn name at worst. */
+		strscpy_pad(qspin_parked_table[j].comm, task->comm,
+			    sizeof(qspin_parked_table[j].comm));
 		qspin_parked_table[j].task = task;
 		atomic_inc(&qspin_nr_parked);
 	}
@@ -156,6 +160,37 @@ void qspin_parked_drop_if(bool (*match)(const qspinlock_t *lock, void *arg),
 		/* Reported outside the raw lock: printing takes time. */
 		report(&gone, arg);
 	}
+}
+
+/*
+ * Whether @lock's record is parked, i.e. its holder is off every CPU (the
+ * lockup watchdog's wait-for chain ends there); a copy in @out. From NMI
+ * (a waiter spinning there) only when the table's lock is free at once.
+ */
+bool qspin_parked_holder(const qspinlock_t *lock, struct qspin_parked *out)
+{
+	unsigned long flags;
+	bool found = false;
+	unsigned int i;
+
+	if (!atomic_read(&qspin_nr_parked))
+		return false;
+	if (in_nmi()) {
+		if (!raw_spin_trylock_irqsave(&qspin_parked_lock, flags))
+			return false;
+	} else {
+		raw_spin_lock_irqsave(&qspin_parked_lock, flags);
+	}
+	for (i = 0; i < QSPIN_PARKED_MAX; i++) {
+		if (!qspin_parked_table[i].task ||
+		    qspin_held_lock(&qspin_parked_table[i].held) != lock)
+			continue;
+		*out = qspin_parked_table[i];
+		found = true;
+		break;
+	}
+	raw_spin_unlock_irqrestore(&qspin_parked_lock, flags);
+	return found;
 }
 
 /* Validation switched on or off: records start afresh. */

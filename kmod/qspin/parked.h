@@ -22,6 +22,8 @@ struct qspin_parked {
 	struct task_struct *task;	/* the owner, a key only; NULL: free */
 	struct qspin_held held;		/* as it was on its CPU's task stack */
 	int cpu;			/* where it was parked */
+	pid_t pid;			/* the owner's, for reports */
+	char comm[TASK_COMM_LEN];	/* the owner's name then */
 };
 
 /* Records in the table: 0 lets the callers skip it. */
@@ -34,6 +36,7 @@ unsigned int qspin_parked_take(struct task_struct *task,
 void qspin_parked_drop_if(bool (*match)(const qspinlock_t *lock, void *arg),
 			  void (*report)(const struct qspin_parked *p,
 					 void *arg), void *arg);
+bool qspin_parked_holder(const qspinlock_t *lock, struct qspin_parked *out);
 void qspin_parked_clear(void);
 void qspin_parked_show(struct seq_file *m);
 

@@ -65,6 +65,7 @@
 #include "core_env.h"
 #include "held.h"
 #include "internal.h"
+#include "parked.h"
 #include "validate.h"
 
 /* ---- spin_timeout_ms ------------------------------------------------- */
@@ -178,8 +179,13 @@ struct qspin_link {
 	enum qspin_ctx ctx;		/* the waiting context */
 	const qspinlock_t *lock;	/* what it waits for */
 	unsigned long wait_ip;		/* where it waits */
-	/* The holder of `lock`: cpu -1 unknown. */
+	/*
+	 * The holder of `lock`: cpu -1 unknown, or off every CPU when
+	 * holder_parked (its record parked: it slept under the lock).
+	 */
 	int holder_cpu;
+	bool holder_parked;
+	pid_t holder_pid;
 	enum qspin_ctx holder_ctx;
 	unsigned long holder_ip;	/* where the holder took it */
 	unsigned int holder_cls;
@@ -188,6 +194,7 @@ struct qspin_link {
 enum qspin_chain_end {
 	QSPIN_CHAIN_RUNNING,	/* the last holder is not waiting: it runs */
 	QSPIN_CHAIN_UNKNOWN,	/* no record of the last lock's holder */
+	QSPIN_CHAIN_PARKED,	/* the last holder is off every CPU */
 	QSPIN_CHAIN_CYCLE,	/* back to the first CPU: a deadlock with us in it */
 	QSPIN_CHAIN_BEHIND,	/* back to another CPU: we wait behind a deadlock */
 	QSPIN_CHAIN_LONG,	/* longer than QSPIN_CHAIN_MAX */
@@ -231,6 +238,24 @@ static bool qspin_wait_holder(const qspinlock_t *lock, struct qspin_link *l)
 	return false;
 }
 
+/*
+ * A holder that left its CPU with the lock held (parked.c): named by its
+ * task, never by the CPU it left, which may be offline by now.
+ */
+static bool qspin_wait_parked(const qspinlock_t *lock, struct qspin_link *l)
+{
+	struct qspin_parked p;
+
+	if (!qspin_parked_holder(lock, &p))
+		return false;
+	l->holder_parked = true;
+	l->holder_pid = p.pid;
+	l->holder_ctx = QSPIN_CTX_TASK;
+	l->holder_ip = p.held.ip;
+	l->holder_cls = p.held.cls;
+	return true;
+}
+
 /* What CPU `cpu` waits for in context `ctx` or one above it; NULL: none. */
 static const qspinlock_t *qspin_wait_of(int cpu, enum qspin_ctx ctx,
 					enum qspin_ctx *wctx,
@@ -268,8 +293,10 @@ static void qspin_chain_build(int cpu, enum qspin_ctx ctx,
 		l->lock = lock;
 		l->wait_ip = ip;
 		l->holder_cpu = -1;
+		l->holder_parked = false;
 		if (!qspin_wait_holder(lock, l)) {
-			ch->end = QSPIN_CHAIN_UNKNOWN;
+			ch->end = qspin_wait_parked(lock, l) ?
+				  QSPIN_CHAIN_PARKED : QSPIN_CHAIN_UNKNOWN;
 			return;
 		}
 		cpu = l->holder_cpu;
@@ -395,6 +422,8 @@ struct qspin_names {
 };
 
 static struct qspin_names qspin_report_names;	/* under qspin_lockup_lock */
+/* A parked holder's name (the chain keeps its pid only): same lock. */
+static char qspin_report_holder_comm[TASK_COMM_LEN];
 
 /* Whether a frame is the NMI's own (its handler and the entry code). */
 static bool qspin_nmi_frame(const char *sym)
@@ -486,7 +515,7 @@ static bool qspin_lockup_note(const struct qspin_chain *ch,
 	e->left = left;
 	strscpy(e->lock_name, qspin_report_names.name[0], sizeof(e->lock_name));
 	snprintf(e->waiter_fn, sizeof(e->waiter_fn), "%pS", (void *)l->wait_ip);
-	if (l->holder_cpu >= 0)
+	if (l->holder_cpu >= 0 || l->holder_parked)
 		snprintf(e->holder_fn, sizeof(e->holder_fn), "%pS",
 			 (void *)l->holder_ip);
 	else
@@ -549,6 +578,10 @@ static void qspin_report_lockup(const struct qspin_chain *ch,
 		pr_err(" held by: CPU %d, %s context, taken at %pS\n",
 		       l->holder_cpu, qspin_ctx_names[l->holder_ctx],
 		       (void *)l->holder_ip);
+	else if (l->holder_parked)
+		pr_err(" held by: task %s (pid %d), on no CPU: it left its CPU with the lock held (its record is parked), %s context, taken at %pS\n",
+		       qspin_report_holder_comm, l->holder_pid,
+		       qspin_ctx_names[l->holder_ctx], (void *)l->holder_ip);
 	else
 		pr_err(" held by: unknown (no held record: taken before validation was on, or beyond the held-lock stack)\n");
 	pr_err(" wait-for chain:\n");
@@ -581,6 +614,12 @@ static void qspin_report_lockup(const struct qspin_chain *ch,
 			pr_err("  %s is free: the waiters queued ahead have not taken it yet (a queue head held up by interrupts, or a slow vCPU)\n",
 			       nm[ch->n - 1]);
 		break;
+	case QSPIN_CHAIN_PARKED:
+		pr_err("  %s (pid %d) holds %s (%s context, taken at %pS) and is not running: it slept or was switched out with the lock held; its waiters spin until it runs again and releases it\n",
+		       qspin_report_holder_comm, last->holder_pid, nm[ch->n - 1],
+		       qspin_ctx_names[last->holder_ctx],
+		       (void *)last->holder_ip);
+		break;
 	case QSPIN_CHAIN_CYCLE:
 		pr_err("  and %s is held by CPU%d, where the chain started: a cycle\n",
 		       nm[ch->n - 1], l->cpu);
@@ -606,6 +645,9 @@ static void qspin_report_lockup(const struct qspin_chain *ch,
 	} else if (ch->end == QSPIN_CHAIN_RUNNING) {
 		pr_err(" fix: the holder at %pS does not release it: release %s before anything that can take long (a delay, a wait, a loop on another CPU's progress), or move that out of the critical section\n",
 		       (void *)last->holder_ip, nm[ch->n - 1]);
+	} else if (ch->end == QSPIN_CHAIN_PARKED) {
+		pr_err(" fix: never sleep while holding %s: release it before anything that may sleep (a GFP_KERNEL allocation, a mutex, msleep()), or protect the data with a mutex\n",
+		       nm[ch->n - 1]);
 	} else if (ch->end == QSPIN_CHAIN_BEHIND) {
 		pr_err(" fix: take the locks of that deadlock in one order everywhere\n");
 	} else {
@@ -655,10 +697,19 @@ static void qspin_lockup_found(struct qspin_wait *w, struct qspin_chain *ch,
 	for (i = 0; i < ch->n; i++)
 		qspin_report_names.name[i] =
 			qspin_name_of(ch->link[i].lock,
-				      ch->link[i].holder_cpu >= 0 ?
+				      ch->link[i].holder_cpu >= 0 ||
+				      ch->link[i].holder_parked ?
 				      ch->link[i].holder_cls : QSPIN_CLASS_NONE,
 				      qspin_report_names.buf[i],
 				      KSYM_NAME_LEN);
+	strscpy(qspin_report_holder_comm, "?", sizeof(qspin_report_holder_comm));
+	if (ch->end == QSPIN_CHAIN_PARKED) {
+		struct qspin_parked p;
+
+		if (qspin_parked_holder(ch->link[ch->n - 1].lock, &p))
+			strscpy(qspin_report_holder_comm, p.comm,
+				sizeof(qspin_report_holder_comm));
+	}
 	/*
 	 * The chain's other waiters are covered before the report is printed,
 	 * not after: printing takes long on a slow console, and a waiter of

@@ -23,6 +23,13 @@
  *                                  gone comes back online
  *   after-online   holder  waiter  (gone < holder: a stale held record
  *                                  on gone would be found first)
+ *   parked         sleeper waiter  a kthread on gone takes hp_lock and
+ *                  on gone         sleeps under it (the bug: the kernel's
+ *                                  "scheduling while atomic", qspin's
+ *                                  sleeping report); its record is parked
+ *                                  with it (parked.c); gone goes offline;
+ *                                  the report names the task, not gone;
+ *                                  then it wakes elsewhere and releases
  *
  * Checked here: each waiter's -ETIMEDOUT, one watchdog report per phase,
  * the lock word 0 and no queue node busy at the end, the CPU offline and
@@ -53,11 +60,12 @@ enum hp_phase {
 	PH_HOLDER_GONE,
 	PH_AFTER_OFFLINE,
 	PH_AFTER_ONLINE,
+	PH_PARKED,
 	NR_PHASES
 };
 
 static const char *const phase_names[NR_PHASES] = {
-	"waiter-gone", "holder-gone", "after-offline", "after-online",
+	"waiter-gone", "holder-gone", "after-offline", "after-online", "parked",
 };
 
 static atomic_t holding;	/* the holder has hp_lock */
@@ -82,7 +90,27 @@ static int holder_fn(void *arg)
 	return 0;
 }
 
-/* Four call sites, one per phase: the watchdog keys its reports by site. */
+/*
+ * Takes hp_lock, then sleeps under it until told (the bug this phase is
+ * about), at most 10 s; the unlock after the wake-up, on whatever CPU the
+ * scheduler picked (its own may be offline), releases the parked record.
+ */
+static int sleeper_fn(void *arg)
+{
+	unsigned long end = jiffies + 10 * HZ;
+
+	qspin_lock(&hp_lock);
+	atomic_set(&holding, 1);
+	while (!atomic_read(&release) && time_before(jiffies, end))
+		schedule_timeout_uninterruptible(1);
+	qspin_unlock(&hp_lock);
+	atomic_set(&holding, 0);
+	while (!kthread_should_stop())
+		schedule_timeout_interruptible(1);
+	return 0;
+}
+
+/* One call site per phase: the watchdog keys its reports by site. */
 static noinline int wait_at_site(enum hp_phase phase)
 {
 	int ret = -EINVAL;
@@ -103,6 +131,10 @@ static noinline int wait_at_site(enum hp_phase phase)
 	case PH_AFTER_ONLINE:
 		ret = qspin_lock_checked(&hp_lock);
 		WRITE_ONCE(site_seen[3], 1);
+		break;
+	case PH_PARKED:
+		ret = qspin_lock_checked(&hp_lock);
+		WRITE_ONCE(site_seen[4], 1);
 		break;
 	default:
 		break;
@@ -152,9 +184,15 @@ static void stop_and_put(struct task_struct *t)
 		__ok;							\
 	})
 
-/* One lockup: the holder on holder_cpu, a checked waiter on waiter_cpu. */
+/*
+ * One lockup: the holder on holder_cpu, a checked waiter on waiter_cpu. In
+ * the parked phase the holder sleeps, and holder_cpu goes offline before
+ * the waiter starts (and stays so: the caller brings it back).
+ */
 static void phase(enum hp_phase ph, int holder_cpu, int waiter_cpu)
 {
+	bool parked = ph == PH_PARKED;
+	int ret;
 	unsigned long lockups = qspin_lockup_count();
 	struct task_struct *holder, *waiter = NULL;
 	u64 timeout_ms = qspin_watchdog_timeout_ms();
@@ -165,13 +203,24 @@ static void phase(enum hp_phase ph, int holder_cpu, int waiter_cpu)
 	waiter_ret = 1;
 	pr_info("report %s begin: holder cpu %d, waiter cpu %d\n",
 		phase_names[ph], holder_cpu, waiter_cpu);
-	holder = start_on(holder_fn, NULL, holder_cpu, "tqh_holder");
+	holder = start_on(parked ? sleeper_fn : holder_fn, NULL, holder_cpu,
+			  parked ? "tqh_sleeper" : "tqh_holder");
 	if (!CHECK(!IS_ERR(holder), "%s: no holder kthread", phase_names[ph]))
 		goto out;
 	if (!CHECK(WAIT_MS_UNTIL(atomic_read(&holding), 5000),
 		   "%s: holder on cpu %d never took the lock", phase_names[ph],
 		   holder_cpu))
 		goto out;
+	if (parked) {
+		/* It sleeps at once; let the switch-out park its record. */
+		msleep(100);
+		ret = remove_cpu(holder_cpu);
+		if (!CHECK(ret == 0, "%s: remove_cpu(%d): %d", phase_names[ph],
+			   holder_cpu, ret))
+			goto out;
+		CHECK(atomic_read(&holding), "%s: the sleeper let go of the lock early",
+		      phase_names[ph]);
+	}
 	waiter = start_on(waiter_fn, (void *)(long)ph, waiter_cpu, "tqh_waiter");
 	if (!CHECK(!IS_ERR(waiter), "%s: no waiter kthread", phase_names[ph])) {
 		waiter = NULL;
@@ -224,6 +273,11 @@ static void test_records_across_hotplug(void)
 	ret = add_cpu(gone);
 	CHECK(ret == 0, "add_cpu(%d): %d", gone, ret);
 	phase(PH_AFTER_ONLINE, holder, waiter);
+	phase(PH_PARKED, gone, waiter);
+	if (!cpu_online(gone)) {
+		ret = add_cpu(gone);
+		CHECK(ret == 0, "add_cpu(%d) after the parked phase: %d", gone, ret);
+	}
 
 	CHECK(qspin_word_read(&hp_lock.word) == 0, "hp_lock word %x at the end",
 	      qspin_word_read(&hp_lock.word));
