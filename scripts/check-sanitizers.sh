@@ -56,6 +56,8 @@ while [ $# -gt 0 ]; do
 done
 [ ${#flavours[@]} -gt 0 ] || flavours=(kasan kcsan)
 race_limit=${QSPIN_SANITIZE_RACE_LIMIT:-240}
+# The demos' tests took over the kselftests' 300 s under KASAN and TCG.
+ksft_timeout=${QSPIN_SANITIZE_KSFT_TIMEOUT:-900}
 # The KASAN kernel dies at its PVH entry, before the console (QEMU resets,
 # nothing printed): the sanitizer kernels boot their bzImage, as Debian's
 # did before scripts/lib/vm.sh's PVH shortcut (a few seconds more a boot).
@@ -243,6 +245,7 @@ for fl in "${flavours[@]}"; do
 	[ "$fl" = kasan ] && append="$append kasan_multi_shot"
 	(cd "$repo" && rm -f build/results/vm-selftests.txt &&
 	 KERNEL_DIR=$kdir VM_ABI=$release scripts/vm-selftests.sh --then "$logs/then.sh" \
+		--ksft-timeout "$ksft_timeout" \
 		--console-filter "$repo/scripts/sanitizer-reports.sh filter --dropped $logs/not-qspin.txt" \
 		${append:+--append "$append"}) > "$logs/vm-selftests.log" 2>&1
 	for f in console.log out.log console.checked.log build.log; do

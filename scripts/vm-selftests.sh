@@ -7,12 +7,16 @@
 #   scripts/vm-selftests.sh [-t qspin:TEST]... [-x qspin:TEST]... [--smp N] [--timeout SECS]
 #                           [--append "KERNEL ARGS"] [--console]
 #                           [--then FILE] [--console-filter PROG]
-#                           [--suite NAME] [--tcg-opts OPTS]
+#                           [--suite NAME] [--tcg-opts OPTS] [--ksft-timeout SECS]
 #
 #   --suite NAME           record the results as suite NAME (with KERNEL=K:
 #                          NAME-K) and name the logs after it, instead of
 #                          vm-selftests: a second boot of the same kernel
 #   --tcg-opts OPTS        vm-run.sh's --tcg-opts, e.g. thread=single
+#   --ksft-timeout SECS    kselftest's timeout per test instead of
+#                          selftests/settings' 300 (also $QSPIN_KSFT_TIMEOUT):
+#                          scripts/check-sanitizers.sh's slow kernels; the
+#                          hang detection (vm-run.sh --silence) follows it
 #   --then FILE            guest shell lines run after run_kselftest.sh, in the
 #                          same boot (their output goes to the .out.log too);
 #                          scripts/check-sanitizers.sh scans for leaks there
@@ -48,6 +52,7 @@ vm_tag=vm-selftests
 . "$top/scripts/lib/results.sh"
 
 tests=() excludes=() run_args=() timeout_s=${QSPIN_VM_TIMEOUT:-} then='' console_filter=''
+ksft_timeout=${QSPIN_KSFT_TIMEOUT:-}
 suite_name=vm-selftests
 smp=${QSPIN_SMP:-4}
 while [ $# -gt 0 ]; do
@@ -62,6 +67,7 @@ while [ $# -gt 0 ]; do
 	--console-filter) console_filter=$2; shift 2 ;;
 	--suite) suite_name=$2; shift 2 ;;
 	--tcg-opts) run_args+=(--tcg-opts "$2"); shift 2 ;;
+	--ksft-timeout) ksft_timeout=$2; shift 2 ;;
 	-h|--help) awk 'NR > 2 && !/^#/ { exit } NR > 2 { sub(/^# ?/, ""); print }' "$0"; exit 0 ;;
 	*) vm_log "unknown argument: $1"; exit 2 ;;
 	esac
@@ -98,6 +104,11 @@ if ! {
 	exit 1
 fi
 mapfile -t listed < "$inst/kselftest-list.txt"
+if [ -n "$ksft_timeout" ]; then
+	[[ $ksft_timeout =~ ^[1-9][0-9]*$ ]] || { vm_log "--ksft-timeout wants seconds, not '$ksft_timeout'"; exit 2; }
+	sed -i "s/^timeout=.*/timeout=$ksft_timeout/" "$inst/qspin/settings"
+	vm_log "kselftest timeout per test: ${ksft_timeout}s (selftests/settings says $(sed -n 's/^timeout=//p' "$top/selftests/settings")s)"
+fi
 vm_log "kselftest tree ready: ${listed[*]}"
 # -x: every test asked for (or listed) but these.
 if [ ${#excludes[@]} -gt 0 ]; then
@@ -266,6 +277,13 @@ if [ -s "$console" ]; then
 	# warns "dl_rq->running_bw > old". Both come from the CPU's stopper
 	# thread, with no qspin frame, during qspin_hotplug.sh's torture; 6.1
 	# has no fair server and never prints them.
+	# A kernel with CONFIG_DEBUG_ATOMIC_SLEEP (the sanitizer kernels) adds
+	# its own "BUG: sleeping function called from invalid context at
+	# FILE:LINE" (might_sleep()) to the tests that sleep or allocate under a
+	# lock on purpose; Debian's kernels do not have it.
+	atomic_sleep=()
+	grep -q '^CONFIG_DEBUG_ATOMIC_SLEEP=y' "$KERNEL_DIR/config" 2>/dev/null &&
+		atomic_sleep=(--allow '\] BUG: sleeping function called from invalid context at ')
 	hotplug_kernel=()
 	case ${KERNEL:-6.1} in
 	6.12*) hotplug_kernel=(
@@ -274,12 +292,14 @@ if [ -s "$console" ]; then
 	esac
 	declared=(
 		--test qspin_mistakes.sh
+		"${atomic_sleep[@]}"
 		--expect 'qspin: BUG: sleeping function called from invalid context'
 		--expect 'qspin: WARNING: lock held when returning to user space!'
 		--expect 'qspin: WARNING: tqm-leaker/[0-9]+ still has locks held!'
 		--expect '\] BUG: scheduling while atomic: sh/'
 		--expect 'WARNING: CPU: [0-9]+ PID: [0-9]+ at init/main.c:[0-9]+ do_one_initcall'
 		--test qspin_demo_mistakes.sh
+		"${atomic_sleep[@]}"
 		--expect 'qspin: WARNING: possible recursive locking detected'
 		--expect 'qspin: WARNING: inconsistent lock state'
 		--expect 'qspin: BUG: sleeping function called from invalid context'
@@ -290,6 +310,7 @@ if [ -s "$console" ]; then
 		--allow 'qspin: possible same-CPU deadlock'
 		--allow "$qspin_report_titles"
 		--test qspin_hotplug.sh
+		"${atomic_sleep[@]}"
 		--expect 'qspin: BUG: spinlock lockup suspected on CPU#'
 		--expect '\] BUG: scheduling while atomic: tqh_sleeper/'
 		--expect 'qspin: BUG: sleeping function called from invalid context'
@@ -300,6 +321,7 @@ if [ -s "$console" ]; then
 		--test qspin_fuzz_params.sh
 		--test qspin_cycles.sh
 		--test qspin_lockcheck.sh
+		"${atomic_sleep[@]}"
 		--allow 'qspin: possible same-CPU deadlock'
 		--allow "$qspin_report_titles"
 		--expect 'qspin: WARNING: lock held when returning to user space!'
