@@ -474,6 +474,36 @@ else
 	result FAIL vm-emulator-fault-int3-loop "got $got, want $want"
 fi
 
+# A silent guest is booted again only when it idles (vm_guest_idle): its
+# vCPUs halted in QEMU's monitor samples and no lockup, stall or hung task
+# on its console; a vCPU that keeps running (a spinning lock) fails.
+idle_samples() { # NAME BUSY-CPU (-1: none)
+	local i c
+	for i in 1 2 3; do
+		for c in 0 1 2 3; do
+			printf 'CPU#%d\nRAX=0000000000000000 RBX=0000000000000000\n' $c
+			if [ "$c" = "$2" ]; then
+				printf 'RIP=ffffffffc0a01234 RFL=00000283 [--S---C] CPL=0 II=0 A20=1 SMM=0 HLT=0\n'
+			else
+				printf 'RIP=ffffffff8103fc9b RFL=00000246 [---Z-P-] CPL=0 II=0 A20=1 SMM=0 HLT=1\n'
+			fi
+		done
+	done > "$fault_dir/$1.vcpus"
+}
+idle_samples idle -1
+idle_samples spinning 2
+printf '[   40.100000] qspin_demo: result leaked-lock: PASS\n' > "$fault_dir/quiet.log"
+printf '[  160.100000] INFO: task qspin-demo/3:2677 blocked for more than 120 seconds.\n' > "$fault_dir/hungtask.log"
+got=$(for c in idle:quiet spinning:quiet idle:hungtask; do
+	printf '%s=%s;' "$c" "$(vm_guest_idle "$fault_dir/${c%%:*}.vcpus" "$fault_dir/${c#*:}.log" > /dev/null && echo retry || echo no)"
+done)
+want='idle:quiet=retry;spinning:quiet=no;idle:hungtask=no;'
+if [ "$got" = "$want" ]; then
+	result PASS vm-idle-hang-only-when-nothing-runs
+else
+	result FAIL vm-idle-hang-only-when-nothing-runs "got $got, want $want"
+fi
+
 # ---- the spinlock_t drop-in -----------------------------------------------
 # Its build checks live in their own file (same suite, same results file).
 source scripts/compat-checks.sh

@@ -135,7 +135,7 @@ esac
 t0=$(vm_now)
 initrd=$(mktemp "$vm_build/initramfs.XXXXXX.cpio")
 # shellcheck disable=SC2317 # called from traps
-cleanup() { rm -f "$initrd" "${state:-}"; }
+cleanup() { rm -f "$initrd" "${state:-}"; [ -n "${mondir:-}" ] && rm -rf "$mondir"; }
 trap cleanup EXIT
 "$top/scripts/mkinitramfs.sh" -o "$initrd" --guest-script "$guest" "${mk_args[@]}" ||
 	vm_die "building the initramfs failed"
@@ -153,14 +153,30 @@ qemu=(qemu-system-x86_64 -nodefaults -no-user-config -machine pc
 	-chardev "file,id=con0,path=$log" -serial chardev:con0
 	-chardev "file,id=out0,path=$out" -serial chardev:out0
 	-device edu "${qemu_extra[@]}")
+# QEMU's monitor on two FIFOs (a "pipe" chardev: QEMU opens MON.in and
+# MON.out read-write, so neither side blocks): a silent guest's vCPUs are
+# sampled there ("info registers -a") before it is stopped.
+mondir=$(mktemp -d "$vm_build/vm-monitor.XXXXXX")
+if mkfifo "$mondir/mon.in" "$mondir/mon.out"; then
+	qemu+=(-chardev "pipe,id=mon0,path=$mondir/mon" -mon chardev=mon0,mode=readline)
+else
+	mondir=
+fi
 
 # One boot: QEMU's status in qrc; why the watcher stopped it (nothing, or
-# "int3-loop", or "silent") in stopped.
+# "int3-loop", "silent", "silent-idle") in stopped; the vCPU samples of a
+# silent one in $log.vcpus.
 state=$(mktemp "$vm_build/vm-state.XXXXXX")
 boot_once() {
 	: > "$log"
 	: > "$out"
 	: > "$state"
+	rm -f "$log.vcpus"
+	mpid=
+	if [ -n "$mondir" ]; then
+		cat "$mondir/mon.out" > "$mondir/raw" 2>/dev/null &
+		mpid=$!
+	fi
 	say "booting VM ($accel_name, -smp $smp, $mem, timeout ${timeout_s}s); console: ${log#"$top"/}"
 	timeout --kill-after=10 "$timeout_s" "${qemu[@]}" </dev/null &
 	qpid=$!
@@ -199,6 +215,15 @@ boot_once() {
 				size=$now quiet_since=$SECONDS
 			elif [ "$silence_s" -gt 0 ] && [ $((SECONDS - quiet_since)) -ge "$silence_s" ]; then
 				echo silent > "$state"
+				if [ -n "$mondir" ]; then
+					for _ in 1 2 3 4 5 6; do
+						timeout 5 sh -c 'echo "info registers -a" > "$1"' sh "$mondir/mon.in"
+						sleep 0.5
+					done
+					sleep 1
+					cp "$mondir/raw" "$log.vcpus"
+					vm_guest_idle "$log.vcpus" "$log" > /dev/null && echo silent-idle > "$state"
+				fi
 				kill -TERM $qpid 2>/dev/null
 				exit 0
 			fi
@@ -214,17 +239,30 @@ boot_once() {
 	# 8250's console writes CRLF; keep the logs plain for grep and awk.
 	sed -i 's/\r$//' "$log" "$out" 2>/dev/null
 	stopped=$(cat "$state")
+	if [ -n "$mpid" ]; then
+		kill "$mpid" 2>/dev/null
+		wait "$mpid" 2>/dev/null
+	fi
 }
 
 # The emulator's own fault (vm_emulator_fault in scripts/lib/vm.sh: a stale
 # TCG translation of patched kernel text) is not the guest's: the boot runs
 # again, at most $QSPIN_VM_RETRIES times (default 2), and says so; the
-# failed boot's logs stay beside the new ones as *.emulator-fault-N.
+# failed boot's logs stay beside the new ones as *.emulator-fault-N. So does
+# an idle hang (vm_guest_idle): output stopped while nothing in the guest
+# runs, spins or reports, kept as *.idle-hang-N.
 retries=${QSPIN_VM_RETRIES:-2}
 attempt=0
 while :; do
 	boot_once
 	if rc=$(vm_sentinel_rc "$out") || rc=$(vm_sentinel_rc "$log"); then break; fi
+	if [ "$stopped" = silent-idle ]; then
+		[ "$attempt" -lt "$retries" ] || break
+		attempt=$((attempt + 1))
+		for f in "$log" "$out" "$log.vcpus"; do cp "$f" "$f.idle-hang-$attempt"; done
+		vm_log "IDLE HANG: the guest's output stopped for ${silence_s}s while $(vm_guest_idle "$log.vcpus" "$log") (QEMU's monitor; samples kept as ${log#"$top"/}.vcpus.idle-hang-$attempt): the output is stuck on its way out, no lock spins; booting again ($attempt of $retries)"
+		continue
+	fi
 	fault=$(vm_emulator_fault "$log") || break
 	[ "$attempt" -lt "$retries" ] || break
 	attempt=$((attempt + 1))
@@ -242,9 +280,12 @@ if rc=$(vm_sentinel_rc "$out") || rc=$(vm_sentinel_rc "$log"); then
 	say "guest exited rc=$rc (booted to /init in ${boot:-?}s guest time, $(vm_elapsed "$t0") wall)"
 	exit "$rc"
 fi
-if [ "$stopped" = silent ] || [ "$stopped" = int3-loop ]; then
-	if [ "$stopped" = silent ]; then
+if [ "$stopped" = silent ] || [ "$stopped" = silent-idle ] || [ "$stopped" = int3-loop ]; then
+	if [ "$stopped" != int3-loop ]; then
 		vm_log "HUNG: the guest printed nothing for ${silence_s}s (--silence); the VM was stopped (console: $log)"
+		if [ -s "$log.vcpus" ]; then
+			vm_log "its vCPUs (QEMU's monitor, $log.vcpus): $(vm_guest_idle "$log.vcpus" "$log")"
+		fi
 	else
 		vm_log "HUNG: $(vm_int3_livelock "$log"), the emulator's fault, on the last of $((attempt + 1)) boot(s) (QSPIN_VM_RETRIES=$retries); the VM was stopped (console: $log)"
 	fi

@@ -18,6 +18,8 @@
 #                               not the guest's: see the function
 #   vm_int3_livelock LOG        whether the console LOG shows that fault as a
 #                               hang rather than an oops: see the function
+#   vm_guest_idle SAMPLES LOG   whether a silent guest idles (QEMU monitor
+#                               samples; nothing in its console): see there
 #   vm_kernel_image             the image for QEMU's -kernel: by default the
 #                               uncompressed ELF vmlinux pulled out of Debian's
 #                               vmlinuz once (build/vm/vmlinux-<abi>), booted
@@ -135,6 +137,39 @@ vm_int3_livelock() {
 		printf "an int3 loop at %s (%d stall/lockup reports, int3 handling in %d of their backtraces)\n", \
 			(where != "" ? where : "an unknown site"), reports, int3
 	}'
+}
+
+# vm_guest_idle SAMPLES LOG: QEMU monitor "info registers -a" SAMPLES of a
+# guest that went silent, and its console LOG. Status 0 when the guest
+# idles: its vCPUs halted in at least 9 of 10 of the samples (a spinning
+# lock keeps a vCPU busy: HLT=0), and the console has no lockup, RCU-stall,
+# hung-task or oops report. Such a guest waits on output that no longer
+# moves: the guest script blocked in a write to a serial port, which under
+# TCG now and then stops transmitting. Prints what the samples show.
+vm_guest_idle() {
+	local desc trouble
+	desc=$(tr -d '\r' < "$1" 2>/dev/null | awk '
+	/^CPU#[0-9]+/ { cpu = substr($1, 5) + 0; next }
+	/^RIP=/ {
+		total++
+		if ($0 ~ /HLT=1/) { halted++; next }
+		busy[cpu]++
+		rip[cpu] = substr($1, 5)
+	}
+	END {
+		if (!total) { print "no vCPU sample"; exit 1 }
+		line = ""
+		for (c in busy)
+			line = line sprintf("; vCPU %d ran in %d (last RIP %s)", c, busy[c], rip[c])
+		printf "every vCPU sample: %d of %d halted%s\n", halted, total, line
+		exit !(total >= 4 && halted * 10 >= total * 9)
+	}') || { echo "$desc"; return 1; }
+	trouble=$(grep -a -m1 -E 'soft lockup - CPU#|rcu: INFO: .*stall|blocked for more than [0-9]+ seconds|Oops: |Kernel panic' "$2" 2>/dev/null)
+	if [ -n "$trouble" ]; then
+		echo "$desc, but the console reports: ${trouble#*] }"
+		return 1
+	fi
+	echo "the vCPUs idled ($desc) and the kernel reported no lockup, stall or hung task"
 }
 
 vm_kernel_image() {
