@@ -115,15 +115,18 @@ if [ ${#excludes[@]} -gt 0 ]; then
 	[ ${#tests[@]} -gt 0 ] || tests=("${listed[@]}")
 	kept=()
 	for t in "${tests[@]}"; do
-		out=0
+		# Not "out": that is the TAP log's path (it was, and the
+		# log went to a file named 0 or 1 in the working directory).
+		left_out=0
 		for x in "${excludes[@]}"; do
-			[ "${t#qspin:}" = "${x#qspin:}" ] && out=1
+			[ "${t#qspin:}" = "${x#qspin:}" ] && left_out=1
 		done
-		[ $out = 1 ] || kept+=("$t")
+		[ $left_out = 1 ] || kept+=("$t")
 	done
 	tests=("${kept[@]}")
 	vm_log "left out (-x): ${excludes[*]}"
 fi
+[ "$out" = "$logs/$suite.out.log" ] || { vm_log "internal error: the TAP log is '$out'"; exit 2; }
 mods=$(find "$top/kmod" "$top/selftests/module" "$top/samples" -name '*.ko' -printf '%f ' 2>/dev/null)
 vm_log "modules for the VM: ${mods:-none (run 'make vm-modules')}"
 
