@@ -30,7 +30,10 @@
 #     qspin other than those the tests expect (scripts/check-console.sh, on
 #     the console minus the KASAN/KCSAN reports that name nothing of
 #     qspin's: scripts/sanitizer-reports.sh filter; those are listed in
-#     build/logs/sanitize/FLAVOUR/not-qspin.txt); lockdep still on at the end
+#     build/logs/sanitize/FLAVOUR/not-qspin.txt); lockdep still on at the end;
+#     kselftest's timeout 900 s a test (QSPIN_SANITIZE_KSFT_TIMEOUT);
+#     qspin_toggle.sh in a boot of its own under single-threaded TCG, as in
+#     make check (results FLAVOUR:toggle:...)
 #  5. (kasan) every module unloaded, then kmemleak scans: no unreferenced
 #     object that involves qspin (scripts/sanitizer-reports.sh kmemleak)
 #
@@ -245,7 +248,7 @@ for fl in "${flavours[@]}"; do
 	[ "$fl" = kasan ] && append="$append kasan_multi_shot"
 	(cd "$repo" && rm -f build/results/vm-selftests.txt &&
 	 KERNEL_DIR=$kdir VM_ABI=$release scripts/vm-selftests.sh --then "$logs/then.sh" \
-		--ksft-timeout "$ksft_timeout" \
+		-x qspin:qspin_toggle.sh --ksft-timeout "$ksft_timeout" \
 		--console-filter "$repo/scripts/sanitizer-reports.sh filter --dropped $logs/not-qspin.txt" \
 		${append:+--append "$append"}) > "$logs/vm-selftests.log" 2>&1
 	for f in console.log out.log console.checked.log build.log; do
@@ -260,6 +263,25 @@ for fl in "${flavours[@]}"; do
 		rest=${rest#\# }
 		result "$verdict" "$fl:selftests:$name" "$rest"
 	done < "$repo/build/results/vm-selftests.txt"
+	# qspin_toggle.sh patches kernel text over and over: its own boot,
+	# under single-threaded TCG, as in make check (README, "The
+	# emulator's own fault").
+	(cd "$repo" && rm -f build/results/vm-toggle.txt &&
+	 KERNEL_DIR=$kdir VM_ABI=$release scripts/vm-selftests.sh --suite vm-toggle \
+		--tcg-opts thread=single -t qspin:qspin_toggle.sh --ksft-timeout "$ksft_timeout" \
+		--console-filter "$repo/scripts/sanitizer-reports.sh filter --dropped $logs/not-qspin-toggle.txt" \
+		${append:+--append "$append"}) > "$logs/vm-toggle.log" 2>&1
+	for f in console.log out.log console.checked.log; do
+		cp "$repo/build/logs/vm-toggle.$f" "$logs/toggle.$f" 2>/dev/null
+	done
+	if [ -s "$repo/build/results/vm-toggle.txt" ]; then
+		while read -r verdict name rest; do
+			case $verdict in PASS|FAIL|SKIP) ;; *) continue ;; esac
+			result "$verdict" "$fl:toggle:$name" "${rest#\# }"
+		done < "$repo/build/results/vm-toggle.txt"
+	else
+		result FAIL "$fl:toggle" "scripts/vm-selftests.sh recorded nothing: $logs/vm-toggle.log"
+	fi
 	vm_log "$fl: kselftests, $(vm_elapsed "$t0"); KASAN/KCSAN reports not involving qspin: $(cat "$logs/not-qspin.txt" 2>/dev/null | wc -l) ($logs/not-qspin.txt)"
 
 	# lockdep: still on after everything (a report would have turned it off)
