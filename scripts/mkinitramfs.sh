@@ -102,6 +102,20 @@ ln -sfn /proc/self/fd/1 /dev/stdout
 ln -sfn /proc/self/fd/2 /dev/stderr
 hostname qspin-vm
 echo "QSPIN-GUEST-INIT uptime=$(cut -d' ' -f1 /proc/uptime) cpus=$(nproc) kernel=$(uname -r)"
+# Where the kernel's int3 handlers lie (from the symbol to the next one): a
+# guest that hangs silently is sampled from the host, and a vCPU found
+# there again and again is in the emulator's int3 loop (vm-run.sh).
+grep -A1 -E ' [Tt] (asm_exc_int3|exc_int3|do_int3|poke_int3_handler|kprobe_int3_handler)$' /proc/kallsyms 2>/dev/null | {
+	sym=''
+	while read -r addr _ name; do
+		[ "$addr" = -- ] && { sym=''; continue; }
+		[ -n "$sym" ] && echo "QSPIN-GUEST-SYM $sym $addr"
+		sym=''
+		case $name in
+		asm_exc_int3|exc_int3|do_int3|poke_int3_handler|kprobe_int3_handler) sym="$name $addr" ;;
+		esac
+	done
+}
 
 # ttyS1 carries the guest script's output alone; the console (ttyS0) gets it
 # too, mixed with kernel messages.

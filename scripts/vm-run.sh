@@ -222,7 +222,11 @@ boot_once() {
 					done
 					sleep 1
 					cp "$mondir/raw" "$log.vcpus"
-					vm_guest_idle "$log.vcpus" "$log" > /dev/null && echo silent-idle > "$state"
+					if vm_int3_samples "$log.vcpus" "$log" > /dev/null; then
+						echo silent-int3 > "$state"
+					elif vm_guest_idle "$log.vcpus" "$log" > /dev/null; then
+						echo silent-idle > "$state"
+					fi
 				fi
 				kill -TERM $qpid 2>/dev/null
 				exit 0
@@ -263,7 +267,12 @@ while :; do
 		vm_log "IDLE HANG: the guest's output stopped for ${silence_s}s while $(vm_guest_idle "$log.vcpus" "$log") (QEMU's monitor; samples kept as ${log#"$top"/}.vcpus.idle-hang-$attempt): the output is stuck on its way out, no lock spins; booting again ($attempt of $retries)"
 		continue
 	fi
-	fault=$(vm_emulator_fault "$log") || break
+	if [ "$stopped" = silent-int3 ]; then
+		fault="an int3 loop, silent ($(vm_int3_samples "$log.vcpus" "$log" | tr '\n' ';' | sed 's/;$//'), QEMU's monitor)"
+		cp "$log.vcpus" "$log.vcpus.emulator-fault-$((attempt + 1))"
+	else
+		fault=$(vm_emulator_fault "$log") || break
+	fi
 	[ "$attempt" -lt "$retries" ] || break
 	attempt=$((attempt + 1))
 	cp "$log" "$log.emulator-fault-$attempt"
@@ -280,10 +289,12 @@ if rc=$(vm_sentinel_rc "$out") || rc=$(vm_sentinel_rc "$log"); then
 	say "guest exited rc=$rc (booted to /init in ${boot:-?}s guest time, $(vm_elapsed "$t0") wall)"
 	exit "$rc"
 fi
-if [ "$stopped" = silent ] || [ "$stopped" = silent-idle ] || [ "$stopped" = int3-loop ]; then
+if [ -n "$stopped" ]; then
 	if [ "$stopped" != int3-loop ]; then
 		vm_log "HUNG: the guest printed nothing for ${silence_s}s (--silence); the VM was stopped (console: $log)"
-		if [ -s "$log.vcpus" ]; then
+		if [ "$stopped" = silent-int3 ]; then
+			vm_log "its vCPUs (QEMU's monitor, $log.vcpus): $(vm_int3_samples "$log.vcpus" "$log" | tr '\n' ';'), the emulator's int3 loop, on the last of $((attempt + 1)) boot(s) (QSPIN_VM_RETRIES=$retries)"
+		elif [ -s "$log.vcpus" ]; then
 			vm_log "its vCPUs (QEMU's monitor, $log.vcpus): $(vm_guest_idle "$log.vcpus" "$log")"
 		fi
 	else

@@ -18,6 +18,9 @@
 #                               not the guest's: see the function
 #   vm_int3_livelock LOG        whether the console LOG shows that fault as a
 #                               hang rather than an oops: see the function
+#   vm_int3_samples SAMPLES LOG whether a silent guest's vCPUs loop in int3
+#                               handling (QEMU monitor samples against the
+#                               handlers' ranges on the console)
 #   vm_guest_idle SAMPLES LOG   whether a silent guest idles (QEMU monitor
 #                               samples; nothing in its console): see there
 #   vm_kernel_image             the image for QEMU's -kernel: by default the
@@ -136,6 +139,33 @@ vm_int3_livelock() {
 		if (reports < 2 || int3 < 1) exit 1
 		printf "an int3 loop at %s (%d stall/lockup reports, int3 handling in %d of their backtraces)\n", \
 			(where != "" ? where : "an unknown site"), reports, int3
+	}'
+}
+
+# vm_int3_samples SAMPLES LOG: the same int3 loop seen from the host, for a
+# guest too stuck to print a stall report: a vCPU whose RIP is in one of
+# the kernel's int3 handlers (the QSPIN-GUEST-SYM ranges /init printed on
+# the console LOG) in at least half of its QEMU monitor SAMPLES (at least
+# 4). Prints one line per such vCPU; status 1 when there is none.
+vm_int3_samples() {
+	tr -d '\r' < "$2" 2>/dev/null | grep -a '^QSPIN-GUEST-SYM ' |
+		cat - "$1" 2>/dev/null | tr -d '\r' | awk '
+	$1 == "QSPIN-GUEST-SYM" && length($3) == 16 && length($4) == 16 {
+		n++; nm[n] = $2; lo[n] = $3; hi[n] = $4; next
+	}
+	/^CPU#[0-9]+/ { cpu = substr($1, 5) + 0; next }
+	/^RIP=/ {
+		rip = tolower(substr($1, 5)); total[cpu]++
+		for (i = 1; i <= n; i++)
+			if (rip >= lo[i] && rip < hi[i]) { in3[cpu]++; where[cpu] = nm[i]; break }
+	}
+	END {
+		for (c in total)
+			if (total[c] >= 4 && in3[c] * 2 >= total[c]) {
+				printf "vCPU %d in int3 handling (%s) in %d of %d samples\n", c, where[c], in3[c], total[c]
+				found = 1
+			}
+		exit !found
 	}'
 }
 
