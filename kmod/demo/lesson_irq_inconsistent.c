@@ -45,10 +45,18 @@ static int irq_inconsistent_fix(void)
 	return 0;
 }
 
-/* The handlers, in hardirq context, after the task's section. */
+/*
+ * The handlers, in hardirq context, after the task's section. The
+ * barrier() keeps irq_inconsistent_handler() from being
+ * irq_inconsistent_bug() to the compiler: their bodies were the same, and
+ * built for the sanitizer kernels (CONFIG_CC_OPTIMIZE_FOR_SIZE) GCC's
+ * identical code folding made them one function; the report then named
+ * irq_inconsistent_bug() for the handler's site too.
+ */
 static int irq_inconsistent_handler(void)
 {
 	qspin_lock(&irq_inconsistent_lock);
+	barrier();
 	irq_inconsistent_count++;
 	qspin_unlock(&irq_inconsistent_lock);
 	return 0;

@@ -76,9 +76,23 @@ static const char *const qspin_alloc_frames[] = {
 	"trace_", "__traceiter", "perf_", "0x", NULL,
 };
 
+/*
+ * The allocator's bookkeeping inside an allocation that is being made:
+ * kmemleak (CONFIG_DEBUG_KMEMLEAK) records every object from the object's
+ * own allocation, with the caller's gfp flags. The same sleeping
+ * allocation, reported once at its caller's site (found on the sanitizer
+ * kernels: a second report "at __create_object" for each kmalloc).
+ */
+#define QSPIN_BOOKKEEPING_FRAMES "__create_object", "create_object", "kmemleak_"
+
+static const char *const qspin_bookkeeping_frames[] = {
+	QSPIN_BOOKKEEPING_FRAMES, NULL,
+};
+
 /* The slab allocator getting a page: its own report came first. */
 static const char *const qspin_slab_frames[] = {
-	"allocate_slab", "new_slab", "___slab_alloc", "__slab_alloc", NULL,
+	"allocate_slab", "new_slab", "___slab_alloc", "__slab_alloc",
+	QSPIN_BOOKKEEPING_FRAMES, NULL,
 };
 
 /* Frames of the scheduler and of the sleep primitives that called it. */
@@ -209,9 +223,16 @@ static noinline void qspin_report_alloc(enum qspin_sleep_hook hook, gfp_t gfp,
 	i = qspin_first_caller(entries, n, qspin_alloc_frames,
 			       hook == QSPIN_HOOK_KPROBE_PAGE ||
 			       hook == QSPIN_HOOK_TP_PAGE ?
-			       qspin_slab_frames : NULL);
+			       qspin_slab_frames : qspin_bookkeeping_frames);
 	if (i < 0 && !call_site)
-		return;	/* a slab page: the slab hook spoke for it */
+		return;	/* a slab page or bookkeeping: another sighting spoke */
+	if (call_site) {
+		char sym[KSYM_SYMBOL_LEN];
+
+		sprint_symbol_no_offset(sym, call_site);
+		if (qspin_frame_is(sym, qspin_bookkeeping_frames))
+			return;
+	}
 	if (!call_site)
 		call_site = entries[i];
 	qspin_hook_hits[hook]++;
