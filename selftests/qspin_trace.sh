@@ -28,13 +28,16 @@ events=$tracing/events/qspin
 info=/sys/kernel/debug/qspin/info
 self=$(cd "$(dirname "$0")" && pwd)/$(basename "$0")
 
-# The torture's locks: torture_locks[NR_TLOCKS], one cache line each.
+# The torture's locks, as its load printed them ("N locks from ADDR, S
+# bytes apart": one cache line each on Debian's kernels, two on a debug
+# kernel whose spinlock_t carries lockdep's map), this run's ($$) only.
 torture_locks() {
-	base=$(awk '$3 == "torture_locks" { print $1; exit }' /proc/kallsyms)
-	[ -n "$base" ] || return 1
+	set -- $(dmesg | sed -n "/qspin_trace.sh: torture $$/,\$p" |
+		sed -n 's/.*-torture: \([0-9]*\) locks from \([0-9a-f]*\), \([0-9]*\) bytes apart.*/\1 \2 \3/p' | tail -n 1)
+	[ $# = 3 ] || return 1
 	i=0
-	while [ $i -lt 8 ]; do
-		printf '%x\n' $((0x$base + 64 * i))
+	while [ $i -lt "$1" ]; do
+		printf '%x\n' $((0x$2 + $3 * i))
 		i=$((i + 1))
 	done
 }
