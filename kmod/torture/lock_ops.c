@@ -6,6 +6,8 @@
  * harness. Only the public API of each is used: the end-of-run check asks
  * is_locked()/is_contended(), it never reads a lock's fields.
  */
+#include <linux/lockdep.h>
+
 #include "native_spinlock.h"
 #include "torture.h"
 
@@ -105,10 +107,20 @@ const struct torture_lock_ops qspin_torture_ops = {
 
 /* ---- native: the kernel's spinlock_t (raw_spinlock_t on PREEMPT_RT) ----- */
 
+/*
+ * The same for lockdep on a debug kernel: spin_lock_init() in a loop gives
+ * every torture lock one class (&lock->s), and the level locks' contexts
+ * then made lockdep report "inconsistent lock state" {SOFTIRQ-ON-W} ->
+ * {IN-SOFTIRQ-W} and turn itself off (check-sanitizers' KASAN kernel). A
+ * class each, named after the lock; nothing on a kernel without lockdep.
+ */
+static struct lock_class_key native_torture_keys[NR_TLOCKS];
+
 static void native_torture_init(union torture_lock *lock, enum tlock_id id,
 				const char *name)
 {
 	native_spin_lock_init(&lock->s);
+	lockdep_set_class_and_name(&lock->s, &native_torture_keys[id], name);
 }
 
 static void native_torture_lock(union torture_lock *lock)
