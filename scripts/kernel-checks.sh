@@ -417,6 +417,14 @@ fi
 # failure. Console excerpts as the kernel prints them.
 fault_dir=build/emulator-fault
 mkdir -p "$fault_dir"
+# same_or_fail NAME GOT WANT: one result, PASS when GOT is WANT.
+same_or_fail() {
+	if [ "$2" = "$3" ]; then
+		result PASS "$1"
+	else
+		result FAIL "$1" "got $2, want $3"
+	fi
+}
 fault_log() { # NAME OOPS RIP
 	printf '[    2.100385] %s: 0000 [#1] PREEMPT_RT SMP NOPTI\n[    2.105687] RIP: 0010:%s\n[    2.123657] Call Trace:\n[    2.148712] Kernel panic - not syncing: Fatal exception in interrupt\n' \
 		"$2" "$3" > "$fault_dir/$1.log"
@@ -429,11 +437,7 @@ got=$(for f in stale module kprobe gpf; do
 	printf '%s=%s;' "$f" "$(vm_emulator_fault "$fault_dir/$f.log" || echo no)"
 done)
 want='stale=int3 at sched_clock_cpu+0x9/0x190;module=no;kprobe=no;gpf=no;'
-if [ "$got" = "$want" ]; then
-	result PASS vm-emulator-fault-only-stale-int3
-else
-	result FAIL vm-emulator-fault-only-stale-int3 "got $got, want $want"
-fi
+same_or_fail vm-emulator-fault-only-stale-int3 "$got" "$want"
 
 # The same fault as a hang (vm_int3_livelock): stall and lockup reports with
 # vCPUs in int3 handling, as 6.1 printed them when the validator's probes
@@ -468,11 +472,7 @@ got=$(for f in loop deadlock once oopsed; do
 	printf '%s=%s;' "$f" "$(vm_emulator_fault "$fault_dir/$f.log" || echo no)"
 done)
 want='loop=an int3 loop at should_failslab+0x0 (2 stall/lockup reports, int3 handling in 2 of their backtraces);deadlock=no;once=no;oopsed=no;'
-if [ "$got" = "$want" ]; then
-	result PASS vm-emulator-fault-int3-loop
-else
-	result FAIL vm-emulator-fault-int3-loop "got $got, want $want"
-fi
+same_or_fail vm-emulator-fault-int3-loop "$got" "$want"
 
 # A silent guest is booted again only when it idles (vm_guest_idle): its
 # vCPUs halted in QEMU's monitor samples and no lockup, stall or hung task
@@ -498,11 +498,7 @@ got=$(for c in idle:quiet spinning:quiet idle:hungtask; do
 	printf '%s=%s;' "$c" "$(vm_guest_idle "$fault_dir/${c%%:*}.vcpus" "$fault_dir/${c#*:}.log" > /dev/null && echo retry || echo no)"
 done)
 want='idle:quiet=retry;spinning:quiet=no;idle:hungtask=no;'
-if [ "$got" = "$want" ]; then
-	result PASS vm-idle-hang-only-when-nothing-runs
-else
-	result FAIL vm-idle-hang-only-when-nothing-runs "got $got, want $want"
-fi
+same_or_fail vm-idle-hang-only-when-nothing-runs "$got" "$want"
 
 # The int3 loop seen only from the host (vm_int3_samples): a vCPU sampled in
 # the int3 handlers' ranges, as /init printed them, at least half the time.
@@ -515,11 +511,7 @@ got=$(for c in int3:syms idle:syms int3:quiet; do
 	printf '%s=%s;' "$c" "$(vm_int3_samples "$fault_dir/${c%%:*}.vcpus" "$fault_dir/${c#*:}.log" || echo no)"
 done)
 want='int3:syms=vCPU 1 in int3 handling (asm_exc_int3) in 4 of 4 samples;idle:syms=no;int3:quiet=no;'
-if [ "$got" = "$want" ]; then
-	result PASS vm-int3-loop-from-monitor-samples
-else
-	result FAIL vm-int3-loop-from-monitor-samples "got $got, want $want"
-fi
+same_or_fail vm-int3-loop-from-monitor-samples "$got" "$want"
 
 # ---- the spinlock_t drop-in -----------------------------------------------
 # Its build checks live in their own file (same suite, same results file).
