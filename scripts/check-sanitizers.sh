@@ -169,6 +169,21 @@ planted_boot() {
 	fi
 }
 
+# import_results FILE PREFIX LOG: a vm-selftests.sh results FILE as this
+# suite's results, each named PREFIX:NAME; one failure (see LOG) when it
+# recorded nothing, status 1.
+import_results() {
+	local verdict name rest
+	if [ ! -s "$1" ]; then
+		result FAIL "$2" "scripts/vm-selftests.sh recorded nothing: $3"
+		return 1
+	fi
+	while read -r verdict name rest; do
+		case $verdict in PASS|FAIL|SKIP) ;; *) continue ;; esac
+		result "$verdict" "$2:$name" "${rest#\# }"
+	done < "$1"
+}
+
 # The guest lines after the kselftests: lockdep's state; on the KASAN
 # kernel every module unloaded and kmemleak's scan.
 then_script() {
@@ -259,15 +274,8 @@ for fl in "${flavours[@]}"; do
 	for f in console.log out.log console.checked.log build.log; do
 		cp "$repo/build/logs/vm-selftests.$f" "$logs/selftests.$f" 2>/dev/null
 	done
-	if [ ! -s "$repo/build/results/vm-selftests.txt" ]; then
-		result FAIL "$fl:selftests" "scripts/vm-selftests.sh recorded nothing: $logs/vm-selftests.log"
-		continue
-	fi
-	while read -r verdict name rest; do
-		case $verdict in PASS|FAIL|SKIP) ;; *) continue ;; esac
-		rest=${rest#\# }
-		result "$verdict" "$fl:selftests:$name" "$rest"
-	done < "$repo/build/results/vm-selftests.txt"
+	import_results "$repo/build/results/vm-selftests.txt" "$fl:selftests" \
+		"$logs/vm-selftests.log" || continue
 	# qspin_toggle.sh patches kernel text over and over: its own boot,
 	# under single-threaded TCG, as in make check (README, "The
 	# emulator's own fault").
@@ -279,14 +287,7 @@ for fl in "${flavours[@]}"; do
 	for f in console.log out.log console.checked.log; do
 		cp "$repo/build/logs/vm-toggle.$f" "$logs/toggle.$f" 2>/dev/null
 	done
-	if [ -s "$repo/build/results/vm-toggle.txt" ]; then
-		while read -r verdict name rest; do
-			case $verdict in PASS|FAIL|SKIP) ;; *) continue ;; esac
-			result "$verdict" "$fl:toggle:$name" "${rest#\# }"
-		done < "$repo/build/results/vm-toggle.txt"
-	else
-		result FAIL "$fl:toggle" "scripts/vm-selftests.sh recorded nothing: $logs/vm-toggle.log"
-	fi
+	import_results "$repo/build/results/vm-toggle.txt" "$fl:toggle" "$logs/vm-toggle.log"
 	vm_log "$fl: kselftests, $(vm_elapsed "$t0"); KASAN/KCSAN reports not involving qspin: $(cat "$logs/not-qspin.txt" 2>/dev/null | wc -l) ($logs/not-qspin.txt)"
 
 	# lockdep: still on after everything (a report would have turned it off)

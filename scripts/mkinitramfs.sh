@@ -105,15 +105,14 @@ echo "QSPIN-GUEST-INIT uptime=$(cut -d' ' -f1 /proc/uptime) cpus=$(nproc) kernel
 # Where the kernel's int3 handlers lie (from the symbol to the next one): a
 # guest that hangs silently is sampled from the host, and a vCPU found
 # there again and again is in the emulator's int3 loop (vm-run.sh).
-grep -A1 -E ' [Tt] (asm_exc_int3|exc_int3|do_int3|poke_int3_handler|kprobe_int3_handler)$' /proc/kallsyms 2>/dev/null | {
+int3_handlers='@VM_INT3_HANDLERS@'
+grep -A1 -E " [Tt] ($int3_handlers)\$" /proc/kallsyms 2>/dev/null | {
 	sym=''
 	while read -r addr _ name; do
 		[ "$addr" = -- ] && { sym=''; continue; }
 		[ -n "$sym" ] && echo "QSPIN-GUEST-SYM $sym $addr"
 		sym=''
-		case $name in
-		asm_exc_int3|exc_int3|do_int3|poke_int3_handler|kprobe_int3_handler) sym="$name $addr" ;;
-		esac
+		echo "$name" | grep -qxE "$int3_handlers" && sym="$name $addr"
 	done
 }
 
@@ -194,6 +193,7 @@ build_base() {
 	done
 	write_timeout_shim "$root/usr/bin/timeout"
 	write_init "$root/init"
+	sed -i "s/@VM_INT3_HANDLERS@/$VM_INT3_HANDLERS/" "$root/init"
 	printf 'root:x:0:0:root:/root:/bin/sh\n' > "$root/etc/passwd"
 	printf 'root:x:0:\n' > "$root/etc/group"
 	: > "$root/etc/fstab"

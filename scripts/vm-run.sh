@@ -260,23 +260,23 @@ attempt=0
 while :; do
 	boot_once
 	if rc=$(vm_sentinel_rc "$out") || rc=$(vm_sentinel_rc "$log"); then break; fi
-	if [ "$stopped" = silent-idle ]; then
-		[ "$attempt" -lt "$retries" ] || break
-		attempt=$((attempt + 1))
-		for f in "$log" "$out" "$log.vcpus"; do cp "$f" "$f.idle-hang-$attempt"; done
+	case $stopped in
+	silent-idle) tag=idle-hang ;;
+	silent-int3)
+		tag=emulator-fault
+		fault="an int3 loop, silent ($(vm_int3_samples "$log.vcpus" "$log" | tr '\n' ';' | sed 's/;$//'), QEMU's monitor)" ;;
+	*) tag=emulator-fault
+	   fault=$(vm_emulator_fault "$log") || break ;;
+	esac
+	[ "$attempt" -lt "$retries" ] || break
+	attempt=$((attempt + 1))
+	for f in "$log" "$out" "$log.vcpus"; do
+		[ -e "$f" ] && cp "$f" "$f.$tag-$attempt"
+	done
+	if [ "$tag" = idle-hang ]; then
 		vm_log "IDLE HANG: the guest's output stopped for ${silence_s}s while $(vm_guest_idle "$log.vcpus" "$log") (QEMU's monitor; samples kept as ${log#"$top"/}.vcpus.idle-hang-$attempt): the output is stuck on its way out, no lock spins; booting again ($attempt of $retries)"
 		continue
 	fi
-	if [ "$stopped" = silent-int3 ]; then
-		fault="an int3 loop, silent ($(vm_int3_samples "$log.vcpus" "$log" | tr '\n' ';' | sed 's/;$//'), QEMU's monitor)"
-		cp "$log.vcpus" "$log.vcpus.emulator-fault-$((attempt + 1))"
-	else
-		fault=$(vm_emulator_fault "$log") || break
-	fi
-	[ "$attempt" -lt "$retries" ] || break
-	attempt=$((attempt + 1))
-	cp "$log" "$log.emulator-fault-$attempt"
-	cp "$out" "$out.emulator-fault-$attempt"
 	case $fault in
 	'an int3 loop'*) how="hung in $fault" ;;
 	*) how="died of $fault" ;;

@@ -64,10 +64,9 @@ count() { [ "$(grep -c -- "$1" "$snap")" = "$2" ]; }
 field() { sed -n "s/^$1 //p" "$2"; }
 # A counter of debugfs sleeping / leaked: "hits HOOK N" lines.
 hits() { sed -n "s/^hits $2 //p" "$Q/$1"; }
-# No kernel trouble since the mark but the reports this step provokes.
-# No kernel trouble but qspin's reports, and the kernel's own report of the
-# same sleep where it has one (CONFIG_DEBUG_ATOMIC_SLEEP: the sanitizer
-# kernels; never Debian's).
+# No kernel trouble since the mark but the reports this step provokes, and
+# the kernel's own report of the same sleep where it has one
+# (CONFIG_DEBUG_ATOMIC_SLEEP: the sanitizer kernels; never Debian's).
 clean() { ! grep -v -e 'qspin: BUG: sleeping function called from invalid context$' \
 	-e 'qspin: WARNING: lock held when returning to user space!$' \
 	-e 'still has locks held!$' \

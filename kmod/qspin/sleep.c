@@ -224,17 +224,17 @@ static noinline void qspin_report_alloc(enum qspin_sleep_hook hook, gfp_t gfp,
 			       hook == QSPIN_HOOK_KPROBE_PAGE ||
 			       hook == QSPIN_HOOK_TP_PAGE ?
 			       qspin_slab_frames : qspin_bookkeeping_frames);
-	if (i < 0 && !call_site)
-		return;	/* a slab page or bookkeeping: another sighting spoke */
-	if (call_site) {
+	if (!call_site) {
+		if (i < 0)
+			return;	/* a slab page or bookkeeping: another sighting spoke */
+		call_site = entries[i];
+	} else {
 		char sym[KSYM_SYMBOL_LEN];
 
 		sprint_symbol_no_offset(sym, call_site);
 		if (qspin_frame_is(sym, qspin_bookkeeping_frames))
-			return;
+			return;	/* the tracepoints name the caller: bookkeeping */
 	}
-	if (!call_site)
-		call_site = entries[i];
 	qspin_hook_hits[hook]++;
 	this_cpu_write(qspin_sleep_reporting, true);
 	if (qspin_report_start(QSPIN_REPORT_SLEEP, call_site, h->cls)) {

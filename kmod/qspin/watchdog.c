@@ -180,12 +180,10 @@ struct qspin_link {
 	const qspinlock_t *lock;	/* what it waits for */
 	unsigned long wait_ip;		/* where it waits */
 	/*
-	 * The holder of `lock`: cpu -1 unknown, or off every CPU when
-	 * holder_parked (its record parked: it slept under the lock).
+	 * The holder of `lock`: cpu -1 unknown, or, for the last link of a
+	 * QSPIN_CHAIN_PARKED chain, off every CPU (the chain names its task).
 	 */
 	int holder_cpu;
-	bool holder_parked;
-	pid_t holder_pid;
 	enum qspin_ctx holder_ctx;
 	unsigned long holder_ip;	/* where the holder took it */
 	unsigned int holder_cls;
@@ -204,7 +202,17 @@ struct qspin_chain {
 	unsigned int n;
 	struct qspin_link link[QSPIN_CHAIN_MAX];
 	enum qspin_chain_end end;
+	/* QSPIN_CHAIN_PARKED: the last holder's task, as it was parked. */
+	pid_t parked_pid;
+	char parked_comm[TASK_COMM_LEN];
 };
+
+/* Whether link i's holder is known: on a CPU, or parked at the chain's end. */
+static bool qspin_link_held(const struct qspin_chain *ch, unsigned int i)
+{
+	return ch->link[i].holder_cpu >= 0 ||
+	       (i == ch->n - 1 && ch->end == QSPIN_CHAIN_PARKED);
+}
 
 /*
  * Who holds `lock`: a held record of it on some CPU and context, other
@@ -242,14 +250,15 @@ static bool qspin_wait_holder(const qspinlock_t *lock, struct qspin_link *l)
  * A holder that left its CPU with the lock held (parked.c): named by its
  * task, never by the CPU it left, which may be offline by now.
  */
-static bool qspin_wait_parked(const qspinlock_t *lock, struct qspin_link *l)
+static bool qspin_wait_parked(const qspinlock_t *lock, struct qspin_link *l,
+			      struct qspin_chain *ch)
 {
 	struct qspin_parked p;
 
 	if (!qspin_parked_holder(lock, &p))
 		return false;
-	l->holder_parked = true;
-	l->holder_pid = p.pid;
+	ch->parked_pid = p.pid;
+	strscpy(ch->parked_comm, p.comm, sizeof(ch->parked_comm));
 	l->holder_ctx = QSPIN_CTX_TASK;
 	l->holder_ip = p.held.ip;
 	l->holder_cls = p.held.cls;
@@ -293,9 +302,8 @@ static void qspin_chain_build(int cpu, enum qspin_ctx ctx,
 		l->lock = lock;
 		l->wait_ip = ip;
 		l->holder_cpu = -1;
-		l->holder_parked = false;
 		if (!qspin_wait_holder(lock, l)) {
-			ch->end = qspin_wait_parked(lock, l) ?
+			ch->end = qspin_wait_parked(lock, l, ch) ?
 				  QSPIN_CHAIN_PARKED : QSPIN_CHAIN_UNKNOWN;
 			return;
 		}
@@ -422,8 +430,6 @@ struct qspin_names {
 };
 
 static struct qspin_names qspin_report_names;	/* under qspin_lockup_lock */
-/* A parked holder's name (the chain keeps its pid only): same lock. */
-static char qspin_report_holder_comm[TASK_COMM_LEN];
 
 /* Whether a frame is the NMI's own (its handler and the entry code). */
 static bool qspin_nmi_frame(const char *sym)
@@ -515,7 +521,7 @@ static bool qspin_lockup_note(const struct qspin_chain *ch,
 	e->left = left;
 	strscpy(e->lock_name, qspin_report_names.name[0], sizeof(e->lock_name));
 	snprintf(e->waiter_fn, sizeof(e->waiter_fn), "%pS", (void *)l->wait_ip);
-	if (l->holder_cpu >= 0 || l->holder_parked)
+	if (qspin_link_held(ch, 0))
 		snprintf(e->holder_fn, sizeof(e->holder_fn), "%pS",
 			 (void *)l->holder_ip);
 	else
@@ -578,9 +584,9 @@ static void qspin_report_lockup(const struct qspin_chain *ch,
 		pr_err(" held by: CPU %d, %s context, taken at %pS\n",
 		       l->holder_cpu, qspin_ctx_names[l->holder_ctx],
 		       (void *)l->holder_ip);
-	else if (l->holder_parked)
+	else if (qspin_link_held(ch, 0))
 		pr_err(" held by: task %s (pid %d), on no CPU: it left its CPU with the lock held (its record is parked), %s context, taken at %pS\n",
-		       qspin_report_holder_comm, l->holder_pid,
+		       ch->parked_comm, ch->parked_pid,
 		       qspin_ctx_names[l->holder_ctx], (void *)l->holder_ip);
 	else
 		pr_err(" held by: unknown (no held record: taken before validation was on, or beyond the held-lock stack)\n");
@@ -616,7 +622,7 @@ static void qspin_report_lockup(const struct qspin_chain *ch,
 		break;
 	case QSPIN_CHAIN_PARKED:
 		pr_err("  %s (pid %d) holds %s (%s context, taken at %pS) and is not running: it slept or was switched out with the lock held; its waiters spin until it runs again and releases it\n",
-		       qspin_report_holder_comm, last->holder_pid, nm[ch->n - 1],
+		       ch->parked_comm, ch->parked_pid, nm[ch->n - 1],
 		       qspin_ctx_names[last->holder_ctx],
 		       (void *)last->holder_ip);
 		break;
@@ -697,19 +703,10 @@ static void qspin_lockup_found(struct qspin_wait *w, struct qspin_chain *ch,
 	for (i = 0; i < ch->n; i++)
 		qspin_report_names.name[i] =
 			qspin_name_of(ch->link[i].lock,
-				      ch->link[i].holder_cpu >= 0 ||
-				      ch->link[i].holder_parked ?
+				      qspin_link_held(ch, i) ?
 				      ch->link[i].holder_cls : QSPIN_CLASS_NONE,
 				      qspin_report_names.buf[i],
 				      KSYM_NAME_LEN);
-	strscpy(qspin_report_holder_comm, "?", sizeof(qspin_report_holder_comm));
-	if (ch->end == QSPIN_CHAIN_PARKED) {
-		struct qspin_parked p;
-
-		if (qspin_parked_holder(ch->link[ch->n - 1].lock, &p))
-			strscpy(qspin_report_holder_comm, p.comm,
-				sizeof(qspin_report_holder_comm));
-	}
 	/*
 	 * The chain's other waiters are covered before the report is printed,
 	 * not after: printing takes long on a slow console, and a waiter of

@@ -571,8 +571,10 @@ static int __init torture_init(void)
 	if (nest && nmi)
 		nest_start_nmi();
 	print_params("Start of test");
-	/* For tests that read traces (selftests/qspin_trace.sh): where the
-	 * locks are; a debug kernel's spinlock_t makes them larger. */
+	/*
+	 * For tests that read traces (selftests/qspin_trace.sh): where the
+	 * locks are; a debug kernel's spinlock_t makes them larger.
+	 */
 	pr_info("%s-torture: %d locks from %px, %zu bytes apart\n",
 		torture_type, NR_TLOCKS, torture_locks, sizeof(torture_locks[0]));
 

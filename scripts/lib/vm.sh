@@ -37,6 +37,10 @@ vm_tag=${vm_tag:-vm}
 
 # The line /init prints after the guest script returns; vm-run.sh exits with N.
 VM_SENTINEL=QSPIN-GUEST-EXIT
+# The kernel's int3 handlers (an ERE): where the emulator's int3 loop keeps
+# a vCPU (vm_int3_livelock, vm_int3_samples; /init prints their ranges).
+VM_INT3_HANDLERS='asm_exc_int3|exc_int3|do_int3|poke_int3_handler|kprobe_int3_handler|ftrace_int3_handler'
+
 
 vm_log() { printf '[%s] %s\n' "$vm_tag" "$*" >&2; }
 vm_die() { vm_log "error: $*"; exit 126; }
@@ -125,13 +129,13 @@ vm_emulator_fault() {
 # those reports show most outside int3 handling; status 1 when the
 # signature is not there.
 vm_int3_livelock() {
-	tr -d '\r' < "$1" 2>/dev/null | awk '
+	tr -d '\r' < "$1" 2>/dev/null | awk -v handlers="^($VM_INT3_HANDLERS)\$" '
 	/soft lockup - CPU#|rcu: INFO: .*stall/ { reports++ }
 	/soft lockup - CPU#|rcu: INFO: .*stall|NMI backtrace for cpu/ { inrep = 1 }
 	inrep && /RIP: 0010:/ {
 		rip = $0; sub(/.*RIP: 0010:/, "", rip); sub(/[ \/].*/, "", rip)
 		f = rip; sub(/\+.*/, "", f)
-		if (f ~ /^(asm_exc_int3|exc_int3|do_int3|poke_int3_handler|kprobe_int3_handler|ftrace_int3_handler)$/)
+		if (f ~ handlers)
 			int3++
 		else if (++site[rip] > best) { best = site[rip]; where = rip }
 	}
