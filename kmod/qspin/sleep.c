@@ -507,10 +507,19 @@ static enum qspin_alloc_way qspin_slab_way, qspin_page_way;
 static struct tracepoint *qspin_tp_switch, *qspin_tp_page;
 static bool qspin_switch_on;
 
+/* Registered kprobes of the two allocation hooks, fired or not. */
+static bool qspin_kprobe_placed[QSPIN_HOOK_KPROBE_PAGE + 1];
+
 /*
  * Register @kp and prove it with one allocation by this task (@alloc).
- * Return: true when it fired; false: unregistered again (not placed, or
- * placed where the kernel never calls).
+ * Return: true when it fired; false: not placed, or placed where the
+ * kernel never calls (behind a static key, or inlined away): then only
+ * disarmed, and unregistered at switch-off. Switch-on must not wait for
+ * an RCU grace period, as unregister_kprobe() does: its caller may hold
+ * another CPU spinning with preemption off until it returns (a lock owner
+ * told when to let go, as test_qspin's validate_switch does), and on a
+ * kernel where should_failslab() is never called (the KCSAN one) the
+ * switch then never returned.
  */
 static bool qspin_kprobe_proved(struct kprobe *kp, enum qspin_sleep_hook hook,
 				void (*alloc)(void))
@@ -524,6 +533,7 @@ static bool qspin_kprobe_proved(struct kprobe *kp, enum qspin_sleep_hook hook,
 		pr_info("no kprobe on %s (%d)\n", kp->symbol_name, ret);
 		return false;
 	}
+	qspin_kprobe_placed[hook] = true;
 	WRITE_ONCE(qspin_hook_fired[hook], false);
 	WRITE_ONCE(qspin_hook_probe_task, current);
 	alloc();
@@ -532,8 +542,15 @@ static bool qspin_kprobe_proved(struct kprobe *kp, enum qspin_sleep_hook hook,
 		return true;
 	pr_info("kprobe on %s placed but never hit by an allocation (behind a static key?)\n",
 		kp->symbol_name);
-	unregister_kprobe(kp);
+	disable_kprobe(kp);
 	return false;
+}
+
+static void qspin_kprobe_remove(struct kprobe *kp, enum qspin_sleep_hook hook)
+{
+	if (qspin_kprobe_placed[hook])
+		unregister_kprobe(kp);
+	qspin_kprobe_placed[hook] = false;
 }
 
 static void qspin_test_kmalloc(void)
@@ -599,16 +616,14 @@ void qspin_sleep_probes(bool on)
 			qspin_schedule_bug_on && qspin_tp_switch ?
 			", records parked at tracepoint:sched_switch" : "");
 	} else if (!on && qspin_switch_on) {
-		if (qspin_slab_way == QSPIN_WAY_KPROBE)
-			unregister_kprobe(&qspin_kprobe_slab);
-		else if (qspin_slab_way == QSPIN_WAY_TRACEPOINT) {
+		qspin_kprobe_remove(&qspin_kprobe_slab, QSPIN_HOOK_KPROBE_SLAB);
+		if (qspin_slab_way == QSPIN_WAY_TRACEPOINT) {
 			unregister_trace_kmem_cache_alloc(qspin_tp_kmem_cache_alloc,
 							  NULL);
 			unregister_trace_kmalloc(qspin_tp_kmalloc, NULL);
 		}
-		if (qspin_page_way == QSPIN_WAY_KPROBE)
-			unregister_kprobe(&qspin_kprobe_page);
-		else if (qspin_page_way == QSPIN_WAY_TRACEPOINT)
+		qspin_kprobe_remove(&qspin_kprobe_page, QSPIN_HOOK_KPROBE_PAGE);
+		if (qspin_page_way == QSPIN_WAY_TRACEPOINT)
 			tracepoint_probe_unregister(qspin_tp_page,
 						    qspin_tp_page_alloc, NULL);
 		if (qspin_schedule_bug_on)
