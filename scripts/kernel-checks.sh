@@ -513,6 +513,33 @@ done)
 want='int3:syms=vCPU 1 in int3 handling (asm_exc_int3) in 4 of 4 samples;idle:syms=no;int3:quiet=no;'
 same_or_fail vm-int3-loop-from-monitor-samples "$got" "$want"
 
+# The sanitizer kernels' report filter (scripts/sanitizer-reports.sh): a
+# KCSAN report is qspin's when its title or an access's own frames name
+# qspin, not when an interrupt only landed in qspin's code (the first from
+# a KCSAN kernel's console, cut short; the second qspin's planted race).
+kcsan_report() { # TITLE FRAMES-OF-ACCESS-1 FRAMES-OF-ACCESS-2
+	printf '[ 1005.2339] ==================================================================\n[ 1005.2345] BUG: KCSAN: data-race in %s\n[ 1005.2349] \n' "$1"
+	printf '[ 1005.2369] read to 0xff1100003bc1ce08 of 8 bytes by interrupt on cpu 3:\n'
+	printf '[ 1005.2373]  %s\n' $2
+	printf '[ 1005.2474] \n[ 1005.2474] write to 0xff1100003bc1ce08 of 8 bytes by task 287 on cpu 0:\n'
+	printf '[ 1005.2476]  %s\n' $3
+	printf '[ 1005.2729] \n[ 1005.2730] CPU: 0 PID: 287 Comm: qspin_torture_w Tainted: G O N 6.1.192-qspin-kcsan #1\n[ 1005.2731] ==================================================================\n'
+}
+{
+	kcsan_report '__hrtimer_run_queues / hrtimer_active' \
+		'hrtimer_active+0x60/0x99 tick_sched_timer+0x11f/0x160 __hrtimer_run_queues+0x22e/0x35c asm_sysvec_apic_timer_interrupt+0x16/0x20 qspin_slowpath_watched+0x253/0x2fb' \
+		'__hrtimer_run_queues+0x342/0x35c qspin_unlock_irqrestore_validated+0x7f/0x8e soft_timer_fn+0x174/0x2de'
+	kcsan_report 'qspin_sanitize_cxx_race_step [test_qspin_sanitize] / qspin_sanitize_cxx_race_step [test_qspin_sanitize]' \
+		'qspin_sanitize_cxx_race_step+0xf/0x24 kthread+0x144/0x14c' 'qspin_sanitize_cxx_race_step+0xf/0x24 kthread+0x144/0x14c'
+	kcsan_report 'memcpy / strscpy' \
+		'memcpy+0x10/0x20 qspin_report_name+0x31/0x80 asm_sysvec_apic_timer_interrupt+0x16/0x20' 'strscpy+0x44/0x90 do_sys_open+0x10/0x90'
+} > "$fault_dir/kcsan.log"
+got=$(scripts/sanitizer-reports.sh filter --dropped "$fault_dir/kcsan.dropped" < "$fault_dir/kcsan.log" |
+	sed -n 's/.*BUG: KCSAN: data-race in \([^ ]*\).*/\1/p' | tr '\n' ' ')
+got="kept: $got; dropped: $(sed 's/BUG: KCSAN: data-race in //' "$fault_dir/kcsan.dropped" | tr '\n' ' ')"
+same_or_fail sanitizer-filter-kcsan-interrupted-qspin "$got" \
+	'kept: qspin_sanitize_cxx_race_step memcpy ; dropped: __hrtimer_run_queues / hrtimer_active '
+
 # ---- the spinlock_t drop-in -----------------------------------------------
 # Its build checks live in their own file (same suite, same results file).
 source scripts/compat-checks.sh

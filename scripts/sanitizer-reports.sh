@@ -12,7 +12,13 @@
 #           module ([qspin], [qspin_torture], [test_qspin], ...) or task of
 #           qspin's. The tiny kernel races with itself now and then (KCSAN
 #           reports on scheduler and timer statistics), and those are not
-#           qspin's to fix. What it keeps goes to scripts/check-console.sh,
+#           qspin's to fix. In a KCSAN report, what names qspin is its
+#           title (the two functions that raced) and each access's frames
+#           down to the first interrupt entry or dispatcher (asm_sysvec_*,
+#           __hrtimer_run_queues, handle_softirqs, ...): below those are
+#           the code the interrupt happened to land in, not the access's
+#           callers (a timer interrupt racing with itself over a qspin
+#           torture thread is the kernel's race). What it keeps goes to scripts/check-console.sh,
 #           which fails on it like on any other splat. --dropped FILE gets
 #           the headline of each report left out, one a line.
 # kmemleak  prints the records of a /sys/kernel/debug/kmemleak dump (between
@@ -25,6 +31,9 @@
 set -uo pipefail
 
 qspin_re='qspin'
+# A frame where interrupt handling begins: entry code, or a function that
+# runs handlers, callbacks or softirqs.
+irq_entry_re='[[:space:]](asm_(sysvec|common_interrupt|exc)_?[a-z_]*|__sysvec_[a-z_]+|handle_softirqs|__do_softirq|__hrtimer_run_queues|__handle_irq_event_percpu|irq_work_(single|run_list)|tasklet_action_common|call_timer_fn|__run_timers)\+'
 
 case ${1:-} in
 filter)
@@ -32,7 +41,7 @@ filter)
 	dropped=/dev/null
 	[ "${1:-}" = --dropped ] && { dropped=$2; shift 2; }
 	: > "$dropped"
-	awk -v re="$qspin_re" -v dropped="$dropped" '
+	awk -v re="$qspin_re" -v entry="$irq_entry_re" -v dropped="$dropped" '
 	function flush(keep,    i) {
 		if (keep || n == 0)
 			for (i = 1; i <= n; i++)
@@ -44,11 +53,27 @@ filter)
 	!inrep && /BUG: K[AC]SAN: / {
 		inrep = 1; keep = 0; n = 0
 		head = $0; sub(/^.*BUG: /, "BUG: ", head)
+		kcsan = head ~ /^BUG: KCSAN: /
+		access = 0; cut = 0
 	}
 	inrep {
 		buf[++n] = $0
-		if ($0 ~ re)
-			keep = 1
+		if (!kcsan) {
+			if ($0 ~ re)
+				keep = 1
+		} else if (n == 1) {
+			if ($0 ~ re)
+				keep = 1
+		} else if ($0 ~ / by (task [0-9]+|interrupt) on cpu [0-9]+:$/) {
+			access = 1; cut = 0
+		} else if ($0 ~ /\] *$/) {
+			access = 0
+		} else if (access && !cut) {
+			if ($0 ~ entry)
+				cut = 1
+			else if ($0 ~ re)
+				keep = 1
+		}
 		# The closing rule: ===...=== after the headline.
 		if (n > 1 && $0 ~ /\] =================/)
 			flush(keep)
