@@ -184,16 +184,15 @@ import_results() {
 	done < "$1"
 }
 
-# first_script FLAVOUR: guest lines before the kselftests. KCSAN: the tiny
-# kernel's own races that the first kcsan runs reported (each pair in the
-# kernel alone, no frame of qspin's at either access), left out of dmesg
+# first_script FLAVOUR: guest lines before the kselftests. KCSAN: the
+# kernel's own races that the kcsan runs reported (scripts/kcsan-kernel-
+# races.txt: each pair in the kernel's code and data), left out of dmesg
 # through KCSAN's report filter (/sys/kernel/debug/kcsan, "!FUNCTION": no
 # report when either access is in FUNCTION). The kselftests' "no splat"
 # checks read dmesg, and a report the kernel makes about itself while a
-# test runs is not the test's failure. The console check still sees every
-# report KCSAN makes; scripts/sanitizer-reports.sh decides which involve
-# qspin.
-kcsan_kernel_races='__hrtimer_run_queues hrtimer_active pipe_readable pipe_write'
+# test runs is not the test's failure. scripts/sanitizer-reports.sh leaves
+# the same out of the console check.
+kcsan_kernel_races=$(grep -v '^#' "$top/scripts/kcsan-kernel-races.txt" | tr '\n' ' ')
 first_script() {
 	[ "$1" = kcsan ] || return 0
 	cat <<-GUEST

@@ -516,7 +516,9 @@ same_or_fail vm-int3-loop-from-monitor-samples "$got" "$want"
 # The sanitizer kernels' report filter (scripts/sanitizer-reports.sh): a
 # KCSAN report is qspin's when its title or an access's own frames name
 # qspin, not when an interrupt only landed in qspin's code (the first from
-# a KCSAN kernel's console, cut short; the second qspin's planted race).
+# a KCSAN kernel's console, cut short; the second qspin's planted race), nor
+# when both racing functions are the kernel's own (scripts/kcsan-kernel-
+# races.txt: the native torture in the kernel's qspinlock).
 kcsan_report() { # TITLE FRAMES-OF-ACCESS-1 FRAMES-OF-ACCESS-2
 	printf '[ 1005.2339] ==================================================================\n[ 1005.2345] BUG: KCSAN: data-race in %s\n[ 1005.2349] \n' "$1"
 	printf '[ 1005.2369] read to 0xff1100003bc1ce08 of 8 bytes by interrupt on cpu 3:\n'
@@ -533,12 +535,14 @@ kcsan_report() { # TITLE FRAMES-OF-ACCESS-1 FRAMES-OF-ACCESS-2
 		'qspin_sanitize_cxx_race_step+0xf/0x24 kthread+0x144/0x14c' 'qspin_sanitize_cxx_race_step+0xf/0x24 kthread+0x144/0x14c'
 	kcsan_report 'memcpy / strscpy' \
 		'memcpy+0x10/0x20 qspin_report_name+0x31/0x80 asm_sysvec_apic_timer_interrupt+0x16/0x20' 'strscpy+0x44/0x90 do_sys_open+0x10/0x90'
+	kcsan_report 'queued_spin_lock_slowpath / queued_spin_lock_slowpath' \
+		'queued_spin_lock_slowpath+0x128/0x4d2 native_torture_lock+0xa/0xb' 'queued_spin_lock_slowpath+0x11b/0x4d2 native_torture_lock+0xa/0xb'
 } > "$fault_dir/kcsan.log"
 got=$(scripts/sanitizer-reports.sh filter --dropped "$fault_dir/kcsan.dropped" < "$fault_dir/kcsan.log" |
 	sed -n 's/.*BUG: KCSAN: data-race in \([^ ]*\).*/\1/p' | tr '\n' ' ')
 got="kept: $got; dropped: $(sed 's/BUG: KCSAN: data-race in //' "$fault_dir/kcsan.dropped" | tr '\n' ' ')"
 same_or_fail sanitizer-filter-kcsan-interrupted-qspin "$got" \
-	'kept: qspin_sanitize_cxx_race_step memcpy ; dropped: __hrtimer_run_queues / hrtimer_active '
+	'kept: qspin_sanitize_cxx_race_step memcpy ; dropped: __hrtimer_run_queues / hrtimer_active queued_spin_lock_slowpath / queued_spin_lock_slowpath '
 
 # ---- the spinlock_t drop-in -----------------------------------------------
 # Its build checks live in their own file (same suite, same results file).

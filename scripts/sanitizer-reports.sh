@@ -18,7 +18,9 @@
 #           __hrtimer_run_queues, handle_softirqs, ...): below those are
 #           the code the interrupt happened to land in, not the access's
 #           callers (a timer interrupt racing with itself over a qspin
-#           torture thread is the kernel's race). What it keeps goes to scripts/check-console.sh,
+#           torture thread is the kernel's race). And a KCSAN report whose
+#           two racing functions are both in scripts/kcsan-kernel-races.txt
+#           is the kernel's own. What it keeps goes to scripts/check-console.sh,
 #           which fails on it like on any other splat. --dropped FILE gets
 #           the headline of each report left out, one a line.
 # kmemleak  prints the records of a /sys/kernel/debug/kmemleak dump (between
@@ -41,7 +43,19 @@ filter)
 	dropped=/dev/null
 	[ "${1:-}" = --dropped ] && { dropped=$2; shift 2; }
 	: > "$dropped"
-	awk -v re="$qspin_re" -v entry="$irq_entry_re" -v dropped="$dropped" '
+	own=$(grep -v '^#' "$(dirname "$0")/kcsan-kernel-races.txt" | tr '\n' ' ')
+	awk -v re="$qspin_re" -v entry="$irq_entry_re" -v own="$own" -v dropped="$dropped" '
+	BEGIN { n_own = split(own, o, " "); for (i = 1; i <= n_own; i++) kernels[o[i]] = 1 }
+	# Both racing functions of a KCSAN title ("data-race in A / B", each
+	# maybe "+0x12/0x34" and "[module]") are the kernel'"'"'s own.
+	function own_race(t,    a, b) {
+		if (!sub(/.*BUG: KCSAN: data-race in /, "", t))
+			return 0
+		split(t, ab, " / ")
+		a = ab[1]; b = (2 in ab) ? ab[2] : ab[1]
+		sub(/[+ ].*/, "", a); sub(/[+ ].*/, "", b)
+		return (a in kernels) && (b in kernels)
+	}
 	function flush(keep,    i) {
 		if (keep || n == 0)
 			for (i = 1; i <= n; i++)
@@ -62,8 +76,12 @@ filter)
 			if ($0 ~ re)
 				keep = 1
 		} else if (n == 1) {
-			if ($0 ~ re)
+			if (own_race($0))
+				cut = 2
+			else if ($0 ~ re)
 				keep = 1
+		} else if (cut == 2) {
+			# the kernel'"'"'s own race: nothing in it counts
 		} else if ($0 ~ / by (task [0-9]+|interrupt) on cpu [0-9]+:$/) {
 			access = 1; cut = 0
 		} else if ($0 ~ /\] *$/) {
