@@ -257,14 +257,25 @@ for o in $others; do
 		continue
 	fi
 	check "source=$o: status says $o" grep -q "^source $o\$" "$D/status"
+	# The kernel's own word that the device's INTx has no route (its
+	# ACPI _PRT aborted: under KASAN and TCG on a loaded host the AML
+	# interpreter ran past its 30 s loop limit, AE_AML_LOOP_TIMEOUT):
+	# no interrupt can arrive, on any lock.
+	unrouted=
+	[ "$o" = edu-intx ] && dmesg | grep -q "qspin_demo [0-9a-f:.]*: can't derive routing for PCI INT" &&
+		unrouted="the kernel could not route the edu device's INTx ($(dmesg | grep -o 'ACPI Error: Method execution failed [^ ]* due to previous error ([A-Z_]*)' | tail -n 1))"
 	for s in $scenarios; do
 		[ "$s" = cross-cpu ] && [ "$cpus" -lt 2 ] && continue
 		rt_na "$s" "source=$o $s x20: PASS, counters exact" && continue
 		demo -n 20 "$s"
 		v=$(last verdict) e=$(last expected) a=$(last actual) f=$(last fail)
 		log "source=$o $s x20: verdict $v, counter expected $e actual $a, source $(last source)"
-		if [ "$s" = cross-cpu ]; then
-			check "source=$o $s x20: counters exact, no failure" cond 'ran && [ "$(last scenario)" = "$s" ] && [ "$e" = "$a" ] && [ "$f" = 0 ]'
+		what="PASS, counters exact"
+		[ "$s" = cross-cpu ] && what="counters exact, no failure"
+		if [ -n "$unrouted" ] && [ "$(last why)" = "the handler never ran" ]; then
+			ok "source=$o $s x20: $what # SKIP the handler never ran: $unrouted"
+		elif [ "$s" = cross-cpu ]; then
+			check "source=$o $s x20: $what" cond 'ran && [ "$(last scenario)" = "$s" ] && [ "$e" = "$a" ] && [ "$f" = 0 ]'
 		else
 			check "source=$o $s x20: PASS, counters exact" cond 'ran && [ "$(last scenario)" = "$s" ] && [ "$v" = PASS ] && [ "$e" = "$a" ]'
 		fi
