@@ -6,7 +6,7 @@
 mark() { echo "${0##*/}: mark $1 $$" > /dev/kmsg; }
 since() { dmesg | sed -n "/${0##*/}: mark $1 $$/,\$p"; }
 # Nothing a kernel or qspin report would print since the mark.
-clean() { ! since "$1" | grep -Eq 'BUG:|WARNING:|Oops|Call Trace:|soft lockup|rcu: INFO|general protection|qspin: possible'; }
+clean() { ! since "$1" | no_kcsan | grep -Eq 'BUG:|WARNING:|Oops|Call Trace:|soft lockup|rcu: INFO|general protection|qspin: possible'; }
 loaded() { grep -q "^$1 " /proc/modules; }
 
 CLIENTS="qspin_demo qspin_torture qspin_bench test_qspin test_qspin_mistakes qspin_lockcheck qspin_compat_sample"

@@ -54,7 +54,7 @@ has() { grep -q -- "$1" "$snap"; }
 hasnot() { ! grep -q -- "$1" "$snap"; }
 # No kernel trouble since the mark (the qspin reports' own title and stack
 # aside: the deadlock scenarios provoke them, single() checks their text).
-clean() { ! grep -v 'qspin: WARNING: inconsistent lock state$' "$snap" | grep -Eq 'BUG:|WARNING:|Oops|soft lockup|rcu: INFO|detected stalls|general protection'; }
+clean() { ! grep -v 'qspin: WARNING: inconsistent lock state$' "$snap" | no_kcsan | grep -Eq 'BUG:|WARNING:|Oops|soft lockup|rcu: INFO|detected stalls|general protection'; }
 # Any qspin report: the deadlock detector's or the validator's.
 report='qspin: possible\|qspin: WARNING:'
 # first A B: a line matching A comes before the first line matching B

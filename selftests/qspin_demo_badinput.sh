@@ -23,7 +23,7 @@ fi
 
 mark() { echo "qspin_demo_badinput.sh: mark $1 $$" > /dev/kmsg; }
 since() { dmesg | sed -n "/qspin_demo_badinput.sh: mark $1 $$/,\$p"; }
-clean() { ! since "$1" | grep -Eq 'BUG:|WARNING:|Oops|Call Trace:|soft lockup|rcu: INFO|general protection'; }
+clean() { ! since "$1" | no_kcsan | grep -Eq 'BUG:|WARNING:|Oops|Call Trace:|soft lockup|rcu: INFO|general protection'; }
 uptime_s() { cut -d' ' -f1 /proc/uptime; }
 
 # write_err TEXT: write TEXT to run in one write() (dd from a file, which

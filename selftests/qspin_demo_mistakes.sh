@@ -42,7 +42,7 @@ titles='qspin: WARNING: possible recursive locking detected$\|qspin: WARNING: in
 # (CONFIG_DEBUG_ATOMIC_SLEEP: the sanitizer kernels; never Debian's).
 clean() {
 	! grep -v "$titles" "$snap" | grep -v 'BUG: sleeping function called from invalid context at ' |
-		grep -Eq 'BUG:|WARNING:|Oops|soft lockup|rcu: INFO|general protection|scheduling while atomic'
+		no_kcsan | grep -Eq 'BUG:|WARNING:|Oops|soft lockup|rcu: INFO|general protection|scheduling while atomic'
 }
 
 # demo [-n RUNS] NAME: the runner on the loaded module; its transcript in

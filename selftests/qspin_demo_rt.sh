@@ -38,7 +38,7 @@ has() { grep -q -- "$1" "$snap"; }
 # No kernel trouble in the transcript's kernel lines ("    | "). The
 # lesson's own lines (they name it) explain "scheduling while atomic"
 # without provoking it: left out.
-clean() { ! grep '^    | ' "$snap" | grep -v 'rt-sleeping-lock' | grep -Eq 'BUG:|WARNING:|Oops|soft lockup|rcu: INFO|detected stalls|general protection|scheduling while atomic'; }
+clean() { ! grep '^    | ' "$snap" | grep -v 'rt-sleeping-lock' | no_kcsan | grep -Eq 'BUG:|WARNING:|Oops|soft lockup|rcu: INFO|detected stalls|general protection|scheduling while atomic'; }
 demo() {
 	sh "$runner" --no-load "$@" > "$snap" 2>&1
 	st=$?

@@ -40,7 +40,7 @@ refused() {
 	echo "$msg" | grep -q 'out of range' && err=ERANGE
 	if [ $rc != 0 ] && echo "$msg" | grep -Eq 'Invalid argument|No space left|Numerical result out of range' &&
 	   [ -n "$line" ] && ! loaded "$name" &&
-	   ! echo "$new" | grep -Eq 'BUG:|WARNING:|Oops|Call Trace:'; then
+	   ! echo "$new" | no_kcsan | grep -Eq 'BUG:|WARNING:|Oops|Call Trace:'; then
 		ok "$mod $arg refused ($err): $line"
 	else
 		nok "$mod $arg $* (status $rc, '$msg', kernel line '$line', loaded: $(loaded "$name" && echo yes || echo no))"

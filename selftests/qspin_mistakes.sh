@@ -71,7 +71,7 @@ clean() { ! grep -v -e 'qspin: BUG: sleeping function called from invalid contex
 	-e 'qspin: WARNING: lock held when returning to user space!$' \
 	-e 'still has locks held!$' \
 	-e 'BUG: sleeping function called from invalid context at ' "$snap" |
-	grep -Eq 'BUG:|WARNING:|Oops|soft lockup|rcu: INFO|general protection|underflow'; }
+	no_kcsan | grep -Eq 'BUG:|WARNING:|Oops|soft lockup|rcu: INFO|general protection|underflow'; }
 title_sleep='qspin: BUG: sleeping function called from invalid context'
 title_leak='qspin: WARNING: lock held when returning to user space!'
 reset() { echo reset > $Q/reset; echo reset > $Q/sleeping; echo reset > $Q/leaked; }
@@ -192,7 +192,7 @@ check "sleep_real: counted (kprobe:__schedule_bug 1)" \
 check "sleep_real: no record left, none parked" \
 	cond '! grep -q tqm_sleep_lock $Q/held && grep -q "^# parked 0 " $Q/held'
 check "sleep_real: no other splat (no underflow, no second BUG)" \
-	cond '! grep -v -e "BUG: scheduling while atomic: sh/" -e "$title_sleep\$" "$snap" | grep -Eq "BUG:|WARNING:|underflow"'
+	cond '! grep -v -e "BUG: scheduling while atomic: sh/" -e "$title_sleep\$" "$snap" | no_kcsan | grep -Eq "BUG:|WARNING:|underflow"'
 
 # ---- a leak whose preempt count was repaired, after the task left its CPU ----------
 mark moved

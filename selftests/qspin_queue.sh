@@ -45,7 +45,7 @@ since() { dmesg | sed -n "/qspin_queue.sh: mark $1 $$/,\$p"; }
 # No kernel trouble since mark $1 (but lines matching ERE $2).
 clean() {
 	! since "$1" | grep -Ev -- "${2:-^\$}" |
-		grep -Eq 'BUG:|WARNING:|Oops|soft lockup|rcu: INFO|self-detected stall|general protection|Call Trace'
+		no_kcsan | grep -Eq 'BUG:|WARNING:|Oops|soft lockup|rcu: INFO|self-detected stall|general protection|Call Trace'
 }
 # The file, by builtins only: safe while every other CPU spins.
 snap() { : > "$2"; while IFS= read -r l; do echo "$l" >> "$2"; done < "$1"; }

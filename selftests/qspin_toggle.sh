@@ -99,6 +99,6 @@ check "torture: SUCCESS at its rmmod" cond 'since start | grep -q "End of test: 
 check "rmmod qspin" rmmod qspin
 check "whole test: no splat but the planted leak's report" \
 	cond '! since start | sed "/qspin: WARNING: lock held when returning to user space!/,/end of qspin report/d" |
-		grep -Eq "BUG:|WARNING:|Oops|soft lockup|rcu: INFO|general protection|qspin: possible"'
+		no_kcsan | grep -Eq "BUG:|WARNING:|Oops|soft lockup|rcu: INFO|general protection|qspin: possible"'
 modprobe qspin
 tap_done

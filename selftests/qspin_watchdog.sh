@@ -64,9 +64,9 @@ lk() { sed -n "s/^$1 //p" "$Q/lockups"; }
 # clean_torture: the validator's reports too (the torture takes its nest
 # locks in every context on purpose; qspin_torture.sh's run provokes the same).
 clean_torture() { ! grep -v -E 'qspin: BUG: (spinlock lockup suspected|circular locking deadlock in progress)|qspin: WARNING: ' "$snap" |
-	grep -Eq 'BUG:|WARNING:|Oops|soft lockup|rcu: INFO|detected stalls|general protection'; }
+	no_kcsan | grep -Eq 'BUG:|WARNING:|Oops|soft lockup|rcu: INFO|detected stalls|general protection'; }
 clean() { ! grep -v -E 'qspin: BUG: (spinlock lockup suspected|circular locking deadlock in progress)|qspin: WARNING: possible circular locking dependency detected' "$snap" |
-	grep -Eq 'BUG:|WARNING:|Oops|soft lockup|rcu: INFO|detected stalls|general protection'; }
+	no_kcsan | grep -Eq 'BUG:|WARNING:|Oops|soft lockup|rcu: INFO|detected stalls|general protection'; }
 
 rmmod qspin-demo 2>/dev/null
 if [ "$(cat /sys/module/qspin/parameters/detect 2>/dev/null)" = N ]; then
