@@ -184,25 +184,6 @@ import_results() {
 	done < "$1"
 }
 
-# first_script FLAVOUR: guest lines before the kselftests. KCSAN: the
-# kernel's own races that the kcsan runs reported (scripts/kcsan-kernel-
-# races.txt: each pair in the kernel's code and data), left out of dmesg
-# through KCSAN's report filter (/sys/kernel/debug/kcsan, "!FUNCTION": no
-# report when either access is in FUNCTION). The kselftests' "no splat"
-# checks read dmesg, and a report the kernel makes about itself while a
-# test runs is not the test's failure. scripts/sanitizer-reports.sh leaves
-# the same out of the console check.
-kcsan_kernel_races=$(grep -v '^#' "$top/scripts/kcsan-kernel-races.txt" | tr '\n' ' ')
-first_script() {
-	[ "$1" = kcsan ] || return 0
-	cat <<-GUEST
-	for f in $kcsan_kernel_races; do
-		echo "!\$f" > /sys/kernel/debug/kcsan || echo "kcsan filter: \$f refused"
-	done
-	echo "kcsan: \$(grep -c . /sys/kernel/debug/kcsan) lines in /sys/kernel/debug/kcsan (filter: $kcsan_kernel_races)"
-	GUEST
-}
-
 # The guest lines after the kselftests: lockdep's state; on the KASAN
 # kernel every module unloaded and kmemleak's scan.
 then_script() {
@@ -279,7 +260,6 @@ for fl in "${flavours[@]}"; do
 	# ------------------------------------------------------------ kselftests
 	t0=$(vm_now)
 	then_script > "$logs/then.sh"
-	first_script "$fl" > "$logs/first.sh"
 	# The tiny kernel is PREEMPT_NONE, and under KASAN and TCG its ACPI
 	# interpreter ran _PRT (qspin-demo's probe of the edu device enabling
 	# it) for 24 s without scheduling: the soft-lockup detector fired at
@@ -288,7 +268,7 @@ for fl in "${flavours[@]}"; do
 	[ "$fl" = kasan ] && append="$append kasan_multi_shot"
 	(cd "$repo" && rm -f build/results/vm-selftests.txt &&
 	 KERNEL_DIR=$kdir VM_ABI=$release scripts/vm-selftests.sh --then "$logs/then.sh" \
-		--first "$logs/first.sh" -x qspin:qspin_toggle.sh --ksft-timeout "$ksft_timeout" \
+		-x qspin:qspin_toggle.sh --ksft-timeout "$ksft_timeout" \
 		--console-filter "$repo/scripts/sanitizer-reports.sh filter --dropped $logs/not-qspin.txt" \
 		${append:+--append "$append"}) > "$logs/vm-selftests.log" 2>&1
 	for f in console.log out.log console.checked.log build.log; do
@@ -301,7 +281,7 @@ for fl in "${flavours[@]}"; do
 	# emulator's own fault").
 	(cd "$repo" && rm -f build/results/vm-toggle.txt &&
 	 KERNEL_DIR=$kdir VM_ABI=$release scripts/vm-selftests.sh --suite vm-toggle \
-		--first "$logs/first.sh" --tcg-opts thread=single -t qspin:qspin_toggle.sh --ksft-timeout "$ksft_timeout" \
+		--tcg-opts thread=single -t qspin:qspin_toggle.sh --ksft-timeout "$ksft_timeout" \
 		--console-filter "$repo/scripts/sanitizer-reports.sh filter --dropped $logs/not-qspin-toggle.txt" \
 		${append:+--append "$append"}) > "$logs/vm-toggle.log" 2>&1
 	for f in console.log out.log console.checked.log; do

@@ -68,7 +68,7 @@ filter)
 		inrep = 1; keep = 0; n = 0
 		head = $0; sub(/^.*BUG: /, "BUG: ", head)
 		kcsan = head ~ /^BUG: KCSAN: /
-		access = 0; cut = 0
+		access = 0; cut = 0; kernels_race = 0
 	}
 	inrep {
 		buf[++n] = $0
@@ -77,10 +77,10 @@ filter)
 				keep = 1
 		} else if (n == 1) {
 			if (own_race($0))
-				cut = 2
+				kernels_race = 1
 			else if ($0 ~ re)
 				keep = 1
-		} else if (cut == 2) {
+		} else if (kernels_race) {
 			# the kernel'"'"'s own race: nothing in it counts
 		} else if ($0 ~ / by (task [0-9]+|interrupt) on cpu [0-9]+:$/) {
 			access = 1; cut = 0

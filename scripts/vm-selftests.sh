@@ -17,8 +17,6 @@
 #                          selftests/settings' 300 (also $QSPIN_KSFT_TIMEOUT):
 #                          scripts/check-sanitizers.sh's slow kernels; the
 #                          hang detection (vm-run.sh --silence) follows it
-#   --first FILE           guest shell lines run before run_kselftest.sh
-#                          (scripts/check-sanitizers.sh sets KCSAN's filter)
 #   --then FILE            guest shell lines run after run_kselftest.sh, in the
 #                          same boot (their output goes to the .out.log too);
 #                          scripts/check-sanitizers.sh scans for leaks there
@@ -53,7 +51,7 @@ vm_tag=vm-selftests
 # shellcheck source=scripts/lib/results.sh
 . "$top/scripts/lib/results.sh"
 
-tests=() excludes=() run_args=() timeout_s=${QSPIN_VM_TIMEOUT:-} first='' then='' console_filter=''
+tests=() excludes=() run_args=() timeout_s=${QSPIN_VM_TIMEOUT:-} then='' console_filter=''
 ksft_timeout=${QSPIN_KSFT_TIMEOUT:-}
 suite_name=vm-selftests
 smp=${QSPIN_SMP:-4}
@@ -65,7 +63,6 @@ while [ $# -gt 0 ]; do
 	--timeout) timeout_s=$2; shift 2 ;;
 	--append) run_args+=(--append "$2"); shift 2 ;;
 	--console) run_args+=(--console); shift ;;
-	--first) first=$2; shift 2 ;;
 	--then) then=$2; shift 2 ;;
 	--console-filter) console_filter=$2; shift 2 ;;
 	--suite) suite_name=$2; shift 2 ;;
@@ -156,7 +153,6 @@ fi
 silence_s=${QSPIN_VM_SILENCE:-$((per + 120))}
 guest=$build/guest.sh
 {
-	[ -z "$first" ] || cat "$first"
 	echo 'cd /kselftest || exit 1'
 	printf './run_kselftest.sh'
 	for t in "${tests[@]}"; do printf ' -t %q' "$t"; done

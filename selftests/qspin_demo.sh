@@ -277,7 +277,7 @@ for o in $others; do
 		elif [ "$s" = cross-cpu ]; then
 			check "source=$o $s x20: $what" cond 'ran && [ "$(last scenario)" = "$s" ] && [ "$e" = "$a" ] && [ "$f" = 0 ]'
 		else
-			check "source=$o $s x20: PASS, counters exact" cond 'ran && [ "$(last scenario)" = "$s" ] && [ "$v" = PASS ] && [ "$e" = "$a" ]'
+			check "source=$o $s x20: $what" cond 'ran && [ "$(last scenario)" = "$s" ] && [ "$v" = PASS ] && [ "$e" = "$a" ]'
 		fi
 		check "source=$o $s: no kernel warning" clean
 	done
